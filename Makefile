@@ -1,0 +1,40 @@
+# The entry points a person types. Everything installs into ./.venv from uv.lock.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+UV_VERSION := 0.13.9
+UV := .tools/bin/uv
+VENV := .venv
+PERIOD ?= 2026-10
+
+export UV_PYTHON_DOWNLOADS := never
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export GX_ANALYTICS_ENABLED := false
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+
+.PHONY: install run test lint bench ui clean
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	touch $@
+
+install: $(VENV)/.synced
+
+run: install  ## generate the demo month and run the monthly billing job on it
+	$(VENV)/bin/meterline demo generate --period $(PERIOD) --seed 7
+	$(VENV)/bin/meterline run --period $(PERIOD)
+
+test: install  ## lint, then the whole test suite
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/pytest
+
+bench: install  ## scaled month through the real job; wall time and peak memory per stage
+	$(VENV)/bin/python -m orchestration.bench
+
+ui: install  ## the Dagster UI on the same DAGSTER_HOME as `make run`
+	$(VENV)/bin/dagster dev -m orchestration.definitions
+
+clean:
+	rm -rf warehouse exports landing truth target logs .dagster_home bench

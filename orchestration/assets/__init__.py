@@ -1,0 +1,1 @@
+"""Dagster assets: landing ingest, dbt models, and the invoice export."""

@@ -1,0 +1,37 @@
+"""One ingest step that loads every new landing file into its raw table."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from dagster import AssetExecutionContext, AssetSpec, MaterializeResult, multi_asset
+
+from orchestration.ingest.layouts import RAW_TABLES
+from orchestration.ingest.loader import ingest_landing
+from orchestration.partitions import billing_periods
+from orchestration.resources import Warehouse
+
+RAW_SPECS = [
+    AssetSpec(["raw", table], group_name="raw", kinds={"duckdb"}, description=description)
+    for table, description in RAW_TABLES.items()
+]
+
+
+@multi_asset(specs=RAW_SPECS, partitions_def=billing_periods, name="landing_files")
+def landing_files(context: AssetExecutionContext, warehouse: Warehouse) -> Iterator[MaterializeResult]:
+    """Load new or changed landing files verbatim; identical re-drops are no-ops."""
+    with warehouse.connect() as con:
+        report = ingest_landing(con, Path(warehouse.landing_dir), Path(warehouse.seeds_dir))
+        counts = dict(
+            con.execute(
+                "select table_name, estimated_size from duckdb_tables() where schema_name = 'raw'"
+            ).fetchall()
+        )
+    for source_file, error in sorted(report.rejected.items()):
+        context.log.warning(f"rejected landing file {source_file}: {error}")
+    metadata = report.as_metadata()
+    for spec in RAW_SPECS:
+        table = spec.key.path[-1]
+        yield MaterializeResult(
+            asset_key=spec.key,
+            metadata={**metadata, "rows_in_table": int(counts.get(table, 0))},
+        )

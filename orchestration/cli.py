@@ -1,0 +1,94 @@
+"""`meterline` command line: demo data, the monthly billing run, the benchmark."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from orchestration.settings import PROJECT_DIR, Settings
+
+TELEMETRY_OFF = "telemetry:\n  enabled: false\n"
+
+
+def prepare_environment() -> Settings:
+    """Persistent DAGSTER_HOME with telemetry off; absolute paths shared with dbt."""
+    settings = Settings.from_env()
+    dagster_home = Path(os.environ.setdefault("DAGSTER_HOME", str(PROJECT_DIR / ".dagster_home")))
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    config = dagster_home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(TELEMETRY_OFF)
+    os.environ["MET_DUCKDB_PATH"] = str(settings.duckdb_path)
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+    return settings
+
+
+def run_billing(period: str) -> int:
+    """Run the monthly billing job for `period` and print the summary; 0 only if all passed."""
+    settings = prepare_environment()
+    from orchestration.dbt_project import parse_dbt_project
+
+    parse_dbt_project()
+    from dagster import DagsterInstance
+
+    from orchestration.definitions import defs
+    from orchestration.summary import billing_summary
+
+    job = defs.resolve_job_def("monthly_billing")
+    with DagsterInstance.get() as instance:
+        result = job.execute_in_process(partition_key=period, instance=instance, raise_on_error=False)
+        gates = {
+            evaluation.check_name: (
+                evaluation.passed,
+                "; ".join(evaluation.metadata["failed_expectations"].value or [])  # type: ignore[arg-type]
+                if "failed_expectations" in evaluation.metadata
+                else "",
+            )
+            for evaluation in result.get_asset_check_evaluations()
+            if evaluation.check_name.startswith("gx_")
+        }
+        exported = any(
+            event.asset_key and event.asset_key.path == ["exports", "invoice_export"]
+            for event in result.get_asset_materialization_events()
+        )
+    export_dir = settings.exports_dir / period if exported else None
+    if settings.duckdb_path.exists():
+        print(billing_summary(settings.duckdb_path, period, gates, export_dir))
+    print(f"  Dagster run {result.run_id}: {'succeeded' if result.success else 'FAILED'}")
+    return 0 if result.success and exported else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="meterline", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser("demo", help="demo data").add_subparsers(dest="demo_command", required=True)
+    generate = demo.add_parser("generate", help="write a demo month into landing/ and truth/")
+    generate.add_argument("--period", default="2026-10", help="billing period YYYY-MM")
+    generate.add_argument("--seed", type=int, default=7)
+    generate.add_argument("--scale", type=float, default=1.0, help="multiplies jobs, containers, meters")
+    generate.add_argument(
+        "--out", type=Path, default=PROJECT_DIR, help="folder that receives landing/ and truth/"
+    )
+
+    run = commands.add_parser("run", help="run the monthly billing job for one period")
+    run.add_argument("--period", default="2026-10", help="billing period YYYY-MM")
+
+    args = parser.parse_args(argv)
+    if args.command == "demo":
+        from orchestration.demo.generate import generate_demo
+
+        summary = generate_demo(args.out, period=args.period, seed=args.seed, scale=args.scale)
+        print(f"demo month {args.period} written under {args.out}: {summary}")
+        return 0
+    if args.command == "run":
+        return run_billing(args.period)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,19 @@
+"""The single Definitions object of meterline."""
+
+from dagster import Definitions
+
+from orchestration.assets.dbt import meterline_dbt_models
+from orchestration.assets.export import invoice_export
+from orchestration.assets.ingest import landing_files
+from orchestration.checks import gate_checks
+from orchestration.jobs import monthly_billing_job, monthly_billing_schedule
+from orchestration.resources import build_resources
+from orchestration.settings import Settings
+
+defs = Definitions(
+    assets=[landing_files, meterline_dbt_models, invoice_export],
+    asset_checks=gate_checks,
+    jobs=[monthly_billing_job],
+    schedules=[monthly_billing_schedule],
+    resources=build_resources(Settings.from_env()),
+)

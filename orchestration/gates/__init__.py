@@ -1,0 +1,1 @@
+"""Great Expectations gates that guard what finance relies on."""

@@ -1,0 +1,111 @@
+"""Run the Great Expectations suites in `expectations/` against the DuckDB warehouse.
+
+Each suite file names the relation it guards and its expectations (GX expectation types
+and kwargs). Validation runs inside DuckDB through SQLAlchemy (a query asset per relation),
+never by copying tables into pandas. An expectation that raised is reported as an error:
+a gate that could not be evaluated blocks just like one that failed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from orchestration.settings import PROJECT_DIR
+
+EXPECTATIONS_DIR = PROJECT_DIR / "expectations"
+
+
+@dataclass(frozen=True)
+class ExpectationOutcome:
+    expectation: str
+    kwargs: dict[str, object]
+    success: bool
+    unexpected_count: int | None
+    sample: str
+    error: str | None
+
+    def describe(self) -> str:
+        columns = ", ".join(f"{k}={v}" for k, v in sorted(self.kwargs.items()))
+        if self.error:
+            return f"{self.expectation}({columns}) could not be evaluated: {self.error}"
+        return f"{self.expectation}({columns}): {self.unexpected_count} unexpected, e.g. {self.sample}"
+
+
+@dataclass(frozen=True)
+class SuiteResult:
+    suite: str
+    relation: str
+    outcomes: list[ExpectationOutcome] = field(default_factory=list)
+
+    @property
+    def success(self) -> bool:
+        return bool(self.outcomes) and all(outcome.success for outcome in self.outcomes)
+
+    @property
+    def failures(self) -> list[ExpectationOutcome]:
+        return [outcome for outcome in self.outcomes if not outcome.success]
+
+
+def suite_names() -> list[str]:
+    return sorted(path.stem for path in EXPECTATIONS_DIR.glob("*.json"))
+
+
+def load_suite(name: str) -> dict[str, object]:
+    return json.loads((EXPECTATIONS_DIR / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def run_suite(duckdb_path: Path, name: str, billing_period: str) -> SuiteResult:
+    """Validate one suite on one billing period (suites name their period column)."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    import great_expectations as gx
+    from great_expectations.expectations.expectation_configuration import (
+        ExpectationConfiguration,
+    )
+
+    spec = load_suite(name)
+    relation = str(spec["relation"])
+    query = f"select * from {relation}"
+    if spec.get("period_column"):
+        query += f" where {spec['period_column']} = '{billing_period}'"
+    context = gx.get_context(mode="ephemeral")
+    datasource = context.data_sources.add_sql(
+        name="warehouse",
+        connection_string=f"duckdb+gx:///{duckdb_path}",
+        create_temp_table=False,
+        kwargs={"connect_args": {"read_only": True}},
+    )
+    batch = datasource.add_query_asset(name=name, query=query).add_batch_definition_whole_table(name)
+    suite = gx.ExpectationSuite(name=name)
+    for expectation in spec["expectations"]:  # type: ignore[union-attr]
+        suite.add_expectation_configuration(
+            ExpectationConfiguration(type=expectation["type"], kwargs=expectation["kwargs"])
+        )
+    suite = context.suites.add(suite)
+    validation = context.validation_definitions.add(
+        gx.ValidationDefinition(name=name, data=batch, suite=suite)
+    )
+    result = validation.run(result_format="SUMMARY")
+    outcomes = []
+    for item in result.results:
+        info = item.exception_info or {}
+        errors = [v.get("exception_message") for v in info.values() if isinstance(v, dict)]
+        if info.get("raised_exception"):
+            errors.append(info.get("exception_message"))
+        error = next((e for e in errors if e), None)
+        details = item.result or {}
+        outcomes.append(
+            ExpectationOutcome(
+                expectation=item.expectation_config.type,
+                kwargs={k: v for k, v in item.expectation_config.kwargs.items() if k != "batch_id"},
+                success=bool(item.success) and error is None,
+                unexpected_count=details.get("unexpected_count"),
+                sample=str(details.get("partial_unexpected_list", details.get("observed_value")))[:300],
+                error=str(error).splitlines()[0] if error else None,
+            )
+        )
+    return SuiteResult(suite=name, relation=relation, outcomes=outcomes)

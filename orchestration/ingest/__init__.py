@@ -1,0 +1,1 @@
+"""Load landing files verbatim into the raw schema (see docs/landing-contract.md)."""

@@ -1,0 +1,286 @@
+"""Declared landing layouts: which folder holds which format and how to read it.
+
+Each layout names its raw table, how DuckDB reads the file (all columns as text) and the
+columns a file must carry. Layouts that vary per vendor or site come from the seeds, so a
+billing-policy change and the parser that honours it live in one reviewed commit.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+FOCUS_COLUMNS = (
+    "AvailabilityZone",
+    "BilledCost",
+    "BillingAccountId",
+    "BillingAccountName",
+    "BillingAccountType",
+    "BillingCurrency",
+    "BillingPeriodEnd",
+    "BillingPeriodStart",
+    "CapacityReservationId",
+    "CapacityReservationStatus",
+    "ChargeCategory",
+    "ChargeClass",
+    "ChargeDescription",
+    "ChargeFrequency",
+    "ChargePeriodEnd",
+    "ChargePeriodStart",
+    "CommitmentDiscountCategory",
+    "CommitmentDiscountId",
+    "CommitmentDiscountName",
+    "CommitmentDiscountQuantity",
+    "CommitmentDiscountStatus",
+    "CommitmentDiscountType",
+    "CommitmentDiscountUnit",
+    "ConsumedQuantity",
+    "ConsumedUnit",
+    "ContractedCost",
+    "ContractedUnitPrice",
+    "EffectiveCost",
+    "InvoiceId",
+    "InvoiceIssuerName",
+    "ListCost",
+    "ListUnitPrice",
+    "PricingCategory",
+    "PricingCurrency",
+    "PricingCurrencyContractedUnitPrice",
+    "PricingCurrencyEffectiveCost",
+    "PricingCurrencyListUnitPrice",
+    "PricingQuantity",
+    "PricingUnit",
+    "ProviderName",
+    "PublisherName",
+    "RegionId",
+    "RegionName",
+    "ResourceId",
+    "ResourceName",
+    "ResourceType",
+    "ServiceCategory",
+    "ServiceName",
+    "ServiceSubcategory",
+    "SkuId",
+    "SkuMeter",
+    "SkuPriceDetails",
+    "SkuPriceId",
+    "SubAccountId",
+    "SubAccountName",
+    "SubAccountType",
+    "Tags",
+)
+FOCUS_REQUIRED = (
+    "BilledCost",
+    "BillingCurrency",
+    "ChargeCategory",
+    "ChargePeriodStart",
+    "ChargePeriodEnd",
+    "PricingQuantity",
+    "PricingUnit",
+    "ResourceId",
+    "SkuId",
+)
+SLURM_COLUMNS = (
+    "JobID",
+    "JobIDRaw",
+    "Cluster",
+    "Account",
+    "User",
+    "Partition",
+    "State",
+    "Submit",
+    "Start",
+    "End",
+    "Elapsed",
+    "ElapsedRaw",
+    "AllocTRES",
+    "NodeList",
+)
+SLURM_REQUIRED = ("JobID", "Account", "State", "Start", "ElapsedRaw", "AllocTRES")
+OPENCOST_COLUMNS = (
+    "Date",
+    "Namespace",
+    "ControllerKind",
+    "ControllerName",
+    "Pod",
+    "Container",
+    "CPUCoreUsageAverage",
+    "CPUCoreRequestAverage",
+    "RAMBytesUsageAverage",
+    "RAMBytesRequestAverage",
+    "NetworkReceiveBytes",
+    "NetworkTransferBytes",
+    "GPUs",
+    "PVBytes",
+    "CPUCost",
+    "RAMCost",
+    "NetworkCost",
+    "PVCost",
+    "GPUCost",
+    "TotalCost",
+)
+OPENCOST_REQUIRED = (
+    "Date",
+    "Namespace",
+    "Pod",
+    "Container",
+    "CPUCoreUsageAverage",
+    "CPUCoreRequestAverage",
+    "RAMBytesUsageAverage",
+    "RAMBytesRequestAverage",
+)
+ENERGY_FORMATS: dict[str, tuple[str, tuple[str, ...], bool]] = {
+    # reading_format: (delimiter, columns, has_header)
+    "cumulative_kwh": (";", ("MeterId", "Timestamp", "CounterKWh"), True),
+    "interval_wh": (",", ("meter", "interval_start_utc", "interval_minutes", "energy_wh"), True),
+    "tenth_kwh_counter": (",", ("DeviceSerial", "ReadingTime", "Register"), True),
+    "ptd_power_log": (",", tuple(f"column{i:02d}" for i in range(12)), False),
+}
+REFERENCE_COLUMNS = {
+    "customers": (
+        "customer_id",
+        "customer_name",
+        "country_code",
+        "currency_code",
+        "price_list_id",
+        "language_code",
+    ),
+    "assignments": (
+        "assignment_id",
+        "subject_type",
+        "subject_id",
+        "customer_id",
+        "effective_from",
+        "effective_to",
+    ),
+    "machines": ("machine_id", "site_id", "meter_id", "billing_mode"),
+}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How one landing file is read and where its rows go."""
+
+    source_kind: str
+    raw_table: str
+    delimiter: str
+    columns: tuple[str, ...]
+    required: tuple[str, ...]
+    has_header: bool = True
+    as_json_record: bool = False
+    extra_columns_allowed: bool = True
+
+
+@dataclass(frozen=True)
+class Declarations:
+    """The seeds that declare vendors, clusters and sites, read once per ingest run."""
+
+    focus_vendors: frozenset[str]
+    colo_layouts: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+    clusters: dict[str, str] = field(default_factory=dict)
+    energy_sites: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_seeds(cls, seeds_dir: Path) -> Declarations:
+        def rows(relative: str) -> list[dict[str, str]]:
+            with (seeds_dir / relative).open(newline="", encoding="utf-8") as handle:
+                return list(csv.DictReader(handle))
+
+        colo_columns: dict[str, list[str]] = {}
+        for row in rows("sources/colo_layout_columns.csv"):
+            colo_columns.setdefault(row["vendor_id"], []).append(row["source_column"])
+        return cls(
+            focus_vendors=frozenset(
+                row["vendor_id"]
+                for row in rows("rating/vendor_rate_cards.csv")
+                if row["vendor_id"] not in colo_columns
+            ),
+            colo_layouts={
+                row["vendor_id"]: (row["delimiter"], tuple(colo_columns[row["vendor_id"]]))
+                for row in rows("sources/colo_vendor_layouts.csv")
+            },
+            clusters={row["cluster_id"]: row["scheduler"] for row in rows("sources/scheduler_clusters.csv")},
+            energy_sites={row["site_id"]: row["reading_format"] for row in rows("sources/energy_sites.csv")},
+        )
+
+
+class UnknownLayoutError(ValueError):
+    """The file's folder declares no known layout."""
+
+
+def layout_for(relative_path: Path, declarations: Declarations) -> tuple[Layout, str]:
+    """Return the layout and source id (vendor, cluster, site) for a landing-relative path."""
+    parts = relative_path.parts
+    kind = "/".join(parts[:2])
+    if kind == "reference" or parts[0] == "reference":
+        table = relative_path.stem
+        if len(parts) != 2 or table not in REFERENCE_COLUMNS:
+            raise UnknownLayoutError(f"{relative_path}: unknown reference file")
+        columns = REFERENCE_COLUMNS[table]
+        return Layout(f"reference_{table}", table, ",", columns, columns), "reference"
+    if parts[0] == "energy" and len(parts) == 3 and parts[1] in declarations.energy_sites:
+        reading_format = declarations.energy_sites[parts[1]]
+        delimiter, columns, has_header = ENERGY_FORMATS[reading_format]
+        layout = Layout(
+            f"energy_{reading_format}",
+            f"energy_{reading_format}",
+            delimiter,
+            columns,
+            columns,
+            has_header=has_header,
+            extra_columns_allowed=False,
+        )
+        return layout, parts[1]
+    if len(parts) != 4:
+        raise UnknownLayoutError(f"{relative_path}: not in a declared <kind>/<format>/<source_id>/ folder")
+    source_id = parts[2]
+    if kind == "vendor_billing/focus" and source_id in declarations.focus_vendors:
+        return Layout("focus", "focus_charges", ",", FOCUS_COLUMNS, FOCUS_REQUIRED), source_id
+    if kind == "vendor_billing/colo" and source_id in declarations.colo_layouts:
+        delimiter, columns = declarations.colo_layouts[source_id]
+        layout = Layout(
+            "colo",
+            "colo_invoice_lines",
+            delimiter,
+            columns,
+            columns,
+            as_json_record=True,
+            extra_columns_allowed=False,
+        )
+        return layout, source_id
+    if kind == "scheduler/slurm" and declarations.clusters.get(source_id) == "slurm":
+        return Layout("slurm", "slurm_jobs", "|", SLURM_COLUMNS, SLURM_REQUIRED), source_id
+    if kind == "scheduler/opencost" and declarations.clusters.get(source_id) == "opencost":
+        layout = Layout("opencost", "opencost_allocations", ",", OPENCOST_COLUMNS, OPENCOST_REQUIRED)
+        return layout, source_id
+    raise UnknownLayoutError(f"{relative_path}: no layout is declared for '{kind}/{source_id}'")
+
+
+RAW_TABLES: dict[str, str] = {
+    "focus_charges": "FOCUS cost and usage rows from cloud vendors, verbatim.",
+    "colo_invoice_lines": "Colocation invoice lines, each row a JSON record in its vendor's layout.",
+    "slurm_jobs": "Slurm sacct job and step records, verbatim.",
+    "opencost_allocations": "OpenCost allocation rows per container and day, verbatim.",
+    "energy_cumulative_kwh": "Cumulative kWh counter readings.",
+    "energy_interval_wh": "Interval energy readings in Wh.",
+    "energy_tenth_kwh_counter": "Energy registers counting tenths of kWh.",
+    "energy_ptd_power_log": "Instantaneous power samples (SPEC PTDaemon log lines).",
+    "customers": "Customer reference data.",
+    "assignments": "Effective-dated subject -> customer assignments.",
+    "machines": "Machines, their sites and meters.",
+    "file_registry": "Every distinct landing file ever seen, its version and load outcome.",
+}
+
+
+def declared_columns(table: str) -> tuple[str, ...]:
+    """Columns a raw table always has, before any extra source column is added."""
+    by_table: dict[str, tuple[str, ...]] = {
+        "focus_charges": FOCUS_COLUMNS,
+        "colo_invoice_lines": ("record",),
+        "slurm_jobs": SLURM_COLUMNS,
+        "opencost_allocations": OPENCOST_COLUMNS,
+        **{f"energy_{name}": spec[1] for name, spec in ENERGY_FORMATS.items()},
+        **REFERENCE_COLUMNS,
+    }
+    return by_table[table]

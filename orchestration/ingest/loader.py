@@ -1,0 +1,173 @@
+"""Load every new landing file into its raw table, verbatim and fingerprinted.
+
+Set-based: DuckDB parses each file into Arrow (all columns as text), the record number
+is one vectorised column, and the batch is inserted by name. Each file loads in its own
+transaction, so a file either lands whole or is rejected with a reason; the run goes on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from orchestration.ingest import registry
+from orchestration.ingest.layouts import (
+    RAW_TABLES,
+    Declarations,
+    Layout,
+    UnknownLayoutError,
+    declared_columns,
+    layout_for,
+)
+
+METADATA_COLUMNS = ("_source_file", "_source_row", "_file_sha256", "_source_id", "_loaded_at")
+RAW_TABLES_WITH_COLUMNS = (
+    "select table_name, column_name from information_schema.columns where table_schema = 'raw'"
+)
+
+
+@dataclass
+class IngestReport:
+    """What one ingest run did, per file outcome and per raw table."""
+
+    loaded: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    new_versions: list[str] = field(default_factory=list)
+    rejected: dict[str, str] = field(default_factory=dict)
+    rows_by_table: Counter[str] = field(default_factory=Counter)
+
+    def as_metadata(self) -> dict[str, object]:
+        return {
+            "files_loaded": len(self.loaded),
+            "files_unchanged": len(self.unchanged),
+            "files_new_version": len(self.new_versions),
+            "files_rejected": len(self.rejected),
+            "rejections": json.dumps(self.rejected, sort_keys=True),
+            "rows_by_table": json.dumps(dict(sorted(self.rows_by_table.items()))),
+        }
+
+
+class LayoutMismatchError(ValueError):
+    """The file's header does not match its declared layout."""
+
+
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _read(con: duckdb.DuckDBPyConnection, path: Path, layout: Layout) -> pa.Table:
+    """Parse one file into an all-text Arrow table in file order."""
+    source = (
+        f"read_csv({_sql_string(str(path))}, header = {str(layout.has_header).lower()}, "
+        f"all_varchar = true, delim = {_sql_string(layout.delimiter)}, quote = '\"', "
+        "escape = '\"', sample_size = -1)"
+    )
+    header = [d[0] for d in con.execute(f"select * from {source} limit 0").description]
+    missing = [column for column in layout.required if column not in header]
+    if missing:
+        raise LayoutMismatchError(f"missing column '{missing[0]}' (expected {', '.join(layout.required)})")
+    extra = [column for column in header if column not in layout.columns]
+    if extra and not layout.extra_columns_allowed:
+        raise LayoutMismatchError(f"unexpected column '{extra[0]}'")
+    select = "to_json(t)::varchar as record" if layout.as_json_record else "*"
+    return con.sql(f"select {select} from {source} as t").to_arrow_table()
+
+
+def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every declared raw table, so staging runs even before a source's first file."""
+    types = {"_source_row": "bigint", "_loaded_at": "timestamp"}
+    for table in RAW_TABLES:
+        if table == "file_registry":
+            continue
+        columns = (*declared_columns(table), *METADATA_COLUMNS)
+        body = ", ".join(f'"{c}" {types.get(c, "varchar")}' for c in columns)
+        con.execute(f"create table if not exists raw.{table} ({body})")
+
+
+def _add_new_columns(
+    con: duckdb.DuckDBPyConnection, table: str, columns: list[str], existing: set[str]
+) -> None:
+    """A source column not seen before (e.g. a newer FOCUS version) becomes a raw column."""
+    for column in columns:
+        if column not in existing:
+            con.execute(f'alter table raw.{table} add column "{column}" varchar')
+            existing.add(column)
+
+
+def ingest_landing(con: duckdb.DuckDBPyConnection, landing_dir: Path, seeds_dir: Path) -> IngestReport:
+    """Load all files under landing_dir that the registry has not seen with this content."""
+    con.execute("set timezone = 'UTC'")
+    registry.ensure_registry(con)
+    ensure_raw_tables(con)
+    declarations = Declarations.from_seeds(seeds_dir)
+    report = IngestReport()
+    columns_by_table: dict[str, set[str]] = {table: set() for table in RAW_TABLES}
+    for table, column in con.execute(RAW_TABLES_WITH_COLUMNS).fetchall():
+        columns_by_table.setdefault(table, set()).add(column)
+
+    for path in sorted(p for p in landing_dir.rglob("*") if p.is_file()):
+        relative = path.relative_to(landing_dir)
+        source_file = relative.as_posix()
+        sha256 = registry.file_sha256(path)
+        if registry.is_known(con, source_file, sha256):
+            report.unchanged.append(source_file)
+            continue
+        con.execute("begin transaction")
+        version = registry.next_version(con, source_file)
+        layout: Layout | None = None
+        source_id: str | None = None
+        try:
+            layout, source_id = layout_for(relative, declarations)
+            batch = _read(con, path, layout)
+        except (UnknownLayoutError, LayoutMismatchError, duckdb.Error) as error:
+            text = str(error).splitlines()[0]
+            message = text if text.startswith(source_file) else f"{source_file}: {text}"
+            registry.record(
+                con,
+                source_file=source_file,
+                sha256=sha256,
+                version=version,
+                source_kind=layout.source_kind if layout else None,
+                source_id=source_id,
+                raw_table=None,
+                row_count=0,
+                status="rejected",
+                error=message,
+            )
+            con.execute("commit")
+            report.rejected[source_file] = message
+            continue
+        batch = batch.append_column("_source_row", pa.array(np.arange(1, batch.num_rows + 1, dtype=np.int64)))
+        _add_new_columns(con, layout.raw_table, batch.column_names, columns_by_table[layout.raw_table])
+        con.register("landing_batch", batch)
+        con.execute(
+            f"""
+            insert into raw.{layout.raw_table} by name
+            select *, {_sql_string(source_file)} as _source_file, {_sql_string(sha256)} as _file_sha256,
+                {_sql_string(source_id)} as _source_id, now()::timestamp as _loaded_at
+            from landing_batch
+            """
+        )
+        con.unregister("landing_batch")
+        registry.record(
+            con,
+            source_file=source_file,
+            sha256=sha256,
+            version=version,
+            source_kind=layout.source_kind,
+            source_id=source_id,
+            raw_table=layout.raw_table,
+            row_count=batch.num_rows,
+            status="loaded",
+            error=None,
+        )
+        con.execute("commit")
+        (report.new_versions if version > 1 else report.loaded).append(source_file)
+        report.rows_by_table[layout.raw_table] += batch.num_rows
+    return report

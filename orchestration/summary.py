@@ -1,0 +1,56 @@
+"""The short report a person reads after a monthly billing run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+
+def _table(rows: list[tuple[object, ...]], headers: tuple[str, ...]) -> str:
+    cells = [headers, *[tuple("" if v is None else str(v) for v in row) for row in rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    lines = ["  ".join(value.ljust(width) for value, width in zip(row, widths, strict=True)) for row in cells]
+    return "\n".join("    " + line.rstrip() for line in lines)
+
+
+def billing_summary(
+    duckdb_path: Path, period: str, gates: dict[str, tuple[bool, str]], export_dir: Path | None
+) -> str:
+    """Invoice totals per customer, exceptions by reason, gate results and export paths."""
+    parts = [f"meterline monthly billing, period {period}"]
+    with duckdb.connect(str(duckdb_path), read_only=True) as con:
+        invoices = con.execute(
+            """
+            select customer_id, currency_code, line_count, net_amount, tax_amount, gross_amount
+            from marts.fct_invoices where billing_period = ? order by customer_id
+            """,
+            [period],
+        ).fetchall()
+        exceptions = con.execute(
+            """
+            select reason_code, severity, count(*) as exceptions, currency_code,
+                sum(amount_at_risk) as amount_at_risk
+            from marts.fct_billing_exceptions where billing_period = ?
+            group by reason_code, severity, currency_code
+            order by reason_code, currency_code nulls first
+            """,
+            [period],
+        ).fetchall()
+    parts.append("  Invoices (draft):")
+    parts.append(_table(invoices, ("customer", "currency", "lines", "net", "tax", "gross")))
+    parts.append("  Exceptions by reason:")
+    parts.append(_table(exceptions, ("reason", "severity", "count", "currency", "amount at risk")))
+    parts.append("  Gates:")
+    parts.append(
+        _table(
+            [(name, "passed" if ok else "FAILED", detail) for name, (ok, detail) in sorted(gates.items())],
+            ("gate", "result", "detail"),
+        )
+    )
+    if export_dir is not None:
+        parts.append(f"  Exports: {export_dir}")
+        parts.extend(f"    {path}" for path in sorted(export_dir.iterdir()))
+    else:
+        parts.append("  Exports: none written (a gate or an earlier step failed)")
+    return "\n".join(parts)
