@@ -1,0 +1,178 @@
+"""`make bench`: a scaled demo month through the real monthly billing job.
+
+Prints wall time, peak memory (RSS of the whole process tree, dbt's subprocess included)
+and rows per second for each stage, and writes the figures to bench/results.json so later
+work can be compared against them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+from orchestration.settings import PROJECT_DIR
+
+MIB = 1024 * 1024
+
+
+@dataclass
+class MemorySampler:
+    """Samples the RSS of this process and all its descendants every `interval` seconds."""
+
+    interval: float = 0.1
+    samples: list[tuple[float, int]] = field(default_factory=list)
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def _tree_rss(self) -> int:
+        root = psutil.Process()
+        total = 0
+        for process in [root, *root.children(recursive=True)]:
+            try:
+                total += process.memory_info().rss
+            except psutil.Error:
+                continue
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.samples.append((time.time(), self._tree_rss()))
+            time.sleep(self.interval)
+
+    @contextmanager
+    def running(self) -> Iterator[MemorySampler]:
+        thread = threading.Thread(target=self._run, daemon=True)
+        thread.start()
+        try:
+            yield self
+        finally:
+            self._stop.set()
+            thread.join()
+
+    def peak_between(self, start: float, end: float) -> int:
+        window = [rss for at, rss in self.samples if start <= at <= end]
+        return max(window, default=0)
+
+
+def _step_windows(result: object) -> dict[str, tuple[float, float]]:
+    """Start and end time of each Dagster step, from the run's event log."""
+    windows: dict[str, list[float]] = {}
+    for event in result.all_events:  # type: ignore[attr-defined]
+        if event.step_key is None:
+            continue
+        kind = event.event_type_value
+        if kind in ("STEP_START", "STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED"):
+            windows.setdefault(event.step_key, []).append(event.timestamp)
+    return {step: (min(times), max(times)) for step, times in windows.items()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="meterline-bench", description=__doc__)
+    parser.add_argument("--scale", type=float, default=float(os.environ.get("MET_BENCH_SCALE", "60")))
+    parser.add_argument("--period", default="2026-10")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--workdir", type=Path, default=PROJECT_DIR / "bench")
+    args = parser.parse_args(argv)
+
+    workdir: Path = args.workdir.resolve()
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    os.environ.update(
+        MET_LANDING_DIR=str(workdir / "landing"),
+        MET_DUCKDB_PATH=str(workdir / "warehouse.duckdb"),
+        MET_EXPORTS_DIR=str(workdir / "exports"),
+        DAGSTER_HOME=str(workdir / "dagster_home"),
+    )
+    from orchestration.cli import prepare_environment
+
+    settings = prepare_environment()
+    from orchestration.dbt_project import parse_dbt_project
+
+    parse_dbt_project()
+    from dagster import DagsterInstance
+
+    from orchestration.definitions import defs
+    from orchestration.demo.generate import generate_demo
+
+    stages: list[dict[str, object]] = []
+    sampler = MemorySampler()
+    with sampler.running():
+        started = time.time()
+        generate_demo(workdir, period=args.period, seed=args.seed, scale=args.scale, write_truth=False)
+        ended = time.time()
+        stages.append(
+            {
+                "stage": "generate demo month",
+                "seconds": ended - started,
+                "peak_rss_mib": sampler.peak_between(started, ended) / MIB,
+            }
+        )
+        job = defs.resolve_job_def("monthly_billing")
+        with DagsterInstance.get() as instance:
+            run_started = time.time()
+            result = job.execute_in_process(
+                partition_key=args.period, instance=instance, raise_on_error=False
+            )
+            run_ended = time.time()
+        for step, (start, end) in sorted(_step_windows(result).items(), key=lambda item: item[1][0]):
+            stages.append(
+                {
+                    "stage": step,
+                    "seconds": end - start,
+                    "peak_rss_mib": sampler.peak_between(start, end) / MIB,
+                }
+            )
+        stages.append(
+            {
+                "stage": "whole job",
+                "seconds": run_ended - run_started,
+                "peak_rss_mib": sampler.peak_between(run_started, run_ended) / MIB,
+            }
+        )
+
+    import duckdb
+
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+        raw_rows = dict(
+            con.execute(
+                "select table_name, estimated_size from duckdb_tables() where schema_name = 'raw' order by 1"
+            ).fetchall()
+        )
+    usage_rows = sum(v for k, v in raw_rows.items() if k.startswith(("slurm", "opencost", "energy")))
+    for stage in stages:
+        stage["rows_per_second"] = round(usage_rows / stage["seconds"]) if stage["seconds"] else None  # type: ignore[operator]
+    report = {
+        "scale": args.scale,
+        "period": args.period,
+        "usage_rows": usage_rows,
+        "raw_rows": raw_rows,
+        "job_succeeded": result.success,
+        "stages": stages,
+    }
+    (workdir / "results.json").write_text(json.dumps(report, indent=2) + "\n")
+
+    print(
+        f"meterline bench: scale {args.scale}, {usage_rows:,} usage rows "
+        f"({', '.join(f'{k} {v:,}' for k, v in raw_rows.items() if v)})"
+    )
+    print(f"  {'stage':<58} {'seconds':>8} {'peak MiB':>9} {'usage rows/s':>13}")
+    for stage in stages:
+        print(
+            f"  {stage['stage']:<58} {stage['seconds']:>8.1f} {stage['peak_rss_mib']:>9.0f} "
+            f"{stage['rows_per_second'] or 0:>13,}"
+        )
+    print(f"  job {'succeeded' if result.success else 'FAILED'}; figures in {workdir / 'results.json'}")
+    return 0 if result.success else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
