@@ -1,0 +1,190 @@
+"""Energy meters at the four sites: what each meter reports, and the energy it proves.
+
+Every site reports in its own format (`seeds/sources/energy_sites.csv`). Alongside the
+readings, each site carries `hour_joules`: the energy the contract's rules derive from those
+readings, per meter and UTC hour of interval start (resets keep their energy, rollovers are
+unwrapped, time lost in a gap is not billed). It is computed from the simulated consumption,
+not by parsing the readings back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from orchestration.demo.clock import DAY, HOUR
+from orchestration.demo.defects import Defect, subject_defect
+from orchestration.demo.policy import EnergySite
+from orchestration.demo.world import Machine
+
+WATTS = {"a100": (2400, 3200), "h100": (3600, 5200), "cpu": (450, 900), "server": (300, 1800)}
+JOULES_PER_WH = 3600
+JOULES_PER_TENTH_KWH = 360_000
+PTD_SAMPLE_SECONDS = 300
+INTERVAL_SECONDS = 900
+
+# Injected meter defects, as offsets from the period start.
+RESET_HOUR = 9 * 24 + 14  # osl1 counter restarts from zero during this hour
+HEL_GAP_START, HEL_GAP_INTERVALS = (13 * 24 + 2) * 4, 8  # two hours of 15-minute intervals
+CGK_GAP_SAMPLE, CGK_GAP_SAMPLES = (6 * 24 + 10) * 12, 11  # samples after hh:00 missing for an hour
+NEAR_ROLLOVER = 999_000  # an add1 register that wraps during the month
+
+
+@dataclass(frozen=True)
+class SiteReadings:
+    site: EnergySite
+    machines: tuple[Machine, ...]
+    times: np.ndarray  # reading instants (UTC) shared by every meter of the site
+    values: np.ndarray  # (meters, readings): counter, interval Wh or power in deciwatts
+    present: np.ndarray  # (meters, readings): False where the meter reported nothing
+    hour_joules: np.ndarray  # (meters, hours) billed energy per contract rules
+    defects: tuple[Defect, ...]
+    volts_d: np.ndarray | None = None  # power logs only: decivolts
+    power_factor_m: np.ndarray | None = None  # power logs only: thousandths
+
+
+def _mean_watts(
+    rng: np.random.Generator, machines: tuple[Machine, ...], starts: np.ndarray, width: int
+) -> np.ndarray:
+    """Average draw per machine over `[start, start + width)`: a base load, a daily swing, noise."""
+    low, high = np.array([WATTS[m.kind] for m in machines]).T
+    base = rng.uniform(low, high)
+    phase = rng.uniform(0, 1, len(machines))
+    swing = 1 + 0.12 * np.sin(2 * np.pi * ((starts + width / 2) / DAY + phase[:, None]))
+    noise = rng.normal(1, 0.04, (len(machines), len(starts)))
+    return base[:, None] * swing * noise
+
+
+def _counter_kwh(
+    rng: np.random.Generator, site: EnergySite, machines: tuple[Machine, ...], start: int, end: int
+) -> SiteReadings:
+    hours = np.arange(start, end, HOUR, dtype=np.int64)
+    energy_wh = np.round(_mean_watts(rng, machines, hours, HOUR)).astype(np.int64)
+    first = rng.integers(5_000_000, 80_000_000, len(machines))[:, None]  # Wh on the counter
+    readings = np.concatenate([first, first + np.cumsum(energy_wh, axis=1)], axis=1)
+    dedicated = [i for i, m in enumerate(machines) if m.billing_mode == "dedicated"]
+    reset = dedicated[0] if dedicated else 0
+    # The meter restarted from zero at the start of RESET_HOUR: the reading after it equals
+    # the hour's own energy, so the rule "a decrease is a reset" recovers every Wh.
+    readings[reset, RESET_HOUR + 1 :] = np.cumsum(energy_wh[reset, RESET_HOUR:])
+    return SiteReadings(
+        site=site,
+        machines=machines,
+        times=np.append(hours, end),
+        values=readings,
+        present=np.ones_like(readings, dtype=bool),
+        hour_joules=energy_wh * JOULES_PER_WH,
+        defects=(
+            subject_defect(
+                "meter_reset",
+                "counter_restarted",
+                "meter",
+                machines[reset].meter_id,
+                "the kWh counter restarted from zero; the interval's energy is the new reading",
+            ),
+        ),
+    )
+
+
+def _interval_wh(
+    rng: np.random.Generator, site: EnergySite, machines: tuple[Machine, ...], start: int, end: int
+) -> SiteReadings:
+    times = np.arange(start, end, INTERVAL_SECONDS, dtype=np.int64)
+    energy_wh = np.round(_mean_watts(rng, machines, times, INTERVAL_SECONDS) / 4).astype(np.int64)
+    present = np.ones_like(energy_wh, dtype=bool)
+    gap = len(machines) - 1
+    present[gap, HEL_GAP_START : HEL_GAP_START + HEL_GAP_INTERVALS] = False
+    billed = np.where(present, energy_wh, 0) * JOULES_PER_WH
+    return SiteReadings(
+        site=site,
+        machines=machines,
+        times=times,
+        values=energy_wh,
+        present=present,
+        hour_joules=billed.reshape(len(machines), -1, HOUR // INTERVAL_SECONDS).sum(axis=2),
+        defects=(
+            subject_defect(
+                "meter_gap",
+                "missing_intervals",
+                "meter",
+                machines[gap].meter_id,
+                f"{HEL_GAP_INTERVALS} consecutive 15-minute intervals missing; their energy is not billed",
+            ),
+        ),
+    )
+
+
+def _tenth_kwh_counter(
+    rng: np.random.Generator, site: EnergySite, machines: tuple[Machine, ...], start: int, end: int
+) -> SiteReadings:
+    if site.counter_rollover is None:
+        raise ValueError(f"{site.site_id}: a tenth-kWh register needs counter_rollover")
+    hours = np.arange(start, end, HOUR, dtype=np.int64)
+    counts = np.round(_mean_watts(rng, machines, hours, HOUR) / 100).astype(np.int64)
+    first = rng.integers(100_000, 800_000, len(machines))
+    first[0] = NEAR_ROLLOVER  # wraps within days: a rollover, not a reset
+    registers = np.concatenate([first[:, None], first[:, None] + np.cumsum(counts, axis=1)], axis=1)
+    return SiteReadings(
+        site=site,
+        machines=machines,
+        times=np.append(hours, end),
+        values=registers % site.counter_rollover,
+        present=np.ones_like(registers, dtype=bool),
+        hour_joules=counts * JOULES_PER_TENTH_KWH,
+        defects=(),
+    )
+
+
+def _ptd_power_log(
+    rng: np.random.Generator, site: EnergySite, machines: tuple[Machine, ...], start: int, end: int
+) -> SiteReadings:
+    times = np.arange(start, end, PTD_SAMPLE_SECONDS, dtype=np.int64)
+    shape = (len(machines), len(times))
+    deciwatts = np.round(_mean_watts(rng, machines, times, 0) * 10).astype(np.int64)
+    present = np.ones(shape, dtype=bool)
+    present[0, CGK_GAP_SAMPLE + 1 : CGK_GAP_SAMPLE + 1 + CGK_GAP_SAMPLES] = False
+    # Each sample holds until the next one present (the period end after the last sample),
+    # for at most the gap threshold: the left Riemann sum of the contract.
+    index = np.where(present, np.arange(len(times)), len(times))
+    following = np.minimum.accumulate(index[:, ::-1], axis=1)[:, ::-1]
+    next_index = np.concatenate([following[:, 1:], np.full((len(machines), 1), len(times))], axis=1)
+    next_time = np.append(times, end)[next_index]
+    hold = np.minimum(next_time - times, site.gap_threshold_seconds)
+    decijoules = np.where(present, deciwatts * hold, 0)
+    if np.any(decijoules % 10):
+        raise AssertionError("power-log energy must be whole joules")
+    per_hour = HOUR // PTD_SAMPLE_SECONDS
+    return SiteReadings(
+        site=site,
+        machines=machines,
+        times=times,
+        values=deciwatts,
+        present=present,
+        hour_joules=(decijoules // 10).reshape(len(machines), -1, per_hour).sum(axis=2),
+        defects=(
+            subject_defect(
+                "meter_gap",
+                "missing_power_samples",
+                "meter",
+                machines[0].meter_id,
+                "no power samples for an hour; the last sample holds for the gap threshold only",
+            ),
+        ),
+        volts_d=rng.integers(2270, 2321, shape),
+        power_factor_m=rng.integers(930, 991, shape),
+    )
+
+
+SIMULATORS = {
+    "cumulative_kwh": _counter_kwh,
+    "interval_wh": _interval_wh,
+    "tenth_kwh_counter": _tenth_kwh_counter,
+    "ptd_power_log": _ptd_power_log,
+}
+
+
+def simulate_site(
+    rng: np.random.Generator, site: EnergySite, machines: tuple[Machine, ...], start: int, end: int
+) -> SiteReadings:
+    return SIMULATORS[site.reading_format](rng, site, machines, start, end)

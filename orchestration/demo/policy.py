@@ -1,0 +1,193 @@
+"""The billing policy the demo month is priced with, read from `seeds/`.
+
+The generator reads the seeds (prices, tax, vendor rate cards, layouts) but never the files it
+writes, so the truth it computes is independent of the pipeline's parsing.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from orchestration.demo.clock import parse_utc
+
+SEEDS_DIR = Path(__file__).resolve().parents[2] / "seeds"
+
+
+def read_seed(relative: str, seeds_dir: Path = SEEDS_DIR) -> list[dict[str, str]]:
+    with (seeds_dir / relative).open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+@dataclass(frozen=True)
+class Price:
+    """One versioned price of a customer price list or vendor rate card."""
+
+    list_id: str
+    version: int
+    start: int
+    end: int | None
+    sku_id: str
+    currency_code: str
+    unit_price: Decimal
+    pricing_unit: str
+
+    def covers(self, instant: int) -> bool:
+        return self.start <= instant and (self.end is None or instant < self.end)
+
+
+@dataclass(frozen=True)
+class EnergySite:
+    site_id: str
+    vendor_id: str
+    timezone: str
+    reading_format: str
+    counter_rollover: int | None
+    gap_threshold_seconds: int
+
+
+@dataclass(frozen=True)
+class ColoLayout:
+    vendor_id: str
+    delimiter: str
+    decimal_separator: str
+    date_format: str
+    currency_code: str
+    columns: tuple[tuple[str, str], ...]  # (canonical_column, source_column) in file order
+
+
+@dataclass(frozen=True)
+class ContractItem:
+    vendor_id: str
+    vendor_sku_id: str
+    site_id: str
+    quantity: Decimal
+
+
+def _prices(rows: list[dict[str, str]], list_key: str, version_key: str) -> tuple[Price, ...]:
+    return tuple(
+        Price(
+            list_id=row[list_key],
+            version=int(row[version_key]),
+            start=parse_utc(row["effective_from"]),
+            end=parse_utc(row["effective_to"]) if row["effective_to"] else None,
+            sku_id=row["sku_id" if "sku_id" in row else "vendor_sku_id"],
+            currency_code=row["currency_code"],
+            unit_price=Decimal(row["unit_price"]),
+            pricing_unit=row["pricing_unit"],
+        )
+        for row in rows
+    )
+
+
+def _find(prices: tuple[Price, ...], list_id: str, sku_id: str, instant: int) -> Price | None:
+    found = [p for p in prices if p.list_id == list_id and p.sku_id == sku_id and p.covers(instant)]
+    return found[0] if len(found) == 1 else None
+
+
+@dataclass(frozen=True)
+class Policy:
+    customer_prices: tuple[Price, ...]
+    vendor_prices: tuple[Price, ...]
+    base_units: dict[str, int]
+    minor_units: dict[str, int]
+    tax_rates: tuple[dict[str, str], ...]
+    vendor_item_codes: dict[tuple[str, str], str]  # (vendor_id, vendor_sku_id) -> item code
+    contract_items: tuple[ContractItem, ...]
+    energy_sites: dict[str, EnergySite]
+    colo_layouts: dict[str, ColoLayout]
+    cluster_timezones: dict[str, str]
+    reason_codes: frozenset[str]
+
+    def customer_price(self, price_list_id: str, sku_id: str, instant: int) -> Price | None:
+        return _find(self.customer_prices, price_list_id, sku_id, instant)
+
+    def vendor_price(self, vendor_id: str, vendor_sku_id: str, instant: int) -> Price:
+        price = _find(self.vendor_prices, vendor_id, vendor_sku_id, instant)
+        if price is None:
+            raise LookupError(f"no vendor rate for {vendor_id}/{vendor_sku_id}")
+        return price
+
+    def customer_price_changes(self, start: int, end: int) -> list[int]:
+        """Instants strictly inside `(start, end)` where any customer price version changes."""
+        edges = {p.start for p in self.customer_prices} | {
+            p.end for p in self.customer_prices if p.end is not None
+        }
+        return sorted(edge for edge in edges if start < edge < end)
+
+    def tax_rate(self, country_code: str, date: str) -> Decimal:
+        """Rate in force on a `YYYY-MM-DD` date (the period start)."""
+        for row in self.tax_rates:
+            if (
+                row["country_code"] == country_code
+                and row["effective_from"] <= date
+                and (not row["effective_to"] or date < row["effective_to"])
+            ):
+                return Decimal(row["tax_rate"])
+        raise LookupError(f"no tax rate for {country_code} on {date}")
+
+
+def load_policy(seeds_dir: Path = SEEDS_DIR) -> Policy:
+    layout_columns: dict[str, list[tuple[str, str]]] = {}
+    for row in read_seed("sources/colo_layout_columns.csv", seeds_dir):
+        layout_columns.setdefault(row["vendor_id"], []).append(
+            (row["canonical_column"], row["source_column"])
+        )
+    return Policy(
+        customer_prices=_prices(
+            read_seed("rating/customer_price_lists.csv", seeds_dir), "price_list_id", "price_list_version"
+        ),
+        vendor_prices=_prices(
+            read_seed("rating/vendor_rate_cards.csv", seeds_dir), "vendor_id", "rate_card_version"
+        ),
+        base_units={
+            row["pricing_unit"]: int(row["base_units_per_pricing_unit"])
+            for row in read_seed("rating/units.csv", seeds_dir)
+        },
+        minor_units={
+            row["currency_code"]: int(row["minor_units"])
+            for row in read_seed("rating/currencies.csv", seeds_dir)
+        },
+        tax_rates=tuple(read_seed("rating/tax_rates.csv", seeds_dir)),
+        vendor_item_codes={
+            (row["vendor_id"], row["vendor_sku_id"]): row["vendor_item_code"]
+            for row in read_seed("rating/vendor_sku_map.csv", seeds_dir)
+        },
+        contract_items=tuple(
+            ContractItem(
+                row["vendor_id"], row["vendor_sku_id"], row["site_id"], Decimal(row["contracted_quantity"])
+            )
+            for row in read_seed("rating/vendor_contract_items.csv", seeds_dir)
+        ),
+        energy_sites={
+            row["site_id"]: EnergySite(
+                site_id=row["site_id"],
+                vendor_id=row["vendor_id"],
+                timezone=row["timezone"],
+                reading_format=row["reading_format"],
+                counter_rollover=int(row["counter_rollover"]) if row["counter_rollover"] else None,
+                gap_threshold_seconds=int(row["gap_threshold_minutes"]) * 60,
+            )
+            for row in read_seed("sources/energy_sites.csv", seeds_dir)
+        },
+        colo_layouts={
+            row["vendor_id"]: ColoLayout(
+                vendor_id=row["vendor_id"],
+                delimiter=row["delimiter"],
+                decimal_separator=row["decimal_separator"],
+                date_format=row["date_format"],
+                currency_code=row["currency_code"],
+                columns=tuple(layout_columns[row["vendor_id"]]),
+            )
+            for row in read_seed("sources/colo_vendor_layouts.csv", seeds_dir)
+        },
+        cluster_timezones={
+            row["cluster_id"]: row["timezone"]
+            for row in read_seed("sources/scheduler_clusters.csv", seeds_dir)
+        },
+        reason_codes=frozenset(
+            row["reason_code"] for row in read_seed("reconciliation/reason_codes.csv", seeds_dir)
+        ),
+    )

@@ -1,0 +1,185 @@
+"""Expected invoices of the simulated month (contract section 4), in exact arithmetic.
+
+Computed from the generator's own model (jobs, allocations, metered energy), never by
+reading the landing files back, so it checks the pipeline rather than mirroring it.
+Quantities are summed exactly in base units per invoice line and rounded once.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from itertools import pairwise
+from typing import Any
+
+import numpy as np
+
+from orchestration.demo.clock import HOUR, utc_date
+from orchestration.demo.k8s import IDLE, UNALLOCATED, Allocations
+from orchestration.demo.meters import SiteReadings
+from orchestration.demo.policy import Policy, Price
+from orchestration.demo.slurm import INVALID, REQUEUED, Jobs
+from orchestration.demo.world import K8S_NAMESPACE, MACHINE, SLURM_ACCOUNT, World
+
+MEMORY_UNITS = {"K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
+SECONDS_PER_DAY = 86400
+LineKey = tuple[str, str, str, int]  # customer, sku, price list, price-list version
+
+
+def round_half_even(value: Fraction) -> int:
+    """Nearest integer, ties to even (`Fraction.__round__` is exact banker's rounding)."""
+    return round(value)
+
+
+def line_net_minor(quantity_base: Fraction, unit_price: Decimal, base_per_unit: int, minor_units: int) -> int:
+    """`round_half_even(sum(quantity_base) x unit_price x 10^minor / base_units_per_pricing_unit)`."""
+    return round_half_even(quantity_base * Fraction(unit_price) * 10**minor_units / base_per_unit)
+
+
+def tax_minor(net_minor: int, rate: Decimal) -> int:
+    return round_half_even(net_minor * Fraction(rate))
+
+
+def money(minor: int, minor_units: int) -> str:
+    return f"{Decimal(minor).scaleb(-minor_units):f}"
+
+
+def exact_text(value: Fraction) -> str:
+    """Base quantities are integers or thousandths (millicores); print them without rounding."""
+    scaled = value * 10**6
+    if scaled.denominator != 1:
+        raise ValueError(f"{value} is not a finite decimal with 6 places")
+    whole, fraction = divmod(scaled.numerator, 10**6)
+    return f"{whole}.{fraction:06d}".rstrip("0").rstrip(".")
+
+
+@dataclass
+class Ledger:
+    """Attributed, priced base quantities per (customer, SKU, price-list version)."""
+
+    world: World
+    policy: Policy
+    quantities: dict[LineKey, Fraction] = field(default_factory=lambda: defaultdict(Fraction))
+    prices: dict[LineKey, Price] = field(default_factory=dict)
+
+    def segments(
+        self, subject_type: str, subject_id: str, start: int, end: int
+    ) -> Iterator[tuple[int, int, str]]:
+        """Pieces of `[start, end)` with one owner and one price version each (unowned skipped)."""
+        changes = self.policy.customer_price_changes(self.world.start, self.world.end)
+        for a, b, owner in self.world.owner_pieces(subject_type, subject_id, start, end):
+            if owner is not None:
+                cuts = [a, *(c for c in changes if a < c < b), b]
+                for c, d in pairwise(cuts):
+                    yield c, d, owner
+
+    def add(self, customer_id: str, sku_id: str, at: int, quantity: Fraction | int) -> None:
+        if not quantity:
+            return
+        customer = self.world.customer(customer_id)
+        price = self.policy.customer_price(customer.price_list_id, sku_id, at)
+        if price is None or price.currency_code != customer.currency_code:
+            raise LookupError(f"{customer_id}: no {customer.currency_code} price for {sku_id} at {at}")
+        key = (customer_id, sku_id, price.list_id, price.version)
+        self.quantities[key] += Fraction(quantity)
+        self.prices[key] = price
+
+
+def _slurm(ledger: Ledger, jobs: Jobs) -> None:
+    """Canonical job rows only: each record is one job; requeued attempts and garbled rows are out."""
+    world = ledger.world
+    billable = jobs.started & ~np.isin(jobs.tag, [REQUEUED, INVALID])
+    for i in np.flatnonzero(billable):
+        start = max(int(jobs.start[i]), world.start)
+        end = min(int(jobs.start[i] + jobs.elapsed[i]), world.end)
+        if end <= start:
+            continue  # wholly outside the period: late usage or next month's
+        per_second = {
+            "cpu_core_hour": int(jobs.cpus[i]),
+            "memory_gib_hour": int(jobs.mem_value[i]) * MEMORY_UNITS[str(jobs.mem_unit[i])],
+        }
+        if jobs.gpus[i]:
+            per_second[f"gpu_hour_{jobs.gpu_type[i]}"] = int(jobs.gpus[i])
+        for a, b, owner in ledger.segments(SLURM_ACCOUNT, str(jobs.account[i]), start, end):
+            for sku_id, count in per_second.items():
+                ledger.add(owner, sku_id, a, count * (b - a))
+
+
+def _opencost(ledger: Ledger, rows: Allocations) -> None:
+    """A whole day belongs to the owner and price in force at the day's start."""
+    world = ledger.world
+    cpu_m = np.maximum(rows.cpu_usage_m, rows.cpu_request_m)
+    ram = np.maximum(rows.ram_usage, rows.ram_request)
+    for namespace in np.unique(rows.namespace[~np.isin(rows.namespace, [IDLE, UNALLOCATED])]):
+        mine = rows.namespace == namespace
+        for a, b, owner in ledger.segments(K8S_NAMESPACE, str(namespace), world.start, world.end):
+            days = mine & (rows.day >= a) & (rows.day < b)
+            ledger.add(
+                owner, "k8s_cpu_core_hour", a, Fraction(int(cpu_m[days].sum()) * SECONDS_PER_DAY, 1000)
+            )
+            ledger.add(owner, "k8s_memory_gib_hour", a, int(ram[days].sum()) * SECONDS_PER_DAY)
+
+
+def _energy(ledger: Ledger, sites: list[SiteReadings]) -> None:
+    """Dedicated machines only; an hour belongs to the owner and price in force at its start."""
+    world = ledger.world
+    hours = np.arange(world.start, world.end, HOUR)
+    for readings in sites:
+        for m, machine in enumerate(readings.machines):
+            if machine.billing_mode != "dedicated":
+                continue
+            for a, b, owner in ledger.segments(MACHINE, machine.machine_id, world.start, world.end):
+                in_piece = (hours >= a) & (hours < b)
+                ledger.add(owner, "energy_kwh", a, int(readings.hour_joules[m, in_piece].sum()))
+
+
+def expected_invoices(
+    world: World, policy: Policy, jobs: Jobs, allocations: Allocations, sites: list[SiteReadings]
+) -> list[dict[str, Any]]:
+    ledger = Ledger(world, policy)
+    _slurm(ledger, jobs)
+    _opencost(ledger, allocations)
+    _energy(ledger, sites)
+
+    lines_of: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for key in sorted(ledger.quantities):
+        customer_id, sku_id, price_list_id, version = key
+        price, quantity = ledger.prices[key], ledger.quantities[key]
+        minor_units = policy.minor_units[price.currency_code]
+        net = line_net_minor(quantity, price.unit_price, policy.base_units[price.pricing_unit], minor_units)
+        tax = tax_minor(net, policy.tax_rate(world.customer(customer_id).country_code, utc_date(world.start)))
+        totals[customer_id][0] += net
+        totals[customer_id][1] += tax
+        lines_of[customer_id].append(
+            {
+                "sku_id": sku_id,
+                "price_list_id": price_list_id,
+                "price_list_version": version,
+                "quantity_base": exact_text(quantity),
+                "unit_price": str(price.unit_price),
+                "net_amount": money(net, minor_units),
+                "tax_amount": money(tax, minor_units),
+            }
+        )
+    invoices = []
+    for customer_id in sorted(lines_of):
+        customer = world.customer(customer_id)
+        minor_units = policy.minor_units[customer.currency_code]
+        net, tax = totals[customer_id]
+        invoices.append(
+            {
+                "invoice_id": f"{customer_id}-{world.period}",
+                "billing_period": world.period,
+                "customer_id": customer_id,
+                "currency_code": customer.currency_code,
+                "net_amount": money(net, minor_units),
+                "tax_amount": money(tax, minor_units),
+                "gross_amount": money(net + tax, minor_units),
+                "lines": lines_of[customer_id],
+            }
+        )
+    return invoices
