@@ -34,6 +34,8 @@ bench: install  ## scaled month through the real job; wall time and peak memory 
 	$(VENV)/bin/python -m orchestration.bench
 
 ui: install  ## the Dagster UI on the same DAGSTER_HOME as `make run`
+	mkdir -p $(DAGSTER_HOME)
+	test -f $(DAGSTER_HOME)/dagster.yaml || printf 'telemetry:\n  enabled: false\n' > $(DAGSTER_HOME)/dagster.yaml
 	$(VENV)/bin/dagster dev -m orchestration.definitions
 
 clean:

@@ -53,7 +53,9 @@ class Deployment:
         )
 
     def generate(self, seed: int = 7) -> None:
-        done = self.meterline("demo", "generate", "--period", PERIOD, "--seed", str(seed), "--out", str(self.root))
+        done = self.meterline(
+            "demo", "generate", "--period", PERIOD, "--seed", str(seed), "--out", str(self.root)
+        )
         assert done.returncode == 0, done.stderr
 
     def run(self) -> subprocess.CompletedProcess[str]:

@@ -1,0 +1,45 @@
+"""The Dagster wiring: one connected lineage, blocking gates, the job and its schedule."""
+
+from __future__ import annotations
+
+from dagster import AssetKey
+
+from orchestration.definitions import defs
+
+
+def test_lineage_runs_from_landing_through_dbt_to_the_export() -> None:
+    graph = defs.resolve_asset_graph()
+    keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
+    assert {"raw/slurm_jobs", "raw/file_registry", "policy/customer_price_lists"} <= keys
+    assert {"marts/fct_invoice_lines", "marts/fct_invoices", "marts/fct_billing_exceptions"} <= keys
+    assert "exports/invoice_export" in keys
+    # dbt sources resolve to the ingest assets, so staging hangs off raw/<table>.
+    staging = AssetKey(["staging", "stg_slurm__jobs"])
+    assert AssetKey(["raw", "slurm_jobs"]) in graph.get(staging).parent_keys
+    # Every layer is its own group.
+    groups = {graph.get(key).group_name for key in graph.get_all_asset_keys()}
+    assert {"raw", "policy", "staging", "intermediate", "marts", "exports"} <= groups
+
+
+def test_gates_are_blocking_checks_on_the_invoicing_marts() -> None:
+    graph = defs.resolve_asset_graph()
+    gates = {key for key in graph.asset_check_keys if key.name.startswith("gx_")}
+    assert {(key.asset_key.to_user_string(), key.name) for key in gates} == {
+        ("marts/fct_invoice_lines", "gx_fct_invoice_lines"),
+        ("marts/fct_invoices", "gx_fct_invoices"),
+        ("marts/rpt_billing_control_totals", "gx_rpt_billing_control_totals"),
+        ("marts/rpt_row_conservation", "gx_rpt_row_conservation"),
+    }
+    assert all(graph.get_check_spec(key).blocking for key in gates)
+    # dbt tests surface as asset checks too.
+    assert any(not key.name.startswith("gx_") for key in graph.asset_check_keys)
+
+
+def test_monthly_job_and_schedule() -> None:
+    job = defs.resolve_job_def("monthly_billing")
+    assert job.partitions_def is not None
+    keys = job.partitions_def.get_partition_keys(current_time=None)
+    assert "2026-10" in keys and keys[0] == "2026-01"
+    schedule = defs.resolve_schedule_def("monthly_billing_schedule")
+    assert schedule.cron_schedule == "0 6 2 * *"
+    assert schedule.job_name == "monthly_billing"

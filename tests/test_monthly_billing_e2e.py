@@ -1,0 +1,145 @@
+"""End to end: the real `monthly_billing` Dagster job on a generated demo month.
+
+The generator computes its own expected invoices with Python Decimal and lists every defect
+it injected; the pipeline must match the invoices to the cent and raise each defect as an
+exception with the right reason code.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.e2e_support import PERIOD, Deployment, folder_digest
+
+pytestmark = pytest.mark.e2e
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def billed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    """A demo month generated and billed once, shared by the read-only tests below."""
+    deployment = Deployment(tmp_path_factory.mktemp("billed"), PROJECT_DIR)
+    deployment.generate()
+    done = deployment.run()
+    assert done.returncode == 0, done.stdout + done.stderr
+    deployment.__dict__["run_output"] = done.stdout
+    yield deployment
+
+
+def _query(deployment: Deployment, sql: str) -> list[tuple[object, ...]]:
+    with duckdb.connect(str(deployment.duckdb_path), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_invoices_match_truth_to_the_cent(billed: Deployment) -> None:
+    truth = json.loads((billed.truth_dir / "expected_invoices.json").read_text())
+    invoices = {
+        row[0]: row[1:]
+        for row in _query(
+            billed,
+            f"select customer_id, currency_code, net_amount, tax_amount, gross_amount "
+            f"from marts.fct_invoices where billing_period = '{PERIOD}'",
+        )
+    }
+    expected = {
+        t["customer_id"]: (
+            t["currency_code"],
+            Decimal(t["net_amount"]),
+            Decimal(t["tax_amount"]),
+            Decimal(t["gross_amount"]),
+        )
+        for t in truth
+    }
+    assert invoices == expected
+
+
+def test_invoice_lines_match_truth(billed: Deployment) -> None:
+    truth = json.loads((billed.truth_dir / "expected_invoices.json").read_text())
+    expected = sorted(
+        (t["customer_id"], line["sku_id"], int(line["price_list_version"]), Decimal(line["net_amount"]))
+        for t in truth
+        for line in t["lines"]
+    )
+    actual = sorted(
+        _query(
+            billed,
+            f"select customer_id, sku_id, price_list_version, net_amount "
+            f"from marts.fct_invoice_lines where billing_period = '{PERIOD}'",
+        )
+    )
+    assert actual == expected
+
+
+def test_every_injected_defect_is_an_exception_with_its_reason(billed: Deployment) -> None:
+    defects = json.loads((billed.truth_dir / "defects.json").read_text())
+    assert defects, "the demo month must inject defects"
+    with duckdb.connect(str(billed.duckdb_path), read_only=True) as con:
+        columns = [
+            d[0] for d in con.execute("select * from marts.fct_billing_exceptions limit 0").description
+        ]
+        exceptions = [
+            dict(zip(columns, row, strict=True))
+            for row in con.execute(
+                f"select * from marts.fct_billing_exceptions where billing_period = '{PERIOD}'"
+            ).fetchall()
+        ]
+    missed = [
+        defect
+        for defect in defects
+        if not any(
+            exception["reason_code"] == defect["reason_code"]
+            and all(str(exception.get(key)) == str(value) for key, value in defect["match"].items())
+            for exception in exceptions
+        )
+    ]
+    assert not missed, json.dumps(missed, indent=2)
+    # Every reason the generator injects is covered at least once.
+    assert {d["reason_code"] for d in defects} <= {e["reason_code"] for e in exceptions}
+
+
+def test_every_raw_row_is_accounted_for(billed: Deployment) -> None:
+    rows = _query(
+        billed,
+        "select source_file, raw_rows, canonical_rows + duplicate_rows + quarantined_rows + excluded_rows, "
+        "is_balanced from marts.rpt_row_conservation",
+    )
+    assert rows
+    assert all(raw == placed and balanced for _, raw, placed, balanced in rows), rows
+    loaded = _query(billed, "select sum(row_count) from raw.file_registry where status = 'loaded'")[0][0]
+    assert sum(raw for _, raw, _, _ in rows) == loaded
+
+
+def test_export_manifest_hashes_every_file(billed: Deployment) -> None:
+    folder = billed.exports_dir / PERIOD
+    manifest = json.loads((folder / "manifest.json").read_text())
+    digests = folder_digest(folder)
+    assert {f["file"] for f in manifest["files"]} == set(digests) - {"manifest.json"}
+    for entry in manifest["files"]:
+        assert digests[entry["file"]] == entry["sha256"]
+    assert set(manifest["gates_passed"]) == {
+        "gx_fct_invoice_lines",
+        "gx_fct_invoices",
+        "gx_rpt_billing_control_totals",
+        "gx_rpt_row_conservation",
+    }
+    assert "Gates:" in billed.__dict__["run_output"]
+
+
+def test_rerunning_the_period_gives_byte_identical_exports(billed: Deployment, tmp_path: Path) -> None:
+    first = folder_digest(billed.exports_dir / PERIOD)
+    again = billed.run()
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert folder_digest(billed.exports_dir / PERIOD) == first
+
+    # A fresh deployment (new warehouse, new Dagster home) fed the same drop gives the same bytes.
+    fresh = Deployment(tmp_path, PROJECT_DIR)
+    fresh.generate()
+    assert fresh.run().returncode == 0
+    assert folder_digest(fresh.exports_dir / PERIOD) == first
