@@ -72,7 +72,8 @@ def test_export_neutralises_formula_cells_and_keeps_amounts_numeric(tmp_path: Pa
             '2026-10' as billing_period, 'C1' as customer_id, '+cmd' as sku_id, 'p' as price_list_id,
             1 as price_list_version, 'kwh' as pricing_unit, 1.5::decimal(38,6) as quantity,
             0.1::decimal(18,6) as unit_price, 'EUR' as currency_code, 0.15::decimal(18,2) as net_amount,
-            0.2::decimal(6,4) as tax_rate, 0.03::decimal(18,2) as tax_amount, 0.18::decimal(18,2) as gross_amount
+            0.2::decimal(6,4) as tax_rate, 0.03::decimal(18,2) as tax_amount,
+            0.18::decimal(18,2) as gross_amount
         """
     )
     manifest = write_exports(con, "2026-10", tmp_path, ["gx_demo"])

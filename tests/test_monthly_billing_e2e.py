@@ -8,7 +8,6 @@ exception with the right reason code.
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
