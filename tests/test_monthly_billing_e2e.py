@@ -142,3 +142,16 @@ def test_rerunning_the_period_gives_byte_identical_exports(billed: Deployment, t
     fresh.generate()
     assert fresh.run().returncode == 0
     assert folder_digest(fresh.exports_dir / PERIOD) == first
+
+
+def test_hand_written_reference_pass_gives_the_same_invoice_lines(billed: Deployment) -> None:
+    from orchestration.reference_pass import reference_invoice_lines
+
+    with duckdb.connect(str(billed.duckdb_path), read_only=True) as con:
+        reference = reference_invoice_lines(con, PERIOD)
+        pipeline = con.execute(
+            "select customer_id, sku_id, price_list_version, net_amount "
+            f"from marts.fct_invoice_lines where billing_period = '{PERIOD}'"
+        ).fetchall()
+    assert reference
+    assert sorted(reference) == sorted(pipeline)
