@@ -1,18 +1,19 @@
 """Great Expectations suites as blocking asset checks on the marts that feed invoicing."""
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
-    AssetChecksDefinition,
     AssetCheckSeverity,
+    AssetCheckSpec,
     AssetKey,
     MetadataValue,
-    asset_check,
+    multi_asset_check,
 )
 
-from orchestration.gates.suites import load_suite, run_suite, suite_names
+from orchestration.gates.suites import load_suite, run_suites_isolated, suite_names
 from orchestration.resources import Warehouse
 
 
@@ -20,23 +21,32 @@ def gate_check_name(suite: str) -> str:
     return f"gx_{suite}"
 
 
-def _build_gate(suite: str) -> AssetChecksDefinition:
-    relation = str(load_suite(suite)["relation"])
-    schema, table = relation.split(".")
+def _gated_asset(suite: str) -> AssetKey:
+    return AssetKey(str(load_suite(suite)["relation"]).split("."))
 
-    @asset_check(
-        asset=AssetKey([schema, table]),
+
+GATE_SPECS = [
+    AssetCheckSpec(
         name=gate_check_name(suite),
+        asset=_gated_asset(suite),
         blocking=True,
         description=str(load_suite(suite).get("description", "")),
     )
-    def gate(context: AssetCheckExecutionContext, warehouse: Warehouse) -> AssetCheckResult:
-        period = context.run.tags.get("dagster/partition", "")
-        result = run_suite(Path(warehouse.duckdb_path), suite, period)
+    for suite in suite_names()
+]
+
+
+@multi_asset_check(specs=GATE_SPECS, name="gx_gates")
+def gx_gates(context: AssetCheckExecutionContext, warehouse: Warehouse) -> Iterator[AssetCheckResult]:
+    """Validate every suite for the run's billing period; a failure blocks the export."""
+    period = context.run.tags.get("dagster/partition", "")
+    for result in run_suites_isolated(Path(warehouse.duckdb_path), period, suite_names()):
         failures = [outcome.describe() for outcome in result.failures]
         for failure in failures:
-            context.log.error(f"gate {suite} failed: {failure}")
-        return AssetCheckResult(
+            context.log.error(f"gate {result.suite} failed: {failure}")
+        yield AssetCheckResult(
+            asset_key=_gated_asset(result.suite),
+            check_name=gate_check_name(result.suite),
             passed=result.success,
             severity=AssetCheckSeverity.ERROR,
             metadata={
@@ -45,8 +55,3 @@ def _build_gate(suite: str) -> AssetChecksDefinition:
                 "billing_period": period,
             },
         )
-
-    return gate
-
-
-gate_checks = [_build_gate(suite) for suite in suite_names()]

@@ -51,13 +51,18 @@ def run_billing(period: str) -> int:
             for evaluation in result.get_asset_check_evaluations()
             if evaluation.check_name.startswith("gx_")
         }
+        failed_steps = {
+            event.step_key: event.event_specific_data.error.message.strip().splitlines()[0]  # type: ignore[union-attr]
+            for event in result.all_events
+            if event.event_type_value == "STEP_FAILURE" and event.step_key
+        }
         exported = any(
             event.asset_key and event.asset_key.path == ["exports", "invoice_export"]
             for event in result.get_asset_materialization_events()
         )
     export_dir = settings.exports_dir / period if exported else None
     if settings.duckdb_path.exists():
-        print(billing_summary(settings.duckdb_path, period, gates, export_dir))
+        print(billing_summary(settings.duckdb_path, period, gates, export_dir, failed_steps))
     print(f"  Dagster run {result.run_id}: {'succeeded' if result.success else 'FAILED'}")
     return 0 if result.success and exported else 1
 

@@ -15,7 +15,11 @@ def _table(rows: list[tuple[object, ...]], headers: tuple[str, ...]) -> str:
 
 
 def billing_summary(
-    duckdb_path: Path, period: str, gates: dict[str, tuple[bool, str]], export_dir: Path | None
+    duckdb_path: Path,
+    period: str,
+    gates: dict[str, tuple[bool, str]],
+    export_dir: Path | None,
+    failed_steps: dict[str, str],
 ) -> str:
     """Invoice totals per customer, exceptions by reason, gate results and export paths."""
     parts = [f"meterline monthly billing, period {period}"]
@@ -48,6 +52,9 @@ def billing_summary(
             ("gate", "result", "detail"),
         )
     )
+    if failed_steps:
+        parts.append("  Failed steps:")
+        parts.append(_table(sorted(failed_steps.items()), ("step", "error")))
     if export_dir is not None:
         parts.append(f"  Exports: {export_dir}")
         parts.extend(f"    {path}" for path in sorted(export_dir.iterdir()))

@@ -4,6 +4,10 @@ Each suite file names the relation it guards and its expectations (GX expectatio
 and kwargs). Validation runs inside DuckDB through SQLAlchemy (a query asset per relation),
 never by copying tables into pandas. An expectation that raised is reported as an error:
 a gate that could not be evaluated blocks just like one that failed.
+
+The suites run in a child process (`run_suites_isolated`): GX keeps a DuckDB connection
+open through its global context, and DuckDB refuses the export's later connection to the
+same file while it lives. The child's exit releases it.
 """
 
 from __future__ import annotations
@@ -11,7 +15,9 @@ from __future__ import annotations
 import json
 import logging
 import os
-from dataclasses import dataclass, field
+import subprocess
+import sys
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from orchestration.settings import PROJECT_DIR
@@ -109,3 +115,25 @@ def run_suite(duckdb_path: Path, name: str, billing_period: str) -> SuiteResult:
             )
         )
     return SuiteResult(suite=name, relation=relation, outcomes=outcomes)
+
+
+def run_suites_isolated(duckdb_path: Path, billing_period: str, names: list[str]) -> list[SuiteResult]:
+    """Run suites in a fresh Python process; raises with its stderr if the process failed."""
+    done = subprocess.run(
+        [sys.executable, "-m", "orchestration.gates.suites", str(duckdb_path), billing_period, *names],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"gate process failed ({done.returncode}): {done.stderr[-2000:]}")
+    results = []
+    for item in json.loads(done.stdout.splitlines()[-1]):
+        outcomes = [ExpectationOutcome(**outcome) for outcome in item.pop("outcomes")]
+        results.append(SuiteResult(**item, outcomes=outcomes))
+    return results
+
+
+if __name__ == "__main__":
+    path, period, *requested = sys.argv[1:]
+    print(json.dumps([asdict(run_suite(Path(path), name, period)) for name in requested], default=str))
