@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from contextlib import redirect_stdout
 from pathlib import Path
 
 from orchestration.settings import PROJECT_DIR, Settings
@@ -39,8 +40,14 @@ def run_billing(period: str) -> int:
     from orchestration.summary import billing_summary
 
     job = defs.resolve_job_def("monthly_billing")
-    with DagsterInstance.get() as instance:
-        result = job.execute_in_process(partition_key=period, instance=instance, raise_on_error=False)
+    # dbt's per-node lines go to a log file; the terminal gets warnings and the summary.
+    log_path = settings.duckdb_path.parent / "logs" / f"monthly_billing_{period}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    quiet_console = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    with DagsterInstance.get() as instance, log_path.open("w") as log, redirect_stdout(log):
+        result = job.execute_in_process(
+            partition_key=period, instance=instance, raise_on_error=False, run_config=quiet_console
+        )
         gates = {
             evaluation.check_name: (
                 evaluation.passed,
@@ -63,7 +70,7 @@ def run_billing(period: str) -> int:
     export_dir = settings.exports_dir / period if exported else None
     if settings.duckdb_path.exists():
         print(billing_summary(settings.duckdb_path, period, gates, export_dir, failed_steps))
-    print(f"  Dagster run {result.run_id}: {'succeeded' if result.success else 'FAILED'}")
+    print(f"  Dagster run {result.run_id}: {'succeeded' if result.success else 'FAILED'} (log: {log_path})")
     return 0 if result.success and exported else 1
 
 
