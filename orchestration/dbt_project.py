@@ -18,8 +18,26 @@ meterline_dbt_project = DbtProject(
 )
 
 
+DBT_SOURCES = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests/dbt")
+
+
+def _manifest_is_current() -> bool:
+    manifest = meterline_dbt_project.manifest_path
+    if not manifest.exists():
+        return False
+    built = manifest.stat().st_mtime
+    for name in DBT_SOURCES:
+        root = PROJECT_DIR / name
+        paths = [root] if root.is_file() else root.rglob("*")
+        if any(path.stat().st_mtime > built for path in paths if path.is_file()):
+            return False
+    return True
+
+
 def parse_dbt_project() -> None:
-    """Write target/manifest.json from the current models (the assets are built from it)."""
+    """Write target/manifest.json (the assets are built from it) unless it is newer than every dbt file."""
+    if _manifest_is_current():
+        return
     dbt = Path(sys.executable).with_name("dbt")
     subprocess.run(
         [str(dbt), "parse", "--quiet", "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)],
