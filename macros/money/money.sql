@@ -1,0 +1,106 @@
+{#-
+    Exact money arithmetic on HUGEINT. DuckDB's DECIMAL / DECIMAL returns DOUBLE and round()
+    is half-away-from-zero, so every rounding in meterline goes through these macros.
+    Arguments are SQL expressions; pass column names (not heavy expressions), because the
+    rounding macro repeats its arguments.
+-#}
+
+{#- 10^exponent as HUGEINT; a literal when the exponent is known at compile time. -#}
+{% macro power_of_ten(exponent) -%}
+    {%- if exponent is number -%}
+        cast({{ 10 ** exponent }} as hugeint)
+    {%- else -%}
+        cast(rpad('1', cast({{ exponent }} as integer) + 1, '0') as hugeint)
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A DECIMAL value as an integer count of 10^-scale units (exact: value x 10^scale). -#}
+{% macro decimal_to_scaled_integer(value, scale=6) -%}
+    cast(cast({{ value }} as decimal(38, {{ scale }})) * {{ 10 ** scale }} as hugeint)
+{%- endmacro %}
+
+{#-
+    numerator / denominator rounded half to even, on HUGEINT, sign-correct:
+    |n| = q x |d| + r; round up when r > |d| - r, or on a tie when q is odd.
+    Null when the denominator is zero.
+-#}
+{% macro round_half_even_div(numerator, denominator) -%}
+    (
+        case
+            when cast({{ denominator }} as hugeint) = 0 then null
+            else
+                sign(cast({{ numerator }} as hugeint)) * sign(cast({{ denominator }} as hugeint))
+                * (
+                    abs(cast({{ numerator }} as hugeint)) // abs(cast({{ denominator }} as hugeint))
+                    + case
+                        when abs(cast({{ numerator }} as hugeint)) % abs(cast({{ denominator }} as hugeint))
+                            > abs(cast({{ denominator }} as hugeint))
+                                - abs(cast({{ numerator }} as hugeint)) % abs(cast({{ denominator }} as hugeint))
+                            then 1
+                        when abs(cast({{ numerator }} as hugeint)) % abs(cast({{ denominator }} as hugeint))
+                            = abs(cast({{ denominator }} as hugeint))
+                                - abs(cast({{ numerator }} as hugeint)) % abs(cast({{ denominator }} as hugeint))
+                            and (abs(cast({{ numerator }} as hugeint)) // abs(cast({{ denominator }} as hugeint))) % 2 = 1
+                            then 1
+                        else 0
+                    end
+                )
+        end
+    )
+{%- endmacro %}
+
+{#-
+    The rating rule (contract section 4), once per invoice line:
+    amount_minor = round_half_even(quantity_base x unit_price x 10^minor_units / base_units_per_pricing_unit)
+    with quantity_base and unit_price scaled to integers of 10^-6, so the whole computation
+    is one exact HUGEINT division rounded once.
+-#}
+{% macro rate_amount_minor(quantity_base, unit_price, minor_units, base_units_per_pricing_unit) -%}
+    {{ round_half_even_div(
+        decimal_to_scaled_integer(quantity_base) ~ ' * ' ~ decimal_to_scaled_integer(unit_price),
+        power_of_ten('(12 - ' ~ minor_units ~ ')') ~ ' * cast(' ~ base_units_per_pricing_unit ~ ' as hugeint)'
+    ) }}
+{%- endmacro %}
+
+{#- Tax on one invoice line: round_half_even(net_amount x tax_rate) in minor units. -#}
+{% macro tax_amount_minor(net_amount_minor, tax_rate) -%}
+    {{ round_half_even_div(
+        'cast(' ~ net_amount_minor ~ ' as hugeint) * ' ~ decimal_to_scaled_integer(tax_rate),
+        power_of_ten(6)
+    ) }}
+{%- endmacro %}
+
+{#- A DECIMAL amount rounded half-even to the currency's minor units, as an integer of minor units. -#}
+{% macro amount_to_minor_units(amount, minor_units) -%}
+    {{ round_half_even_div(
+        decimal_to_scaled_integer(amount),
+        power_of_ten('(6 - ' ~ minor_units ~ ')')
+    ) }}
+{%- endmacro %}
+
+{#-
+    Integer minor units -> DECIMAL(18,2) by multiplying by 10^-minor_units (never dividing).
+    Null for a currency with more than two minor digits (the marts cannot hold it exactly).
+-#}
+{% macro minor_units_to_amount(amount_minor, minor_units) -%}
+    cast(
+        cast({{ amount_minor }} as decimal(38, 0))
+        * case {{ minor_units }}
+            when 0 then 1.00
+            when 1 then 0.10
+            when 2 then 0.01
+        end
+        as decimal(18, 2)
+    )
+{%- endmacro %}
+
+{#- A quantity in base units expressed in pricing units, half-even to 6 decimals (display only). -#}
+{% macro to_pricing_units(quantity_base, base_units_per_pricing_unit) -%}
+    cast(
+        cast({{ round_half_even_div(
+            decimal_to_scaled_integer(quantity_base),
+            'cast(' ~ base_units_per_pricing_unit ~ ' as hugeint)'
+        ) }} as decimal(38, 0)) * 0.000001
+        as decimal(38, 6)
+    )
+{%- endmacro %}

@@ -1,0 +1,107 @@
+{#-
+    Typing helpers for staging. Every raw column is text; these macros turn it into typed
+    values without ever going through DOUBLE, and return NULL (never an error) when the text
+    does not parse, so staging can quarantine the row and name the column and value.
+-#}
+
+{#- Trimmed text, NULL when empty (or one of the given missing-value markers, e.g. FOCUS 'NULL'). -#}
+{% macro clean_text(expression, missing_markers=[]) -%}
+    {%- if missing_markers | length > 0 -%}
+        case
+            when trim({{ expression }}) in ('', {% for marker in missing_markers %}'{{ marker }}'{% if not loop.last %}, {% endif %}{% endfor %}) then null
+            else trim({{ expression }})
+        end
+    {%- else -%}
+        nullif(trim({{ expression }}), '')
+    {%- endif -%}
+{%- endmacro %}
+
+{#-
+    Numeric text -> DECIMAL(38,6). decimal_separator is a SQL expression ('.' or ','); with
+    ',' the '.' and spaces are thousands separators, with '.' the ',' are. Without a
+    separator argument the text must already be a plain number (no thousands separators).
+-#}
+{% macro parse_decimal(expression, decimal_separator=none) -%}
+    {%- if decimal_separator is none -%}
+        try_cast({{ expression }} as decimal(38, 6))
+    {%- else -%}
+        try_cast(
+            case {{ decimal_separator }}
+                when ',' then replace(replace(replace({{ expression }}, ' ', ''), '.', ''), ',', '.')
+                when '.' then replace(replace({{ expression }}, ' ', ''), ',', '')
+            end
+            as decimal(38, 6)
+        )
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Integer text -> BIGINT (NULL unless it is a whole number). -#}
+{% macro parse_integer(expression) -%}
+    case
+        when regexp_full_match(trim({{ expression }}), '[+-]?[0-9]+')
+            then try_cast(trim({{ expression }}) as bigint)
+    end
+{%- endmacro %}
+
+{#-
+    UTC timestamp text -> TIMESTAMP (naive, UTC). Accepts `YYYY-MM-DDTHH:MM:SSZ`,
+    `YYYY-MM-DD HH:MM:SS`, `YYYY-MM-DDTHH:MM:SS` (both taken as UTC) and an explicit offset
+    (`+02:00`), which is converted to UTC.
+-#}
+{% macro parse_utc_timestamp(expression) -%}
+    coalesce(
+        try_strptime({{ expression }}, [
+            '%Y-%m-%dT%H:%M:%SZ',
+            '%Y-%m-%dT%H:%M:%S.%fZ',
+            '%Y-%m-%d %H:%M:%S',
+            '%Y-%m-%dT%H:%M:%S'
+        ]),
+        timezone('UTC', try_strptime({{ expression }}, '%Y-%m-%dT%H:%M:%S%z'))
+    )
+{%- endmacro %}
+
+{#- A local wall-clock TIMESTAMP in IANA zone time_zone -> TIMESTAMP in UTC. -#}
+{% macro local_to_utc(local_timestamp, time_zone) -%}
+    timezone('UTC', timezone({{ time_zone }}, {{ local_timestamp }}))
+{%- endmacro %}
+
+{#-
+    Date text in a vendor's declared strptime pattern -> DATE. strptime needs a constant
+    pattern, so the supported patterns are listed here (and accepted_values on the seed).
+-#}
+{% macro parse_vendor_date(expression, date_format) -%}
+    {%- set patterns = ['%d.%m.%Y', '%Y-%m-%d', '%m/%d/%Y', '%d/%m/%Y', '%d-%m-%Y', '%Y%m%d'] -%}
+    cast(
+        case {{ date_format }}
+            {%- for pattern in patterns %}
+            when '{{ pattern }}' then try_strptime({{ expression }}, '{{ pattern }}')
+            {%- endfor %}
+        end
+        as date
+    )
+{%- endmacro %}
+
+{#- Ingest booleans (BOOLEAN or text) -> BOOLEAN. -#}
+{% macro is_truthy(expression) -%}
+    coalesce(lower(cast({{ expression }} as varchar)) in ('true', 't', '1', 'yes'), false)
+{%- endmacro %}
+
+{#-
+    Slurm memory text (`199G`, `4000M`, `0n`, `1.5T`) -> bytes as DECIMAL(38,6). Suffixes
+    K, M, G, T, P are powers of 1024; a trailing n/c (per node/cpu) is ignored; a bare number
+    is megabytes (Slurm's default unit). NULL when the text is not a memory size.
+-#}
+{% macro slurm_memory_bytes(expression) -%}
+    case
+        when regexp_full_match({{ expression }}, '[0-9]+(\.[0-9]+)?[KMGTP]?[nc]?')
+            then try_cast(regexp_extract({{ expression }}, '^[0-9]+(\.[0-9]+)?', 0) as decimal(38, 6))
+                * case regexp_extract({{ expression }}, '([KMGTP]?)[nc]?$', 1)
+                    when 'K' then cast(1024 as bigint)
+                    when 'M' then cast(1048576 as bigint)
+                    when 'G' then cast(1073741824 as bigint)
+                    when 'T' then cast(1099511627776 as bigint)
+                    when 'P' then cast(1125899906842624 as bigint)
+                    else cast(1048576 as bigint)
+                end
+    end
+{%- endmacro %}

@@ -1,0 +1,36 @@
+{#-
+    Energy per meter and UTC hour of the billing period: each interval's energy belongs to
+    the hour in which it starts. Read by usage (dedicated machines) and by vendor expected
+    power (every meter of a site); a cheap aggregation of the int_energy__intervals table.
+-#}
+
+with
+
+intervals as (
+
+    select * from {{ ref('int_energy__intervals') }}
+
+),
+
+final as (
+
+    select
+        site_id,
+        meter_id,
+        reading_format,
+        hour_start_at,
+        hour_start_at + interval 1 hour as hour_end_at,
+        sum(energy_joules) as energy_joules,
+        sum(held_energy_joules) as held_energy_joules,
+        count(*) as interval_count,
+        count_if(is_reset) as reset_count,
+        count_if(is_gap) as gap_count,
+        arg_min(source_file, interval_start_at) as source_file,
+        arg_min(source_row, interval_start_at) as source_row,
+
+    from intervals
+    group by site_id, meter_id, reading_format, hour_start_at
+
+)
+
+select * from final

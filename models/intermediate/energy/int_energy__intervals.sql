@@ -1,0 +1,197 @@
+{{ config(materialized='table') }}
+
+{#-
+    Energy per reading interval of every meter, for intervals starting in the billing period
+    (contract section 3):
+    - counters: energy = next reading - reading; a decrease is a reset (energy = the new
+      reading) unless the counter has a rollover and the previous reading was above 90 % of
+      it (energy = new + rollover - previous); never negative;
+    - interval_wh: the interval's own energy; a missing interval after it is a gap;
+    - ptd_power_log: each sample's power holds until the next sample (the period end after
+      the last sample), for at most gap_threshold_minutes (left Riemann sum, W x s = J);
+      the time beyond is a gap.
+    Readings further apart than gap_threshold_minutes are a `meter_gap`; with policy `hold`
+    the counter energy across the gap is held (measured, but not billed per hour) and the
+    missing interval or power energy is not estimated. A counter's last reading opens no
+    interval (it closes the previous one).
+    A table: hourly energy (usage and vendor power), the exceptions and the tests read it.
+-#}
+
+with
+
+readings as (
+
+    select * from {{ ref('int_energy_readings__deduplicated') }}
+    where row_status in ('canonical', 'excluded')
+        and reading_at >= {{ billing_period_start() }} - interval 1 day
+        and reading_at <= {{ billing_period_end() }} + interval 1 day
+
+),
+
+sequenced as (
+
+    select
+        *,
+        lead(reading_at) over meter_readings as next_reading_at,
+        lead(counter_value) over meter_readings as next_counter_value,
+        lead(source_file) over meter_readings as next_source_file,
+        lead(source_row) over meter_readings as next_source_row,
+        gap_threshold_minutes * 60 as gap_threshold_seconds,
+
+    from readings
+    window meter_readings as (partition by site_id, meter_id order by reading_at)
+
+),
+
+counter_intervals as (
+
+    select
+        *,
+        reading_at as interval_start_at,
+        next_reading_at as interval_end_at,
+        next_counter_value < counter_value
+            and counter_rollover is not null
+            and counter_value > counter_rollover * 0.9 as is_rollover,
+        next_counter_value < counter_value
+            and not coalesce(counter_rollover is not null and counter_value > counter_rollover * 0.9, false)
+            as is_reset,
+        date_diff('second', reading_at, next_reading_at) > gap_threshold_seconds as is_gap,
+        reading_at as gap_start_at,
+    from sequenced
+    where reading_format in ('cumulative_kwh', 'tenth_kwh_counter')
+        and next_reading_at is not null
+
+),
+
+counter_energy as (
+
+    select
+        *,
+        case
+            when is_rollover then next_counter_value + counter_rollover - counter_value
+            when is_reset then next_counter_value
+            else next_counter_value - counter_value
+        end * joules_per_counter_unit as measured_energy_joules,
+    from counter_intervals
+
+),
+
+interval_energy as (
+
+    select
+        *,
+        reading_at as interval_start_at,
+        reading_at + to_minutes(interval_minutes) as interval_end_at,
+        false as is_rollover,
+        false as is_reset,
+        coalesce(next_reading_at > reading_at + to_minutes(interval_minutes), false) as is_gap,
+        reading_at + to_minutes(interval_minutes) as gap_start_at,
+        interval_energy_joules as measured_energy_joules,
+    from sequenced
+    where reading_format = 'interval_wh'
+
+),
+
+power_samples as (
+
+    select
+        * exclude (next_reading_at),
+        coalesce(
+            next_reading_at,
+            case when reading_at < {{ billing_period_end() }} then {{ billing_period_end() }} end
+        ) as next_reading_at,
+    from sequenced
+    where reading_format = 'ptd_power_log'
+
+),
+
+power_holds as (
+
+    select
+        *,
+        least(date_diff('millisecond', reading_at, next_reading_at), gap_threshold_seconds * 1000)
+            as held_milliseconds,
+    from power_samples
+    where next_reading_at is not null
+
+),
+
+power_energy as (
+
+    select
+        *,
+        reading_at as interval_start_at,
+        reading_at + to_milliseconds(held_milliseconds) as interval_end_at,
+        false as is_rollover,
+        false as is_reset,
+        date_diff('millisecond', reading_at, next_reading_at) > gap_threshold_seconds * 1000 as is_gap,
+        reading_at + to_seconds(gap_threshold_seconds) as gap_start_at,
+        -- W x ms is exact in micro-watt-milliseconds (10^-9 J); rounded half-even once to micro-joules
+        cast(
+            {{ round_half_even_div(decimal_to_scaled_integer('watts') ~ ' * held_milliseconds', 1000) }}
+            as decimal(38, 0)
+        ) * 0.000001 as measured_energy_joules,
+    from power_holds
+
+),
+
+intervals as (
+
+    {%- for energy_cte in ['counter_energy', 'interval_energy', 'power_energy'] %}
+
+    select
+        site_id,
+        meter_id,
+        reading_format,
+        interval_start_at,
+        interval_end_at,
+        case when is_gap and held_on_gap then 0 else measured_energy_joules end as energy_joules,
+        case when is_gap and held_on_gap then measured_energy_joules else 0 end as held_energy_joules,
+        is_reset,
+        is_rollover,
+        is_gap,
+        case when is_gap then gap_start_at end as gap_start_at,
+        case when is_gap then next_reading_at end as gap_end_at,
+        source_file,
+        source_row,
+        next_source_file,
+        next_source_row,
+    from (
+        select
+            *,
+            {{ 'true' if energy_cte == 'counter_energy' else 'false' }} as held_on_gap,
+        from {{ energy_cte }}
+    )
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+
+),
+
+final as (
+
+    select
+        {{ stable_hash(['site_id', 'meter_id', 'interval_start_at']) }} as energy_interval_id,
+        site_id,
+        meter_id,
+        reading_format,
+        interval_start_at,
+        interval_end_at,
+        date_trunc('hour', interval_start_at) as hour_start_at,
+        cast(energy_joules as decimal(38, 6)) as energy_joules,
+        cast(held_energy_joules as decimal(38, 6)) as held_energy_joules,
+        coalesce(is_reset, false) as is_reset,
+        coalesce(is_rollover, false) as is_rollover,
+        coalesce(is_gap, false) as is_gap,
+        gap_start_at,
+        gap_end_at,
+        source_file,
+        source_row,
+        next_source_file,
+        next_source_row,
+    from intervals
+    where interval_start_at >= {{ billing_period_start() }}
+        and interval_start_at < {{ billing_period_end() }}
+
+)
+
+select * from final

@@ -1,0 +1,128 @@
+{{ config(materialized='table') }}
+
+{#-
+    Every staged OpenCost row with its fate in this billing period.
+    Shared overhead (`__idle__`, `__unallocated__`) is excluded first; among the remaining
+    valid rows, identical allocations (same cluster, Date, Namespace, Pod, Container) are
+    one: the first seen copy (earliest source_file, then source_row) is canonical, the
+    others are `duplicate_usage`. A day before the period in a file that also carries days
+    of this period is `late_usage`; other days outside the period are `outside_period`.
+    A table: usage, row conservation, the exceptions and the tests all read it.
+-#}
+
+with
+
+allocations as (
+
+    select * from {{ ref('stg_opencost__allocations') }}
+
+),
+
+ranked as (
+
+    select
+        *,
+        quarantine_reason is null and not is_overhead_namespace as is_billable_row,
+        row_number() over allocation_copies as copy_rank,
+        first_value(source_file) over allocation_copies as canonical_source_file,
+        first_value(source_row) over allocation_copies as canonical_source_row,
+        coalesce(
+            usage_start_at >= {{ billing_period_start() }}
+                and usage_start_at < {{ billing_period_end() }},
+            false
+        ) as is_in_period,
+
+    from allocations
+    window allocation_copies as (
+        partition by
+            quarantine_reason is null and not is_overhead_namespace,
+            cluster_id,
+            usage_date,
+            namespace,
+            pod_name,
+            container_name
+        order by source_file, source_row
+    )
+
+),
+
+files_in_period as (
+
+    select
+        source_file,
+        bool_or(quarantine_reason is null and is_in_period)
+            or not bool_or(quarantine_reason is null) as is_file_in_period,
+    from ranked
+    group by source_file
+
+),
+
+files as (
+
+    select
+        ranked.*,
+        files_in_period.is_file_in_period,
+    from ranked
+    inner join files_in_period
+        on ranked.source_file = files_in_period.source_file
+
+),
+
+classified as (
+
+    select
+        *,
+        case
+            when quarantine_reason is not null then 'quarantined'
+            when is_overhead_namespace then 'excluded'
+            when copy_rank > 1 then 'duplicate'
+            when is_in_period then 'canonical'
+            else 'excluded'
+        end as row_status,
+
+    from files
+
+),
+
+final as (
+
+    select
+        source_file,
+        source_row,
+        file_sha256,
+        cluster_id,
+        usage_date,
+        usage_start_at,
+        usage_end_at,
+        namespace,
+        pod_name,
+        container_name,
+        is_overhead_namespace,
+        cpu_core_usage_average,
+        cpu_core_request_average,
+        ram_bytes_usage_average,
+        ram_bytes_request_average,
+        case when row_status = 'duplicate' then canonical_source_file end as canonical_source_file,
+        case when row_status = 'duplicate' then canonical_source_row end as canonical_source_row,
+        is_file_in_period,
+        row_status,
+        case
+            when row_status = 'quarantined' then quarantine_reason
+            when row_status = 'duplicate' then 'duplicate_usage'
+            when row_status = 'excluded' and not is_overhead_namespace and is_file_in_period
+                and usage_end_at <= {{ billing_period_start() }}
+                then 'late_usage'
+        end as reason_code,
+        case
+            when row_status <> 'excluded' then null
+            when is_overhead_namespace then 'overhead_namespace'
+            when usage_end_at <= {{ billing_period_start() }} and is_file_in_period then 'late_usage'
+            else 'outside_period'
+        end as exclusion_reason,
+        quarantine_detail,
+
+    from classified
+
+)
+
+select * from final

@@ -1,0 +1,154 @@
+{{ config(materialized='table') }}
+
+{#-
+    Every staged sacct row with its fate in this billing period.
+    Dedup (contract section 4): job rows with the same (cluster, JobID) are one job; the
+    canonical record is the non-REQUEUED record with the latest Start, ties broken by the
+    first seen copy (earliest source_file, then source_row). Earlier REQUEUED attempts are
+    `requeued_attempt`, every other copy is `duplicate_usage`.
+    Period: the job interval [Start, Start + ElapsedRaw) must overlap the billing period;
+    a canonical job that ended at or before the period start is `late_usage` when its file
+    also carries usage of this period (it was delivered for this period), otherwise it simply
+    belongs to another period (`outside_period`).
+    A table: itemising, row conservation, the exceptions and the tests all read it, and it
+    is the one place the sacct rows are parsed and windowed.
+-#}
+
+with
+
+jobs as (
+
+    select * from {{ ref('stg_slurm__jobs') }}
+
+),
+
+intervals as (
+
+    select
+        *,
+        started_at as usage_start_at,
+        started_at + to_seconds(elapsed_seconds) as usage_end_at,
+        quarantine_reason is null and not is_step_row as is_job_row,
+
+    from jobs
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over job_versions as job_rank,
+        first_value(source_file) over job_versions as canonical_source_file,
+        first_value(source_row) over job_versions as canonical_source_row,
+        -- identical REQUEUED copies sort next to each other: the first is the attempt
+        coalesce(
+            lag(job_state_code) over job_versions = job_state_code
+                and lag(started_at) over job_versions = started_at,
+            false
+        ) as is_copy_of_previous,
+        coalesce(
+            usage_start_at < {{ billing_period_end() }}
+                and usage_end_at > {{ billing_period_start() }}
+                and elapsed_seconds > 0,
+            false
+        ) as overlaps_period,
+
+    from intervals
+    window job_versions as (
+        partition by is_job_row, cluster_id, job_id
+        order by
+            job_state_code = 'REQUEUED',
+            started_at desc nulls last,
+            source_file,
+            source_row
+    )
+
+),
+
+files_in_period as (
+
+    select
+        source_file,
+        bool_or(is_job_row and overlaps_period) or not bool_or(is_job_row) as is_file_in_period,
+    from ranked
+    group by source_file
+
+),
+
+files as (
+
+    select
+        ranked.*,
+        files_in_period.is_file_in_period,
+    from ranked
+    inner join files_in_period
+        on ranked.source_file = files_in_period.source_file
+
+),
+
+classified as (
+
+    select
+        *,
+        is_job_row and job_rank = 1 and job_state_code <> 'REQUEUED' as is_canonical_job,
+        case
+            when quarantine_reason is not null then 'quarantined'
+            when is_step_row then 'excluded'
+            when job_rank > 1 or job_state_code = 'REQUEUED' then 'duplicate'
+            when overlaps_period then 'canonical'
+            else 'excluded'
+        end as row_status,
+
+    from files
+
+),
+
+final as (
+
+    select
+        source_file,
+        source_row,
+        file_sha256,
+        cluster_id,
+        job_id,
+        slurm_account,
+        job_state,
+        job_state_code,
+        is_step_row,
+        started_at,
+        elapsed_seconds,
+        usage_start_at,
+        usage_end_at,
+        allocated_cpu_count,
+        allocated_memory_bytes,
+        allocated_gpus_by_type,
+        allocated_gpu_untyped_count,
+        is_canonical_job,
+        case when row_status = 'duplicate' then canonical_source_file end as canonical_source_file,
+        case when row_status = 'duplicate' then canonical_source_row end as canonical_source_row,
+        is_file_in_period,
+        row_status,
+        case
+            when row_status = 'quarantined' then quarantine_reason
+            when row_status = 'duplicate' and job_state_code = 'REQUEUED' and not is_copy_of_previous
+                then 'requeued_attempt'
+            when row_status = 'duplicate' then 'duplicate_usage'
+            when row_status = 'excluded' and not is_step_row and is_file_in_period
+                and usage_end_at <= {{ billing_period_start() }} and elapsed_seconds > 0
+                then 'late_usage'
+        end as reason_code,
+        case
+            when row_status <> 'excluded' then null
+            when is_step_row then 'slurm_step_row'
+            when started_at is null or elapsed_seconds = 0 then 'no_usage'
+            when usage_end_at <= {{ billing_period_start() }} and is_file_in_period then 'late_usage'
+            else 'outside_period'
+        end as exclusion_reason,
+        quarantine_detail,
+
+    from classified
+
+)
+
+select * from final

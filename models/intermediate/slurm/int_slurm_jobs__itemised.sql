@@ -1,0 +1,79 @@
+{#-
+    Canonical Slurm job rows (in the period, or late) as one usage line per billed resource
+    (contract section 4): `cpu_core_hour` (CPUs), `gpu_hour_<type>` (GPUs of each type from
+    `gres/gpu:<type>=N`), `memory_gib_hour` (memory bytes). The untyped `gres/gpu=N` counts
+    the same GPUs again and is never added; only GPUs it counts beyond the typed ones (a job
+    whose GPUs have no type) become `gpu_hour_untyped`, which no price list prices, so they
+    surface as `price_missing` instead of being guessed.
+    Each line carries the allocation per second; quantity = allocation x ElapsedRaw.
+-#}
+
+with
+
+jobs as (
+
+    select * from {{ ref('int_slurm_jobs__deduplicated') }}
+    where is_canonical_job
+        and (row_status = 'canonical' or exclusion_reason = 'late_usage')
+
+),
+
+lines as (
+
+    -- one pass: each job row's billed resources as a list of lines, unnested once
+    select
+        jobs.*,
+        unnest(list_concat(
+            case
+                when allocated_cpu_count > 0
+                    then [{'sku_id': 'cpu_core_hour', 'base_unit': 'core_second', 'units': cast(allocated_cpu_count as decimal(38, 6))}]
+                else []
+            end,
+            list_transform(
+                allocated_gpus_by_type,
+                lambda gpu: {'sku_id': 'gpu_hour_' || gpu.gpu_type, 'base_unit': 'gpu_second', 'units': cast(gpu.gpu_count as decimal(38, 6))}
+            ),
+            case
+                when allocated_gpu_untyped_count > typed_gpu_count
+                    then [{'sku_id': 'gpu_hour_untyped', 'base_unit': 'gpu_second', 'units': cast(allocated_gpu_untyped_count - typed_gpu_count as decimal(38, 6))}]
+                else []
+            end,
+            case
+                when allocated_memory_bytes > 0
+                    then [{'sku_id': 'memory_gib_hour', 'base_unit': 'byte_second', 'units': allocated_memory_bytes}]
+                else []
+            end
+        )) as line,
+    from (
+        select
+            *,
+            coalesce(list_sum(list_transform(allocated_gpus_by_type, lambda gpu: gpu.gpu_count)), 0) as typed_gpu_count,
+        from jobs
+    ) as jobs
+
+),
+
+final as (
+
+    select
+        {{ stable_hash(["'slurm'", 'source_file', 'source_row', 'line.sku_id']) }} as usage_line_id,
+        'slurm' as source_kind,
+        cluster_id as source_id,
+        source_file,
+        source_row,
+        job_id,
+        'slurm_account' as subject_type,
+        slurm_account as subject_id,
+        line.sku_id,
+        line.base_unit,
+        usage_start_at,
+        usage_end_at,
+        'interval' as attribution_mode,
+        line.units as units_per_second,
+        cast(line.units * elapsed_seconds as decimal(38, 6)) as quantity_base,
+        coalesce(exclusion_reason = 'late_usage', false) as is_late_usage,
+    from lines
+
+)
+
+select * from final

@@ -1,0 +1,180 @@
+{{ config(materialized='table') }}
+
+{#-
+    Attributed usage pieces priced for the billing period (contract section 4, pricing), in
+    one pass:
+    - late lines (ended at or before the period start) are `late_usage`, not billed here;
+    - interval pieces are clipped to the period and split to the second at every
+      price-list version change; start pieces belong to the period when they start in it
+      and take the version in force at their start;
+    - pieces without a customer are `unattributed_usage`;
+    - pieces whose customer's price list has no version in force for the SKU, or whose
+      price is in another currency or unit than the usage, are `price_missing`.
+    Every rated piece pins its price list, version, unit price, currency and units.
+    No amount is computed here: rating rounds once per invoice line (fct_invoice_lines).
+    A table: invoice lines, control totals, exceptions and the tests all read it.
+-#}
+
+with
+
+pieces as (
+
+    select * from {{ ref('int_usage__attributed') }}
+
+),
+
+customers as (
+
+    select * from {{ ref('stg_reference__customers') }}
+    where quarantine_reason is null
+
+),
+
+price_segments as (
+
+    select * from {{ ref('int_price_lists__segmented') }}
+
+),
+
+clipped as (
+
+    select
+        pieces.*,
+        case
+            when pieces.attribution_mode = 'interval' and not pieces.is_late_usage
+                then greatest(pieces.piece_start_at, {{ billing_period_start() }})
+            else pieces.piece_start_at
+        end as clipped_start_at,
+        case
+            when pieces.attribution_mode = 'interval' and not pieces.is_late_usage
+                then least(pieces.piece_end_at, {{ billing_period_end() }})
+            else pieces.piece_end_at
+        end as clipped_end_at,
+        customers.price_list_id as customer_price_list_id,
+        customers.currency_code as customer_currency_code,
+    from pieces
+    left join customers
+        on pieces.customer_id = customers.customer_id
+        and pieces.attribution_status = 'attributed'
+    where pieces.is_late_usage
+        or (
+            pieces.attribution_mode = 'interval'
+            and pieces.piece_start_at < {{ billing_period_end() }}
+            and pieces.piece_end_at > {{ billing_period_start() }}
+        )
+        or (
+            pieces.attribution_mode = 'start'
+            and pieces.piece_start_at >= {{ billing_period_start() }}
+            and pieces.piece_start_at < {{ billing_period_end() }}
+        )
+
+),
+
+priced as (
+
+    select
+        clipped.*,
+        case
+            when clipped.attribution_mode = 'interval' and price_segments.segment_start_at > clipped.clipped_start_at
+                then price_segments.segment_start_at
+            else clipped.clipped_start_at
+        end as rated_start_at,
+        case
+            when clipped.attribution_mode = 'interval' and price_segments.segment_end_at < clipped.clipped_end_at
+                then price_segments.segment_end_at
+            else clipped.clipped_end_at
+        end as rated_end_at,
+        price_segments.segment_start_at is not null as has_price_segment,
+        price_segments.price_list_version,
+        price_segments.unit_price,
+        price_segments.currency_code as price_currency_code,
+        price_segments.pricing_unit,
+        price_segments.base_unit as price_base_unit,
+        price_segments.base_units_per_pricing_unit,
+    from clipped
+    left join price_segments
+        on clipped.customer_price_list_id = price_segments.price_list_id
+        and clipped.sku_id = price_segments.sku_id
+        and not clipped.is_late_usage
+        and price_segments.segment_start_at < case
+            when clipped.attribution_mode = 'interval' then clipped.clipped_end_at
+            else clipped.clipped_start_at + interval 1 microsecond
+        end
+        and price_segments.segment_end_at > clipped.clipped_start_at
+
+),
+
+statused as (
+
+    select
+        *,
+        case
+            when is_late_usage then 'late_usage'
+            when attribution_status <> 'attributed' or customer_price_list_id is null then 'unattributed_usage'
+            when price_list_version is null then 'price_missing'
+            when price_currency_code <> customer_currency_code then 'price_missing'
+            when price_base_unit is distinct from base_unit then 'price_missing'
+            else 'rated'
+        end as rating_status,
+    from priced
+
+),
+
+final as (
+
+    select
+        {{ stable_hash(['usage_line_id', 'rated_start_at', 'rating_status']) }} as rated_usage_id,
+        {{ billing_period_literal() }} as billing_period,
+        usage_line_id,
+        source_kind,
+        source_id,
+        source_file,
+        source_row,
+        job_id,
+        subject_type,
+        subject_id,
+        sku_id,
+        base_unit,
+        attribution_mode,
+        usage_start_at,
+        usage_end_at,
+        rated_start_at,
+        rated_end_at,
+        case
+            when attribution_mode = 'interval'
+                then cast(units_per_second * date_diff('second', rated_start_at, rated_end_at) as decimal(38, 6))
+            else quantity_base
+        end as quantity_base,
+        assignment_id,
+        customer_id,
+        attribution_status,
+        case when rating_status = 'rated' then customer_price_list_id end as price_list_id,
+        case when rating_status = 'rated' then price_list_version end as price_list_version,
+        case when rating_status = 'rated' then unit_price end as unit_price,
+        case when rating_status = 'rated' then price_currency_code end as currency_code,
+        case when rating_status = 'rated' then pricing_unit end as pricing_unit,
+        case when rating_status = 'rated' then base_units_per_pricing_unit end as base_units_per_pricing_unit,
+        rating_status,
+        case rating_status
+            when 'late_usage'
+                then 'usage ended ' || strftime(usage_end_at, '%Y-%m-%dT%H:%M:%SZ')
+                    || ', at or before the period start'
+            when 'unattributed_usage'
+                then coalesce(attribution_detail, 'customer ' || customer_id || ' is not a valid customer')
+            when 'price_missing'
+                then case
+                    when price_list_version is null
+                        then 'price list ' || customer_price_list_id || ' has no price for ' || sku_id
+                            || ' at ' || strftime(rated_start_at, '%Y-%m-%dT%H:%M:%SZ')
+                    when price_currency_code <> customer_currency_code
+                        then 'price list ' || customer_price_list_id || ' prices ' || sku_id || ' in '
+                            || price_currency_code || ', customer is invoiced in ' || customer_currency_code
+                    else 'price list ' || customer_price_list_id || ' prices ' || sku_id || ' per '
+                        || pricing_unit || ', usage is in ' || base_unit
+                end
+        end as rating_detail,
+    from statused
+
+)
+
+select * from final

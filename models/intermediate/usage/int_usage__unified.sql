@@ -1,0 +1,145 @@
+{#-
+    Canonical usage lines of every source in one shape, quantities exact in base units:
+    - Slurm job rows: cpu / gpu-by-type / memory lines over [Start, Start + ElapsedRaw),
+      attributed and priced per second (`attribution_mode = 'interval'`);
+    - OpenCost rows: `k8s_cpu_core_hour` = max(request, usage) cores x 86400 core-seconds and
+      `k8s_memory_gib_hour` = max(request, usage) bytes x 86400 byte-seconds; the whole day
+      belongs to the assignment and price at its start (`attribution_mode = 'start'`);
+    - dedicated machines' energy: `energy_kwh` in joules per UTC hour (`'start'` as well).
+    Lines with zero quantity are dropped. Late lines are kept and flagged.
+-#}
+
+with
+
+slurm_lines as (
+
+    select * from {{ ref('int_slurm_jobs__itemised') }}
+
+),
+
+allocations as (
+
+    select * from {{ ref('int_opencost_allocations__deduplicated') }}
+    where row_status = 'canonical' or exclusion_reason = 'late_usage'
+
+),
+
+hourly_energy as (
+
+    select * from {{ ref('int_energy__hourly') }}
+
+),
+
+machines as (
+
+    select * from {{ ref('stg_reference__machines') }}
+    where quarantine_reason is null
+        and billing_mode = 'dedicated'
+
+),
+
+opencost_resources as (
+
+    select
+        *,
+        unnest([
+            {
+                'sku_id': 'k8s_cpu_core_hour',
+                'base_unit': 'core_second',
+                'units': greatest(coalesce(cpu_core_request_average, 0), coalesce(cpu_core_usage_average, 0))
+            },
+            {
+                'sku_id': 'k8s_memory_gib_hour',
+                'base_unit': 'byte_second',
+                'units': greatest(coalesce(ram_bytes_request_average, 0), coalesce(ram_bytes_usage_average, 0))
+            }
+        ]) as resource,
+    from allocations
+
+),
+
+opencost_lines as (
+
+    select
+        {{ stable_hash(["'opencost'", 'source_file', 'source_row', 'resource.sku_id']) }} as usage_line_id,
+        'opencost' as source_kind,
+        cluster_id as source_id,
+        source_file,
+        source_row,
+        cast(null as varchar) as job_id,
+        'k8s_namespace' as subject_type,
+        namespace as subject_id,
+        resource.sku_id,
+        resource.base_unit,
+        usage_start_at,
+        usage_end_at,
+        'start' as attribution_mode,
+        cast(resource.units as decimal(38, 6)) as units_per_second,
+        cast(resource.units * 86400 as decimal(38, 6)) as quantity_base,
+        coalesce(exclusion_reason = 'late_usage', false) as is_late_usage,
+    from opencost_resources
+
+),
+
+energy_lines as (
+
+    select
+        {{ stable_hash(["'energy'", 'hourly_energy.site_id', 'hourly_energy.meter_id', 'hourly_energy.hour_start_at']) }}
+            as usage_line_id,
+        'energy_' || hourly_energy.reading_format as source_kind,
+        hourly_energy.site_id as source_id,
+        hourly_energy.source_file,
+        hourly_energy.source_row,
+        cast(null as varchar) as job_id,
+        'machine' as subject_type,
+        machines.machine_id as subject_id,
+        'energy_kwh' as sku_id,
+        'joule' as base_unit,
+        hourly_energy.hour_start_at as usage_start_at,
+        hourly_energy.hour_end_at as usage_end_at,
+        'start' as attribution_mode,
+        cast(null as decimal(38, 6)) as units_per_second,
+        hourly_energy.energy_joules as quantity_base,
+        false as is_late_usage,
+    from hourly_energy
+    inner join machines
+        on hourly_energy.site_id = machines.site_id
+        and hourly_energy.meter_id = machines.meter_id
+
+),
+
+unioned as (
+
+    select * from slurm_lines
+    union all by name
+    select * from opencost_lines
+    union all by name
+    select * from energy_lines
+
+),
+
+final as (
+
+    select
+        usage_line_id,
+        source_kind,
+        source_id,
+        source_file,
+        source_row,
+        job_id,
+        subject_type,
+        subject_id,
+        sku_id,
+        base_unit,
+        usage_start_at,
+        usage_end_at,
+        attribution_mode,
+        units_per_second,
+        quantity_base,
+        is_late_usage,
+    from unioned
+    where quantity_base > 0
+
+)
+
+select * from final

@@ -1,0 +1,113 @@
+{#-
+    Control totals per customer, SKU and currency for the billing period, tying the rated
+    usage to the invoice lines and the invoice lines to the invoice headers:
+    rated_quantity_base (attributed, priced usage pieces) = invoiced_quantity_base (invoice
+    lines), and the invoice header's share of the SKU = invoiced_net_amount. The header
+    share is the header net minus the customer's other SKUs' line nets, so it equals the
+    SKU's line net exactly when the header agrees with its lines.
+-#}
+
+with
+
+rated_usage as (
+
+    select * from {{ ref('int_usage__rated') }}
+    where rating_status = 'rated'
+
+),
+
+invoice_lines as (
+
+    select * from {{ ref('fct_invoice_lines') }}
+
+),
+
+invoices as (
+
+    select * from {{ ref('fct_invoices') }}
+
+),
+
+rated as (
+
+    select
+        customer_id,
+        sku_id,
+        currency_code,
+        sum(quantity_base) as rated_quantity_base,
+        count(*) as rated_piece_count,
+    from rated_usage
+    group by customer_id, sku_id, currency_code
+
+),
+
+invoiced as (
+
+    select
+        customer_id,
+        sku_id,
+        currency_code,
+        min(invoice_id) as invoice_id,
+        sum(quantity_base) as invoiced_quantity_base,
+        sum(net_amount) as invoiced_net_amount,
+        count(*) as invoice_line_count,
+    from invoice_lines
+    group by customer_id, sku_id, currency_code
+
+),
+
+joined as (
+
+    select
+        coalesce(rated.customer_id, invoiced.customer_id) as customer_id,
+        coalesce(rated.sku_id, invoiced.sku_id) as sku_id,
+        coalesce(rated.currency_code, invoiced.currency_code) as currency_code,
+        invoiced.invoice_id,
+        coalesce(rated.rated_quantity_base, 0) as rated_quantity_base,
+        coalesce(invoiced.invoiced_quantity_base, 0) as invoiced_quantity_base,
+        coalesce(invoiced.invoiced_net_amount, 0) as invoiced_net_amount,
+        coalesce(invoiced.invoice_line_count, 0) as invoice_line_count,
+    from rated
+    full outer join invoiced
+        on rated.customer_id = invoiced.customer_id
+        and rated.sku_id = invoiced.sku_id
+        and rated.currency_code = invoiced.currency_code
+
+),
+
+with_headers as (
+
+    select
+        joined.*,
+        invoices.net_amount as header_net_amount,
+        sum(joined.invoiced_net_amount) over (partition by joined.customer_id) as customer_invoiced_net_amount,
+    from joined
+    left join invoices
+        on joined.customer_id = invoices.customer_id
+
+),
+
+final as (
+
+    select
+        cast({{ billing_period_literal() }} as varchar) as billing_period,
+        customer_id,
+        sku_id,
+        currency_code,
+        invoice_id,
+        cast(rated_quantity_base as decimal(38, 6)) as rated_quantity_base,
+        cast(invoiced_quantity_base as decimal(38, 6)) as invoiced_quantity_base,
+        cast(invoiced_net_amount as decimal(18, 2)) as invoiced_net_amount,
+        cast(
+            coalesce(header_net_amount, 0) - (customer_invoiced_net_amount - invoiced_net_amount)
+            as decimal(18, 2)
+        ) as invoice_header_net_amount,
+        cast(invoice_line_count as bigint) as invoice_line_count,
+        rated_quantity_base = invoiced_quantity_base as is_quantity_agreed,
+        coalesce(header_net_amount, 0) - (customer_invoiced_net_amount - invoiced_net_amount)
+            = invoiced_net_amount as is_amount_agreed,
+    from with_headers
+
+)
+
+select * from final

@@ -1,0 +1,95 @@
+with
+
+current_files as (
+
+    {{ current_file_versions(source('ingest', 'file_registry')) }}
+
+),
+
+sites as (
+
+    select * from {{ ref('energy_sites') }}
+
+),
+
+source as (
+
+    select raw_readings.*
+    from {{ source('energy', 'energy_cumulative_kwh') }} as raw_readings
+    inner join current_files
+        on raw_readings._source_file = current_files.source_file
+        and raw_readings._file_sha256 = current_files.file_sha256
+
+),
+
+renamed as (
+
+    select
+        source._source_file as source_file,
+        cast(source._source_row as bigint) as source_row,
+        source._file_sha256 as file_sha256,
+        source._source_id as site_id,
+        sites.timezone as site_timezone,
+        coalesce(sites.reading_format = 'cumulative_kwh', false) as is_declared_site,
+        {{ clean_text('source."MeterId"') }} as meter_id,
+        {{ clean_text('source."Timestamp"') }} as reading_time_text,
+        {{ clean_text('source."CounterKWh"') }} as counter_kwh_text,
+
+    from source
+    left join sites
+        on source._source_id = sites.site_id
+
+),
+
+typed as (
+
+    select
+        *,
+        case
+            when regexp_matches(reading_time_text, '(Z|[+-][0-9]{2}:?[0-9]{2})$')
+                then {{ parse_utc_timestamp('reading_time_text') }}
+            else {{ local_to_utc("try_strptime(reading_time_text, '%Y-%m-%dT%H:%M:%S')", 'site_timezone') }}
+        end as reading_at,
+        {{ parse_decimal("replace(counter_kwh_text, ',', '.')") }} as counter_kwh,
+
+    from renamed
+
+),
+
+validated as (
+
+    select
+        *,
+        {{ quarantine_detail([
+            check_rule('not is_declared_site', "'_source_id=''' || coalesce(site_id, '') || ''' is not a declared cumulative_kwh site'"),
+            check_present('MeterId', 'meter_id'),
+            check_present('Timestamp', 'reading_time_text'),
+            check_parsed('Timestamp', 'reading_time_text', 'reading_at'),
+            check_present('CounterKWh', 'counter_kwh_text'),
+            check_parsed('CounterKWh', 'counter_kwh_text', 'counter_kwh'),
+            check_rule('counter_kwh < 0', "'CounterKWh=''' || counter_kwh_text || ''' is negative'"),
+        ]) }} as quarantine_detail,
+
+    from typed
+
+),
+
+final as (
+
+    select
+        source_file,
+        source_row,
+        file_sha256,
+        site_id,
+        meter_id,
+        reading_at,
+        counter_kwh,
+        {{ joules_per_energy_unit('kwh') }} as joules_per_counter_unit,
+        {{ quarantine_reason() }} as quarantine_reason,
+        quarantine_detail,
+
+    from validated
+
+)
+
+select * from final

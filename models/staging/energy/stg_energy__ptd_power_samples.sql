@@ -1,0 +1,111 @@
+with
+
+current_files as (
+
+    {{ current_file_versions(source('ingest', 'file_registry')) }}
+
+),
+
+sites as (
+
+    select * from {{ ref('energy_sites') }}
+
+),
+
+source as (
+
+    select raw_samples.*
+    from {{ source('energy', 'energy_ptd_power_log') }} as raw_samples
+    inner join current_files
+        on raw_samples._source_file = current_files.source_file
+        and raw_samples._file_sha256 = current_files.file_sha256
+
+),
+
+renamed as (
+
+    select
+        source._source_file as source_file,
+        cast(source._source_row as bigint) as source_row,
+        source._file_sha256 as file_sha256,
+        source._source_id as site_id,
+        sites.timezone as site_timezone,
+        coalesce(sites.reading_format = 'ptd_power_log', false) as is_declared_site,
+        {{ clean_text('source.column00') }} as time_label,
+        {{ clean_text('source.column01') }} as sampled_at_text,
+        {{ clean_text('source.column02') }} as watts_label,
+        {{ clean_text('source.column03') }} as watts_text,
+        {{ clean_text('source.column04') }} as volts_label,
+        {{ clean_text('source.column05') }} as volts_text,
+        {{ clean_text('source.column06') }} as amps_label,
+        {{ clean_text('source.column07') }} as amps_text,
+        {{ clean_text('source.column08') }} as power_factor_label,
+        {{ clean_text('source.column09') }} as power_factor_text,
+        {{ clean_text('source.column10') }} as mark_label,
+        {{ clean_text('source.column11') }} as meter_id,
+
+    from source
+    left join sites
+        on source._source_id = sites.site_id
+
+),
+
+typed as (
+
+    select
+        *,
+        {{ local_to_utc(
+            "coalesce(try_strptime(sampled_at_text, '%m-%d-%Y %H:%M:%S.%g'), try_strptime(sampled_at_text, '%m-%d-%Y %H:%M:%S'))",
+            'site_timezone'
+        ) }} as sampled_at,
+        {{ parse_decimal('watts_text') }} as watts,
+        {{ parse_decimal('volts_text') }} as volts,
+        {{ parse_decimal('amps_text') }} as amps,
+        {{ parse_decimal('power_factor_text') }} as power_factor,
+
+    from renamed
+
+),
+
+validated as (
+
+    select
+        *,
+        {{ quarantine_detail([
+            check_rule('not is_declared_site', "'_source_id=''' || coalesce(site_id, '') || ''' is not a declared ptd_power_log site'"),
+            check_rule("coalesce(time_label, '') <> 'Time'", "'column00=''' || coalesce(time_label, '') || ''' is not Time'"),
+            check_rule("coalesce(watts_label, '') <> 'Watts'", "'column02=''' || coalesce(watts_label, '') || ''' is not Watts'"),
+            check_rule("coalesce(mark_label, '') <> 'Mark'", "'column10=''' || coalesce(mark_label, '') || ''' is not Mark'"),
+            check_present('column11 (meter)', 'meter_id'),
+            check_present('column01 (time)', 'sampled_at_text'),
+            check_parsed('column01 (time)', 'sampled_at_text', 'sampled_at'),
+            check_present('column03 (watts)', 'watts_text'),
+            check_parsed('column03 (watts)', 'watts_text', 'watts'),
+            check_rule('watts < 0', "'column03 (watts)=''' || watts_text || ''' is negative'"),
+        ]) }} as quarantine_detail,
+
+    from typed
+
+),
+
+final as (
+
+    select
+        source_file,
+        source_row,
+        file_sha256,
+        site_id,
+        meter_id,
+        sampled_at,
+        watts,
+        volts,
+        amps,
+        power_factor,
+        {{ quarantine_reason() }} as quarantine_reason,
+        quarantine_detail,
+
+    from validated
+
+)
+
+select * from final

@@ -1,0 +1,94 @@
+with
+
+current_files as (
+
+    {{ current_file_versions(source('ingest', 'file_registry')) }}
+
+),
+
+sites as (
+
+    select * from {{ ref('energy_sites') }}
+
+),
+
+source as (
+
+    select raw_readings.*
+    from {{ source('energy', 'energy_tenth_kwh_counter') }} as raw_readings
+    inner join current_files
+        on raw_readings._source_file = current_files.source_file
+        and raw_readings._file_sha256 = current_files.file_sha256
+
+),
+
+renamed as (
+
+    select
+        source._source_file as source_file,
+        cast(source._source_row as bigint) as source_row,
+        source._file_sha256 as file_sha256,
+        source._source_id as site_id,
+        sites.timezone as site_timezone,
+        sites.counter_rollover,
+        coalesce(sites.reading_format = 'tenth_kwh_counter', false) as is_declared_site,
+        {{ clean_text('source."DeviceSerial"') }} as meter_id,
+        {{ clean_text('source."ReadingTime"') }} as reading_time_text,
+        {{ clean_text('source."Register"') }} as register_text,
+
+    from source
+    left join sites
+        on source._source_id = sites.site_id
+
+),
+
+typed as (
+
+    select
+        *,
+        {{ local_to_utc("try_strptime(reading_time_text, '%d/%m/%Y %H:%M')", 'site_timezone') }} as reading_at,
+        {{ parse_integer('register_text') }} as register_count,
+
+    from renamed
+
+),
+
+validated as (
+
+    select
+        *,
+        {{ quarantine_detail([
+            check_rule('not is_declared_site', "'_source_id=''' || coalesce(site_id, '') || ''' is not a declared tenth_kwh_counter site'"),
+            check_present('DeviceSerial', 'meter_id'),
+            check_present('ReadingTime', 'reading_time_text'),
+            check_parsed('ReadingTime', 'reading_time_text', 'reading_at'),
+            check_present('Register', 'register_text'),
+            check_parsed('Register', 'register_text', 'register_count'),
+            check_rule('register_count < 0', "'Register=''' || register_text || ''' is negative'"),
+            check_rule('register_count >= counter_rollover', "'Register=''' || register_text || ''' is not below the rollover value'"),
+        ]) }} as quarantine_detail,
+
+    from typed
+
+),
+
+final as (
+
+    select
+        source_file,
+        source_row,
+        file_sha256,
+        site_id,
+        meter_id,
+        reading_at,
+        register_count,
+        counter_rollover,
+        {{ joules_per_energy_unit('tenth_kwh') }} as joules_per_counter_unit,
+        {{ quarantine_reason() }} as quarantine_reason,
+        quarantine_detail,
+
+    from validated
+
+)
+
+select * from final

@@ -1,0 +1,93 @@
+{#- A machine id on more than one row, or a meter shared by two dedicated machines, is
+    quarantined on every such row: billing the meter's energy to either would be a guess. -#}
+
+with
+
+current_files as (
+
+    {{ current_file_versions(source('ingest', 'file_registry')) }}
+
+),
+
+sites as (
+
+    select * from {{ ref('energy_sites') }}
+
+),
+
+source as (
+
+    select raw_machines.*
+    from {{ source('reference', 'machines') }} as raw_machines
+    inner join current_files
+        on raw_machines._source_file = current_files.source_file
+        and raw_machines._file_sha256 = current_files.file_sha256
+
+),
+
+renamed as (
+
+    select
+        source._source_file as source_file,
+        cast(source._source_row as bigint) as source_row,
+        source._file_sha256 as file_sha256,
+        {{ clean_text('source.machine_id') }} as machine_id,
+        {{ clean_text('source.site_id') }} as site_id,
+        {{ clean_text('source.meter_id') }} as meter_id,
+        lower({{ clean_text('source.billing_mode') }}) as billing_mode,
+
+    from source
+
+),
+
+validated as (
+
+    select
+        renamed.*,
+        {{ quarantine_detail([
+            check_present('machine_id', 'renamed.machine_id'),
+            check_present('site_id', 'renamed.site_id'),
+            check_rule(
+                'renamed.site_id is not null and sites.site_id is null',
+                "'site_id=''' || renamed.site_id || ''' is not a declared energy site'"
+            ),
+            check_present('meter_id', 'renamed.meter_id'),
+            check_rule(
+                "renamed.billing_mode not in ('dedicated', 'shared')",
+                "'billing_mode=''' || renamed.billing_mode || ''' is not dedicated or shared'"
+            ),
+            check_present('billing_mode', 'renamed.billing_mode'),
+            check_rule(
+                'renamed.machine_id is not null and count(*) over (partition by renamed.machine_id) > 1',
+                "'machine_id=''' || renamed.machine_id || ''' appears on more than one row'"
+            ),
+            check_rule(
+                "renamed.billing_mode = 'dedicated' and count(*) filter (where renamed.billing_mode = 'dedicated') over (partition by renamed.site_id, renamed.meter_id) > 1",
+                "'meter_id=''' || renamed.meter_id || ''' measures more than one dedicated machine'"
+            ),
+        ]) }} as quarantine_detail,
+
+    from renamed
+    left join sites
+        on renamed.site_id = sites.site_id
+
+),
+
+final as (
+
+    select
+        source_file,
+        source_row,
+        file_sha256,
+        machine_id,
+        site_id,
+        meter_id,
+        billing_mode,
+        {{ quarantine_reason() }} as quarantine_reason,
+        quarantine_detail,
+
+    from validated
+
+)
+
+select * from final

@@ -1,0 +1,168 @@
+with
+
+current_files as (
+
+    {{ current_file_versions(source('ingest', 'file_registry')) }}
+
+),
+
+clusters as (
+
+    select * from {{ ref('scheduler_clusters') }}
+    where scheduler = 'slurm'
+
+),
+
+source as (
+
+    select raw_jobs.*
+    from {{ source('slurm', 'slurm_jobs') }} as raw_jobs
+    inner join current_files
+        on raw_jobs._source_file = current_files.source_file
+        and raw_jobs._file_sha256 = current_files.file_sha256
+
+),
+
+renamed as (
+
+    select
+        source._source_file as source_file,
+        cast(source._source_row as bigint) as source_row,
+        source._file_sha256 as file_sha256,
+        source._source_id as cluster_id,
+        clusters.timezone as cluster_timezone,
+        {{ clean_text('source."JobID"') }} as job_id,
+        {{ clean_text('source."JobIDRaw"') }} as job_id_raw,
+        {{ clean_text('source."Cluster"') }} as slurm_cluster_name,
+        {{ clean_text('source."Account"') }} as slurm_account,
+        {{ clean_text('source."User"') }} as user_name,
+        {{ clean_text('source."Partition"') }} as partition_name,
+        {{ clean_text('source."State"') }} as job_state,
+        {{ clean_text('source."Start"', ['None', 'Unknown']) }} as start_text,
+        {{ clean_text('source."End"', ['None', 'Unknown']) }} as end_text,
+        {{ clean_text('source."ElapsedRaw"') }} as elapsed_raw_text,
+        {{ clean_text('source."AllocTRES"') }} as allocated_tres,
+        {{ clean_text('source."NodeList"') }} as node_list,
+
+    from source
+    left join clusters
+        on source._source_id = clusters.cluster_id
+
+),
+
+parsed as (
+
+    select
+        *,
+        coalesce(contains(job_id, '.'), false) as is_step_row,
+        split_part(job_state, ' ', 1) as job_state_code,
+        try_strptime(start_text, '%Y-%m-%dT%H:%M:%S') as started_at_local,
+        try_strptime(end_text, '%Y-%m-%dT%H:%M:%S') as ended_at_local,
+        {{ parse_integer('elapsed_raw_text') }} as elapsed_seconds,
+        regexp_full_match(allocated_tres, '[^=,]+=[^=,]*(,[^=,]+=[^=,]*)*') as is_tres_well_formed,
+        nullif(regexp_extract(allocated_tres, '(?:^|,)cpu=([^,]*)', 1), '') as tres_cpu_text,
+        nullif(regexp_extract(allocated_tres, '(?:^|,)mem=([^,]*)', 1), '') as tres_memory_text,
+        nullif(regexp_extract(allocated_tres, '(?:^|,)gres/gpu=([^,]*)', 1), '') as tres_gpu_untyped_text,
+        list_transform(
+            regexp_extract_all(allocated_tres, '(?:^|,)gres/gpu:[^=,]+=[^,]*'),
+            lambda entry: {
+                'gpu_type': lower(regexp_extract(entry, 'gres/gpu:([^=,]+)=', 1)),
+                'gpu_count_text': regexp_extract(entry, '=([^,]*)$', 1)
+            }
+        ) as tres_gpu_typed_texts,
+
+    from renamed
+
+),
+
+typed as (
+
+    select
+        *,
+        {{ local_to_utc('started_at_local', 'cluster_timezone') }} as started_at,
+        {{ local_to_utc('ended_at_local', 'cluster_timezone') }} as ended_at,
+        {{ parse_integer('tres_cpu_text') }} as allocated_cpu_count,
+        {{ slurm_memory_bytes('tres_memory_text') }} as allocated_memory_bytes,
+        {{ parse_integer('tres_gpu_untyped_text') }} as allocated_gpu_untyped_count,
+        list_transform(
+            tres_gpu_typed_texts,
+            lambda gpu: {
+                'gpu_type': gpu.gpu_type,
+                'gpu_count': case
+                    when regexp_full_match(gpu.gpu_count_text, '[0-9]+')
+                        then cast(gpu.gpu_count_text as bigint)
+                end
+            }
+        ) as allocated_gpus_by_type,
+
+    from parsed
+
+),
+
+validated as (
+
+    select
+        *,
+        {{ quarantine_detail([
+            check_present('JobID', 'job_id'),
+            check_rule('cluster_timezone is null', "'_source_id=''' || coalesce(cluster_id, '') || ''' is not a declared slurm cluster'"),
+            'case when not is_step_row then ' ~ quarantine_detail([
+                check_present('Account', 'slurm_account'),
+                check_present('State', 'job_state'),
+                check_parsed('Start', 'start_text', 'started_at'),
+                check_present('ElapsedRaw', 'elapsed_raw_text'),
+                check_parsed('ElapsedRaw', 'elapsed_raw_text', 'elapsed_seconds'),
+                check_rule('elapsed_seconds < 0', "'ElapsedRaw=''' || elapsed_raw_text || ''' is negative'"),
+                check_rule('started_at is null and elapsed_seconds > 0', "'Start is empty but ElapsedRaw=''' || elapsed_raw_text || ''''"),
+                check_rule('allocated_tres is null and elapsed_seconds > 0', "'AllocTRES is empty for a job that ran'"),
+                check_rule('not is_tres_well_formed', "'AllocTRES=''' || allocated_tres || ''''"),
+                check_parsed('AllocTRES cpu', 'tres_cpu_text', 'allocated_cpu_count'),
+                check_parsed('AllocTRES mem', 'tres_memory_text', 'allocated_memory_bytes'),
+                check_parsed('AllocTRES gres/gpu', 'tres_gpu_untyped_text', 'allocated_gpu_untyped_count'),
+                check_rule(
+                    'list_count(list_filter(allocated_gpus_by_type, lambda gpu: gpu.gpu_count is null)) > 0',
+                    "'AllocTRES gres/gpu:<type>=''' || allocated_tres || ''''"
+                ),
+            ]) ~ ' end',
+        ]) }} as quarantine_detail,
+
+    from typed
+
+),
+
+final as (
+
+    select
+        source_file,
+        source_row,
+        file_sha256,
+        cluster_id,
+        job_id,
+        job_id_raw,
+        slurm_cluster_name,
+        slurm_account,
+        user_name,
+        partition_name,
+        job_state,
+        job_state_code,
+        is_step_row,
+        started_at,
+        ended_at,
+        elapsed_seconds,
+        allocated_tres,
+        coalesce(allocated_cpu_count, 0) as allocated_cpu_count,
+        coalesce(allocated_memory_bytes, 0) as allocated_memory_bytes,
+        coalesce(
+            list_filter(allocated_gpus_by_type, lambda gpu: gpu.gpu_count > 0),
+            []
+        ) as allocated_gpus_by_type,
+        coalesce(allocated_gpu_untyped_count, 0) as allocated_gpu_untyped_count,
+        node_list,
+        {{ quarantine_reason() }} as quarantine_reason,
+        quarantine_detail,
+
+    from validated
+
+)
+
+select * from final
