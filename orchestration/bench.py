@@ -77,7 +77,7 @@ def _step_windows(result: object) -> dict[str, tuple[float, float]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="meterline-bench", description=__doc__)
-    parser.add_argument("--scale", type=float, default=float(os.environ.get("MET_BENCH_SCALE", "60")))
+    parser.add_argument("--scale", type=float, default=float(os.environ.get("MET_BENCH_SCALE", "141")))
     parser.add_argument("--period", default="2026-10")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--workdir", type=Path, default=PROJECT_DIR / "bench")
@@ -95,9 +95,6 @@ def main(argv: list[str] | None = None) -> int:
     from orchestration.cli import prepare_environment
 
     settings = prepare_environment()
-    from orchestration.dbt_project import parse_dbt_project
-
-    parse_dbt_project()
     from dagster import DagsterInstance
 
     from orchestration.definitions import defs

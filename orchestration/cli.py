@@ -31,9 +31,6 @@ def prepare_environment() -> Settings:
 def run_billing(period: str) -> int:
     """Run the monthly billing job for `period` and print the summary; 0 only if all passed."""
     settings = prepare_environment()
-    from orchestration.dbt_project import parse_dbt_project
-
-    parse_dbt_project()
     from dagster import DagsterInstance
 
     from orchestration.definitions import defs

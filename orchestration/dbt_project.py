@@ -46,6 +46,4 @@ def parse_dbt_project() -> None:
     )
 
 
-meterline_dbt_project.prepare_if_dev()
-if not meterline_dbt_project.manifest_path.exists():
-    parse_dbt_project()
+parse_dbt_project()

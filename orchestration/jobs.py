@@ -2,12 +2,9 @@
 
 from dagster import AssetSelection, build_schedule_from_partitioned_job, define_asset_job
 
-from orchestration.partitions import billing_periods
-
 monthly_billing_job = define_asset_job(
     name="monthly_billing",
     selection=AssetSelection.all(),
-    partitions_def=billing_periods,
     description="Ingest landing files, build the dbt models, gate the marts and export invoices.",
 )
 

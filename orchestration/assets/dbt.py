@@ -8,7 +8,7 @@ from dagster import AssetExecutionContext, AssetKey, AssetSpec
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from orchestration.dbt_project import meterline_dbt_project
-from orchestration.partitions import billing_periods
+from orchestration.partitions import billing_periods, one_period_per_run
 
 
 class MeterlineTranslator(DagsterDbtTranslator):
@@ -36,6 +36,7 @@ def dbt_key(layer: str, name: str) -> AssetKey:
     manifest=meterline_dbt_project.manifest_path,
     project=meterline_dbt_project,
     partitions_def=billing_periods,
+    backfill_policy=one_period_per_run,
     dagster_dbt_translator=MeterlineTranslator(),
 )
 def meterline_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:

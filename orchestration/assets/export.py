@@ -8,7 +8,7 @@ from orchestration.assets.dbt import dbt_key
 from orchestration.checks import gate_check_name
 from orchestration.exports import write_exports
 from orchestration.gates.suites import load_suite, suite_names
-from orchestration.partitions import billing_periods
+from orchestration.partitions import billing_periods, one_period_per_run
 from orchestration.resources import Warehouse
 
 GATED_RELATIONS = [str(load_suite(suite)["relation"]) for suite in suite_names()]
@@ -18,6 +18,7 @@ GATED_RELATIONS = [str(load_suite(suite)["relation"]) for suite in suite_names()
     key=["exports", "invoice_export"],
     group_name="exports",
     partitions_def=billing_periods,
+    backfill_policy=one_period_per_run,
     deps=[dbt_key(*relation.split(".")) for relation in GATED_RELATIONS],
     kinds={"csv", "parquet"},
 )

@@ -7,7 +7,7 @@ from dagster import AssetExecutionContext, AssetSpec, MaterializeResult, multi_a
 
 from orchestration.ingest.layouts import RAW_TABLES
 from orchestration.ingest.loader import ingest_landing
-from orchestration.partitions import billing_periods
+from orchestration.partitions import billing_periods, one_period_per_run
 from orchestration.resources import Warehouse
 
 RAW_SPECS = [
@@ -16,7 +16,9 @@ RAW_SPECS = [
 ]
 
 
-@multi_asset(specs=RAW_SPECS, partitions_def=billing_periods, name="landing_files")
+@multi_asset(
+    specs=RAW_SPECS, partitions_def=billing_periods, backfill_policy=one_period_per_run, name="landing_files"
+)
 def landing_files(context: AssetExecutionContext, warehouse: Warehouse) -> Iterator[MaterializeResult]:
     """Load new or changed landing files verbatim; identical re-drops are no-ops."""
     with warehouse.connect() as con:
