@@ -1,3 +1,4 @@
+{{ config(meta={"dagster": {"ref": {"name": "rpt_billing_control_totals"}}}) }}
 -- depends_on: {{ ref('fct_billing_exceptions') }}
 -- depends_on: {{ ref('rpt_billing_control_totals') }}
 -- depends_on: {{ ref('rpt_row_conservation') }}

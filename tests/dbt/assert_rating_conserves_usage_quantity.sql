@@ -1,3 +1,4 @@
+{{ config(meta={"dagster": {"ref": {"name": "int_usage__rated"}}}) }}
 -- Splitting at assignment changes, price-list version changes and the period boundary
 -- neither loses nor doubles a second: per usage line, the rated pieces (whatever their
 -- status) add up to the line's quantity inside the period (the whole line when late).
