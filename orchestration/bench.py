@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -63,15 +64,15 @@ class MemorySampler:
         return max(window, default=0)
 
 
-def _step_windows(result: object) -> dict[str, tuple[float, float]]:
-    """Start and end time of each Dagster step, from the run's event log."""
+def _step_windows(entries: list[Any]) -> dict[str, tuple[float, float]]:
+    """Start and end time of each Dagster step, from the run's event log entries."""
     windows: dict[str, list[float]] = {}
-    for event in result.all_events:  # type: ignore[attr-defined]
-        if event.step_key is None:
+    for entry in entries:
+        event = entry.dagster_event
+        if event is None or event.step_key is None:
             continue
-        kind = event.event_type_value
-        if kind in ("STEP_START", "STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED"):
-            windows.setdefault(event.step_key, []).append(event.timestamp)
+        if event.event_type_value in ("STEP_START", "STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED"):
+            windows.setdefault(event.step_key, []).append(entry.timestamp)
     return {step: (min(times), max(times)) for step, times in windows.items()}
 
 
@@ -92,13 +93,10 @@ def main(argv: list[str] | None = None) -> int:
         MET_EXPORTS_DIR=str(workdir / "exports"),
         DAGSTER_HOME=str(workdir / "dagster_home"),
     )
-    from orchestration.cli import prepare_environment
+    from orchestration.cli import execute_monthly_billing, prepare_environment
+    from orchestration.demo.generate import generate_demo
 
     settings = prepare_environment()
-    from dagster import DagsterInstance
-
-    from orchestration.definitions import defs
-    from orchestration.demo.generate import generate_demo
 
     stages: list[dict[str, object]] = []
     sampler = MemorySampler()
@@ -113,14 +111,10 @@ def main(argv: list[str] | None = None) -> int:
                 "peak_rss_mib": sampler.peak_between(started, ended) / MIB,
             }
         )
-        job = defs.resolve_job_def("monthly_billing")
-        with DagsterInstance.get() as instance:
-            run_started = time.time()
-            result = job.execute_in_process(
-                partition_key=args.period, instance=instance, raise_on_error=False
-            )
-            run_ended = time.time()
-        for step, (start, end) in sorted(_step_windows(result).items(), key=lambda item: item[1][0]):
+        run_started = time.time()
+        result, entries, _ = execute_monthly_billing(settings, args.period)
+        run_ended = time.time()
+        for step, (start, end) in sorted(_step_windows(entries).items(), key=lambda item: item[1][0]):
             stages.append(
                 {
                     "stage": step,

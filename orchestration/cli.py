@@ -7,6 +7,7 @@ import os
 import sys
 from contextlib import redirect_stdout
 from pathlib import Path
+from typing import Any
 
 from orchestration.settings import PROJECT_DIR, Settings
 
@@ -28,16 +29,17 @@ def prepare_environment() -> Settings:
     return settings
 
 
-def run_billing(period: str) -> int:
-    """Run the monthly billing job for `period` and print the summary; 0 only if all passed."""
-    settings = prepare_environment()
+def execute_monthly_billing(settings: Settings, period: str) -> tuple[Any, list[Any], Path]:
+    """Run the monthly billing job in-process on the persistent instance.
+
+    Returns the run result, the run's event log entries (timestamped) and the log file that
+    receives dbt's per-node output; the terminal only gets warnings.
+    """
     from dagster import DagsterInstance
 
     from orchestration.definitions import defs
-    from orchestration.summary import billing_summary
 
     job = defs.resolve_job_def("monthly_billing")
-    # dbt's per-node lines go to a log file; the terminal gets warnings and the summary.
     log_path = settings.duckdb_path.parent / "logs" / f"monthly_billing_{period}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     quiet_console = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -45,29 +47,40 @@ def run_billing(period: str) -> int:
         result = job.execute_in_process(
             partition_key=period, instance=instance, raise_on_error=False, run_config=quiet_console
         )
-        gates = {
-            evaluation.check_name: (
-                evaluation.passed,
-                "; ".join(evaluation.metadata["failed_expectations"].value or [])  # type: ignore[arg-type]
-                if "failed_expectations" in evaluation.metadata
-                else "",
-            )
-            for evaluation in result.get_asset_check_evaluations()
-            if evaluation.check_name.startswith("gx_")
-        }
-        failed_steps = {
-            event.step_key: event.event_specific_data.error.message.strip().splitlines()[0]  # type: ignore[union-attr]
-            for event in result.all_events
-            if event.event_type_value == "STEP_FAILURE" and event.step_key
-        }
-        exported = any(
-            event.asset_key and event.asset_key.path == ["exports", "invoice_export"]
-            for event in result.get_asset_materialization_events()
+        entries = instance.all_logs(result.run_id)
+    return result, entries, log_path
+
+
+def run_billing(period: str) -> int:
+    """Run the monthly billing job for `period` and print the summary; 0 only if all passed."""
+    settings = prepare_environment()
+    from orchestration.summary import billing_summary
+
+    result, _, log_path = execute_monthly_billing(settings, period)
+    gates = {
+        evaluation.check_name: (
+            evaluation.passed,
+            "; ".join(evaluation.metadata["failed_expectations"].value or [])
+            if "failed_expectations" in evaluation.metadata
+            else "",
         )
+        for evaluation in result.get_asset_check_evaluations()
+        if evaluation.check_name.startswith("gx_")
+    }
+    failed_steps = {
+        event.step_key: event.event_specific_data.error.message.strip().splitlines()[0]
+        for event in result.all_events
+        if event.event_type_value == "STEP_FAILURE" and event.step_key
+    }
+    exported = any(
+        event.asset_key and event.asset_key.path == ["exports", "invoice_export"]
+        for event in result.get_asset_materialization_events()
+    )
     export_dir = settings.exports_dir / period if exported else None
     if settings.duckdb_path.exists():
         print(billing_summary(settings.duckdb_path, period, gates, export_dir, failed_steps))
-    print(f"  Dagster run {result.run_id}: {'succeeded' if result.success else 'FAILED'} (log: {log_path})")
+    outcome = "succeeded" if result.success else "FAILED"
+    print(f"  Dagster run {result.run_id}: {outcome} (log: {log_path})")
     return 0 if result.success and exported else 1
 
 

@@ -66,7 +66,7 @@ def _read(con: duckdb.DuckDBPyConnection, path: Path, layout: Layout) -> pa.Tabl
     source = (
         f"read_csv({_sql_string(str(path))}, header = {str(layout.has_header).lower()}, "
         f"all_varchar = true, delim = {_sql_string(layout.delimiter)}, quote = '\"', "
-        "escape = '\"', sample_size = -1)"
+        "escape = '\"')"
     )
     header = [d[0] for d in con.execute(f"select * from {source} limit 0").description]
     missing = [column for column in layout.required if column not in header]
@@ -103,6 +103,8 @@ def _add_new_columns(
 def ingest_landing(con: duckdb.DuckDBPyConnection, landing_dir: Path, seeds_dir: Path) -> IngestReport:
     """Load all files under landing_dir that the registry has not seen with this content."""
     con.execute("set timezone = 'UTC'")
+    # Checkpoint once at the end instead of after every file's commit (halves ingest time).
+    con.execute("set wal_autocheckpoint = '4GB'")
     registry.ensure_registry(con)
     ensure_raw_tables(con)
     declarations = Declarations.from_seeds(seeds_dir)
@@ -143,7 +145,12 @@ def ingest_landing(con: duckdb.DuckDBPyConnection, landing_dir: Path, seeds_dir:
             con.execute("commit")
             report.rejected[source_file] = message
             continue
-        batch = batch.append_column("_source_row", pa.array(np.arange(1, batch.num_rows + 1, dtype=np.int64)))
+        # Zero-copy record numbers (pa.array on an ndarray takes a slow element-wise path here).
+        row_numbers = np.arange(1, batch.num_rows + 1, dtype=np.int64)
+        batch = batch.append_column(
+            "_source_row",
+            pa.Array.from_buffers(pa.int64(), batch.num_rows, [None, pa.py_buffer(row_numbers)]),
+        )
         _add_new_columns(con, layout.raw_table, batch.column_names, columns_by_table[layout.raw_table])
         con.register("landing_batch", batch)
         con.execute(
@@ -170,4 +177,5 @@ def ingest_landing(con: duckdb.DuckDBPyConnection, landing_dir: Path, seeds_dir:
         con.execute("commit")
         (report.new_versions if version > 1 else report.loaded).append(source_file)
         report.rows_by_table[layout.raw_table] += batch.num_rows
+    con.execute("checkpoint")
     return report
