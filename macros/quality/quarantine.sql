@@ -44,3 +44,12 @@
     where {{ is_truthy('is_current') }}
         and status = 'loaded'
 {%- endmacro %}
+
+{#- The rows of a raw table that come from current file versions (what every staging model reads). -#}
+{% macro current_rows(raw_relation) -%}
+    select raw_rows.*
+    from {{ raw_relation }} as raw_rows
+    semi join ({{ current_file_versions(source('ingest', 'file_registry')) }}) as current_files
+        on raw_rows._source_file = current_files.source_file
+        and raw_rows._file_sha256 = current_files.file_sha256
+{%- endmacro %}

@@ -5,12 +5,6 @@
 
 with
 
-current_files as (
-
-    {{ current_file_versions(source('ingest', 'file_registry')) }}
-
-),
-
 layout_columns as (
 
     select * from {{ ref('colo_layout_columns') }}
@@ -45,11 +39,7 @@ layouts as (
 
 source as (
 
-    select raw_lines.*
-    from {{ source('colo', 'colo_invoice_lines') }} as raw_lines
-    inner join current_files
-        on raw_lines._source_file = current_files.source_file
-        and raw_lines._file_sha256 = current_files.file_sha256
+    {{ current_rows(source('colo', 'colo_invoice_lines')) }}
 
 ),
 

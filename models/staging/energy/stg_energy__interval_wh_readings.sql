@@ -1,11 +1,5 @@
 with
 
-current_files as (
-
-    {{ current_file_versions(source('ingest', 'file_registry')) }}
-
-),
-
 sites as (
 
     select * from {{ ref('energy_sites') }}
@@ -14,11 +8,7 @@ sites as (
 
 source as (
 
-    select raw_readings.*
-    from {{ source('energy', 'energy_interval_wh') }} as raw_readings
-    inner join current_files
-        on raw_readings._source_file = current_files.source_file
-        and raw_readings._file_sha256 = current_files.file_sha256
+    {{ current_rows(source('energy', 'energy_interval_wh')) }}
 
 ),
 

@@ -1,11 +1,5 @@
 with
 
-current_files as (
-
-    {{ current_file_versions(source('ingest', 'file_registry')) }}
-
-),
-
 vendors as (
 
     select distinct vendor_id from {{ ref('vendor_rate_cards') }}
@@ -20,11 +14,7 @@ currencies as (
 
 source as (
 
-    select raw_charges.*
-    from {{ source('focus', 'focus_charges') }} as raw_charges
-    inner join current_files
-        on raw_charges._source_file = current_files.source_file
-        and raw_charges._file_sha256 = current_files.file_sha256
+    {{ current_rows(source('focus', 'focus_charges')) }}
 
 ),
 

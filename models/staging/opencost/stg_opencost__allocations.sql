@@ -1,11 +1,5 @@
 with
 
-current_files as (
-
-    {{ current_file_versions(source('ingest', 'file_registry')) }}
-
-),
-
 clusters as (
 
     select * from {{ ref('scheduler_clusters') }}
@@ -15,11 +9,7 @@ clusters as (
 
 source as (
 
-    select raw_allocations.*
-    from {{ source('opencost', 'opencost_allocations') }} as raw_allocations
-    inner join current_files
-        on raw_allocations._source_file = current_files.source_file
-        and raw_allocations._file_sha256 = current_files.file_sha256
+    {{ current_rows(source('opencost', 'opencost_allocations')) }}
 
 ),
 

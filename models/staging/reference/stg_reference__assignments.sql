@@ -1,18 +1,8 @@
 with
 
-current_files as (
-
-    {{ current_file_versions(source('ingest', 'file_registry')) }}
-
-),
-
 source as (
 
-    select raw_assignments.*
-    from {{ source('reference', 'assignments') }} as raw_assignments
-    inner join current_files
-        on raw_assignments._source_file = current_files.source_file
-        and raw_assignments._file_sha256 = current_files.file_sha256
+    {{ current_rows(source('reference', 'assignments')) }}
 
 ),
 

@@ -3,12 +3,6 @@
 
 with
 
-current_files as (
-
-    {{ current_file_versions(source('ingest', 'file_registry')) }}
-
-),
-
 currencies as (
 
     select * from {{ ref('currencies') }}
@@ -17,11 +11,7 @@ currencies as (
 
 source as (
 
-    select raw_customers.*
-    from {{ source('reference', 'customers') }} as raw_customers
-    inner join current_files
-        on raw_customers._source_file = current_files.source_file
-        and raw_customers._file_sha256 = current_files.file_sha256
+    {{ current_rows(source('reference', 'customers')) }}
 
 ),
 

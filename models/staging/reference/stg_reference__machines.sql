@@ -3,12 +3,6 @@
 
 with
 
-current_files as (
-
-    {{ current_file_versions(source('ingest', 'file_registry')) }}
-
-),
-
 sites as (
 
     select * from {{ ref('energy_sites') }}
@@ -17,11 +11,7 @@ sites as (
 
 source as (
 
-    select raw_machines.*
-    from {{ source('reference', 'machines') }} as raw_machines
-    inner join current_files
-        on raw_machines._source_file = current_files.source_file
-        and raw_machines._file_sha256 = current_files.file_sha256
+    {{ current_rows(source('reference', 'machines')) }}
 
 ),
 

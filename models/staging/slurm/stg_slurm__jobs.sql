@@ -1,11 +1,5 @@
 with
 
-current_files as (
-
-    {{ current_file_versions(source('ingest', 'file_registry')) }}
-
-),
-
 clusters as (
 
     select * from {{ ref('scheduler_clusters') }}
@@ -15,11 +9,7 @@ clusters as (
 
 source as (
 
-    select raw_jobs.*
-    from {{ source('slurm', 'slurm_jobs') }} as raw_jobs
-    inner join current_files
-        on raw_jobs._source_file = current_files.source_file
-        and raw_jobs._file_sha256 = current_files.file_sha256
+    {{ current_rows(source('slurm', 'slurm_jobs')) }}
 
 ),
 
