@@ -42,3 +42,23 @@
     ) as boundaries
     group by {{ partition }}
 {%- endmacro %}
+
+{#- Where a piece of usage starts inside an effective-dated segment: interval usage (Slurm
+    jobs) is cut at the segment's start; `start` usage (an hour of energy, a day of
+    allocation) keeps its own bounds because it belongs wholly to the segment of its start. -#}
+{% macro usage_piece_start(attribution_mode, segment_start, usage_start) -%}
+    case
+        when {{ attribution_mode }} = 'interval' and {{ segment_start }} > {{ usage_start }}
+            then {{ segment_start }}
+        else {{ usage_start }}
+    end
+{%- endmacro %}
+
+{#- Where a piece of usage ends inside a segment; see usage_piece_start. -#}
+{% macro usage_piece_end(attribution_mode, segment_end, usage_end) -%}
+    case
+        when {{ attribution_mode }} = 'interval' and {{ segment_end }} < {{ usage_end }}
+            then {{ segment_end }}
+        else {{ usage_end }}
+    end
+{%- endmacro %}

@@ -31,16 +31,8 @@ pieces as (
 
     select
         lines.*,
-        case
-            when lines.attribution_mode = 'interval' and segments.segment_start_at > lines.usage_start_at
-                then segments.segment_start_at
-            else lines.usage_start_at
-        end as piece_start_at,
-        case
-            when lines.attribution_mode = 'interval' and segments.segment_end_at < lines.usage_end_at
-                then segments.segment_end_at
-            else lines.usage_end_at
-        end as piece_end_at,
+        {{ usage_piece_start('lines.attribution_mode', 'segments.segment_start_at', 'lines.usage_start_at') }} as piece_start_at,
+        {{ usage_piece_end('lines.attribution_mode', 'segments.segment_end_at', 'lines.usage_end_at') }} as piece_end_at,
         segments.assignment_id,
         segments.customer_id,
         coalesce(segments.attribution_status, 'unattributed') as attribution_status,

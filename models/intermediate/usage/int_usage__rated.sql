@@ -74,16 +74,8 @@ priced as (
 
     select
         clipped.*,
-        case
-            when clipped.attribution_mode = 'interval' and price_segments.segment_start_at > clipped.clipped_start_at
-                then price_segments.segment_start_at
-            else clipped.clipped_start_at
-        end as rated_start_at,
-        case
-            when clipped.attribution_mode = 'interval' and price_segments.segment_end_at < clipped.clipped_end_at
-                then price_segments.segment_end_at
-            else clipped.clipped_end_at
-        end as rated_end_at,
+        {{ usage_piece_start('clipped.attribution_mode', 'price_segments.segment_start_at', 'clipped.clipped_start_at') }} as rated_start_at,
+        {{ usage_piece_end('clipped.attribution_mode', 'price_segments.segment_end_at', 'clipped.clipped_end_at') }} as rated_end_at,
         price_segments.segment_start_at is not null as has_price_segment,
         price_segments.price_list_version,
         price_segments.unit_price,
