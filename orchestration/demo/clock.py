@@ -11,15 +11,16 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from orchestration.periods import period_bounds as billing_period_bounds
+
 HOUR = 3600
 DAY = 86400
 
 
 def period_bounds(period: str) -> tuple[int, int]:
-    """Half-open UTC bounds `[first day of the month, first day of the next month)`."""
-    start = datetime.strptime(f"{period}-01", "%Y-%m-%d").replace(tzinfo=UTC)
-    following = start.replace(year=start.year + start.month // 12, month=start.month % 12 + 1)
-    return int(start.timestamp()), int(following.timestamp())
+    """The billing period's half-open UTC bounds as epoch seconds."""
+    start, end = billing_period_bounds(period)
+    return int(start.timestamp()), int(end.timestamp())
 
 
 def iso_utc(instant: int) -> str:
