@@ -106,6 +106,7 @@ def ingest_landing(con: duckdb.DuckDBPyConnection, landing_dir: Path, seeds_dir:
     # Checkpoint once at the end instead of after every file's commit (halves ingest time).
     con.execute("set wal_autocheckpoint = '4GB'")
     registry.ensure_registry(con)
+    known = registry.RegistryState.load(con)
     ensure_raw_tables(con)
     declarations = Declarations.from_seeds(seeds_dir)
     report = IngestReport()
@@ -117,11 +118,11 @@ def ingest_landing(con: duckdb.DuckDBPyConnection, landing_dir: Path, seeds_dir:
         relative = path.relative_to(landing_dir)
         source_file = relative.as_posix()
         sha256 = registry.file_sha256(path)
-        if registry.is_known(con, source_file, sha256):
+        if known.is_known(source_file, sha256):
             report.unchanged.append(source_file)
             continue
         con.execute("begin transaction")
-        version = registry.next_version(con, source_file)
+        version = known.next_version(con, source_file, sha256)
         layout: Layout | None = None
         source_id: str | None = None
         try:

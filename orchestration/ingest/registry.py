@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -38,22 +39,35 @@ def ensure_registry(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(REGISTRY_DDL)
 
 
-def is_known(con: duckdb.DuckDBPyConnection, source_file: str, sha256: str) -> bool:
-    row = con.execute(
-        "select count(*) from raw.file_registry where source_file = ? and file_sha256 = ?",
-        [source_file, sha256],
-    ).fetchone()
-    return bool(row and row[0])
+@dataclass
+class RegistryState:
+    """What the registry already holds, read once per ingest run instead of once per file."""
 
+    seen: set[tuple[str, str]] = field(default_factory=set)
+    versions: dict[str, int] = field(default_factory=dict)
 
-def next_version(con: duckdb.DuckDBPyConnection, source_file: str) -> int:
-    """Version number for new content at a path; older versions stop being current."""
-    row = con.execute(
-        "select coalesce(max(file_version), 0) from raw.file_registry where source_file = ?",
-        [source_file],
-    ).fetchone()
-    con.execute("update raw.file_registry set is_current = false where source_file = ?", [source_file])
-    return int(row[0]) + 1 if row else 1
+    @classmethod
+    def load(cls, con: duckdb.DuckDBPyConnection) -> RegistryState:
+        rows = con.execute("select source_file, file_sha256, file_version from raw.file_registry").fetchall()
+        state = cls()
+        for source_file, sha256, version in rows:
+            state.seen.add((source_file, sha256))
+            state.versions[source_file] = max(version, state.versions.get(source_file, 0))
+        return state
+
+    def is_known(self, source_file: str, sha256: str) -> bool:
+        return (source_file, sha256) in self.seen
+
+    def next_version(self, con: duckdb.DuckDBPyConnection, source_file: str, sha256: str) -> int:
+        """Version number for new content at a path; older versions stop being current."""
+        version = self.versions.get(source_file, 0) + 1
+        if version > 1:
+            con.execute(
+                "update raw.file_registry set is_current = false where source_file = ?", [source_file]
+            )
+        self.versions[source_file] = version
+        self.seen.add((source_file, sha256))
+        return version
 
 
 def record(
