@@ -28,3 +28,14 @@
     {%- endif -%}
     timestamp '{{ "%04d-%02d" | format(next_year, next_month) }}-01 00:00:00'
 {%- endmacro %}
+
+{#- Whether a row's file belongs to the period being billed: it holds a valid row of the
+    period, or no valid row at all. Decides `late_usage` (an old row in this period's drop)
+    versus `outside_period` (a file of another period). -#}
+{% macro is_file_in_period(is_valid_row, is_row_in_period) -%}
+    (
+        bool_or({{ is_valid_row }} and {{ is_row_in_period }}) over (partition by source_file)
+        or not bool_or({{ is_valid_row }}) over (partition by source_file)
+    )
+{%- endmacro %}
+

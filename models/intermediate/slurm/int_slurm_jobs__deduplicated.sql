@@ -66,24 +66,12 @@ ranked as (
 
 ),
 
-files_in_period as (
-
-    select
-        source_file,
-        bool_or(is_job_row and overlaps_period) or not bool_or(is_job_row) as is_file_in_period,
-    from ranked
-    group by source_file
-
-),
-
 files as (
 
     select
         ranked.*,
-        files_in_period.is_file_in_period,
+        {{ is_file_in_period('is_job_row', 'overlaps_period') }} as is_file_in_period,
     from ranked
-    inner join files_in_period
-        on ranked.source_file = files_in_period.source_file
 
 ),
 

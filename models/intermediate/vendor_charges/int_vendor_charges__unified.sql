@@ -149,17 +149,6 @@ ranked as (
 
 ),
 
-files_in_period as (
-
-    select
-        source_file,
-        bool_or(quarantine_reason is null and is_in_period)
-            or not bool_or(quarantine_reason is null) as is_file_in_period,
-    from ranked
-    group by source_file
-
-),
-
 classified as (
 
     select
@@ -171,10 +160,8 @@ classified as (
             when ranked.is_in_period then 'canonical'
             else 'excluded'
         end as row_status,
-        files_in_period.is_file_in_period,
+        {{ is_file_in_period('quarantine_reason is null', 'is_in_period') }} as is_file_in_period,
     from ranked
-    inner join files_in_period
-        on ranked.source_file = files_in_period.source_file
 
 ),
 
