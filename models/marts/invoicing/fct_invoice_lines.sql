@@ -61,6 +61,9 @@ priced as (
         lines.*,
         currencies.minor_units,
         tax_rates.tax_rate,
+        tax_rates.tax_rule_id,
+        tax_rates.tax_treatment,
+        tax_rates.legal_mention_code,
         {{ rate_amount_minor(
             'lines.quantity_base', 'lines.unit_price', 'currencies.minor_units',
             'lines.base_units_per_pricing_unit'
@@ -110,6 +113,10 @@ final as (
         cast(minor_units as integer) as minor_units,
         cast(net_amount_minor as bigint) as net_amount_minor,
         cast(tax_amount_minor as bigint) as tax_amount_minor,
+        cast('usage' as varchar) as line_type,
+        tax_rule_id,
+        tax_treatment,
+        legal_mention_code,
     from taxed
 
 )
