@@ -36,6 +36,18 @@ price_segments as (
 
 ),
 
+pricing_terms as (
+
+    select * from {{ ref('customer_pricing_terms') }}
+
+),
+
+vendor_rates as (
+
+    select * from {{ ref('vendor_rate_cards') }}
+
+),
+
 clipped as (
 
     select
@@ -96,6 +108,37 @@ priced as (
 
 ),
 
+termed as (
+
+    select
+        priced.*,
+        coalesce(pricing_terms.pricing_model, 'per_unit') as pricing_model,
+        pricing_terms.package_size,
+        pricing_terms.included_quantity,
+        pricing_terms.committed_quantity,
+        pricing_terms.committed_discount_rate,
+        pricing_terms.markup_rate,
+        pricing_terms.cost_vendor_id,
+        pricing_terms.cost_vendor_sku_id,
+        vendor_rates.rate_card_version as cost_rate_card_version,
+        vendor_rates.unit_price as cost_unit_price,
+        vendor_rates.currency_code as cost_currency_code,
+        vendor_rates.pricing_unit as cost_pricing_unit,
+    from priced
+    left join pricing_terms
+        on priced.customer_price_list_id = pricing_terms.price_list_id
+        and priced.price_list_version = pricing_terms.price_list_version
+        and priced.sku_id = pricing_terms.sku_id
+    -- Pass-through: the cost is the named vendor rate card in force at the piece's start.
+    left join vendor_rates
+        on pricing_terms.pricing_model = 'pass_through'
+        and pricing_terms.cost_vendor_id = vendor_rates.vendor_id
+        and pricing_terms.cost_vendor_sku_id = vendor_rates.vendor_sku_id
+        and vendor_rates.effective_from <= priced.rated_start_at
+        and coalesce(vendor_rates.effective_to, cast('infinity' as timestamp)) > priced.rated_start_at
+
+),
+
 statused as (
 
     select
@@ -106,9 +149,16 @@ statused as (
             when price_list_version is null then 'price_missing'
             when price_currency_code <> customer_currency_code then 'price_missing'
             when price_base_unit is distinct from base_unit then 'price_missing'
+            when pricing_model = 'pass_through'
+                and (
+                    cost_unit_price is null
+                    or cost_currency_code <> price_currency_code
+                    or cost_pricing_unit <> pricing_unit
+                )
+                then 'price_missing'
             else 'rated'
         end as rating_status,
-    from priced
+    from termed
 
 ),
 
@@ -146,6 +196,15 @@ final as (
         case when rating_status = 'rated' then price_currency_code end as currency_code,
         case when rating_status = 'rated' then pricing_unit end as pricing_unit,
         case when rating_status = 'rated' then base_units_per_pricing_unit end as base_units_per_pricing_unit,
+        case when rating_status = 'rated' then pricing_model end as pricing_model,
+        case when rating_status = 'rated' then package_size end as package_size,
+        case when rating_status = 'rated' then included_quantity end as included_quantity,
+        case when rating_status = 'rated' then committed_quantity end as committed_quantity,
+        case when rating_status = 'rated' then committed_discount_rate end as committed_discount_rate,
+        case when rating_status = 'rated' then markup_rate end as markup_rate,
+        case when rating_status = 'rated' then cost_vendor_id end as cost_rate_card_id,
+        case when rating_status = 'rated' then cost_rate_card_version end as cost_rate_card_version,
+        case when rating_status = 'rated' then cost_unit_price end as cost_unit_price,
         rating_status,
         case rating_status
             when 'late_usage'
@@ -161,6 +220,11 @@ final as (
                     when price_currency_code <> customer_currency_code
                         then 'price list ' || customer_price_list_id || ' prices ' || sku_id || ' in '
                             || price_currency_code || ', customer is invoiced in ' || customer_currency_code
+                    when pricing_model = 'pass_through' and price_base_unit is not distinct from base_unit
+                        then 'price list ' || customer_price_list_id || ' passes ' || sku_id
+                            || ' through at ' || cost_vendor_id || '/' || cost_vendor_sku_id
+                            || ', which has no ' || price_currency_code || ' per ' || pricing_unit
+                            || ' rate at ' || strftime(rated_start_at, '%Y-%m-%dT%H:%M:%SZ')
                     else 'price list ' || customer_price_list_id || ' prices ' || sku_id || ' per '
                         || pricing_unit || ', usage is in ' || base_unit
                 end

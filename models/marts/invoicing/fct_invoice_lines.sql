@@ -1,17 +1,18 @@
 {#-
-    Invoice lines of the billing period: one per (customer, SKU, price list version), from
-    the rated usage pieces. The amount is rated once per line, in exact integer arithmetic
-    (macro rate_amount_minor): round_half_even(sum(quantity_base) x unit_price x
-    10^minor_units / base_units_per_pricing_unit); the tax once per line (macro
+    Invoice lines of the billing period (docs/rating.md). Usage lines: one per (customer,
+    SKU, price list version, line type, tier) from the usage slices; then one committed-use
+    `discount` line per discounted usage line, one `fee` line per flat recurring charge in
+    force at the period start, and one `true_up` line when the customer's usage falls short
+    of a minimum monthly commitment. Every amount is computed exactly and rounded once, on
+    the line, by the macros in macros/money and macros/rating; the tax once per line (macro
     tax_amount_minor) with the customer's country rate in force at the period start.
 -#}
 
 with
 
-rated_usage as (
+slices as (
 
-    select * from {{ ref('int_usage__rated') }}
-    where rating_status = 'rated'
+    select * from {{ ref('int_usage__sliced') }}
 
 ),
 
@@ -28,6 +29,14 @@ currencies as (
 
 ),
 
+recurring_charges as (
+
+    select * from {{ ref('customer_recurring_charges') }}
+    where effective_from <= {{ billing_period_start() }}
+        and coalesce(effective_to, cast('infinity' as timestamp)) > {{ billing_period_start() }}
+
+),
+
 tax_rates as (
 
     select * from {{ ref('tax_rates') }}
@@ -36,43 +45,245 @@ tax_rates as (
 
 ),
 
-lines as (
+usage_lines as (
 
     select
         customer_id,
         sku_id,
         price_list_id,
         price_list_version,
+        line_type,
+        tier_number,
+        pricing_model,
         unit_price,
+        list_unit_price,
         currency_code,
         pricing_unit,
         base_unit,
         base_units_per_pricing_unit,
+        package_size,
+        committed_quantity,
+        committed_discount_rate,
+        markup_rate,
+        cost_rate_card_id,
+        cost_rate_card_version,
+        cost_unit_price,
         sum(quantity_base) as quantity_base,
         count(distinct usage_line_id) as usage_line_count,
-    from rated_usage
+    from slices
     group by all
+
+),
+
+usage_priced as (
+
+    select
+        usage_lines.*,
+        currencies.minor_units,
+        case
+            when usage_lines.line_type = 'included' then cast(0 as hugeint)
+            when usage_lines.pricing_model = 'package'
+                then {{ package_amount_minor(
+                    'usage_lines.quantity_base', 'usage_lines.unit_price', 'usage_lines.package_size',
+                    'currencies.minor_units', 'usage_lines.base_units_per_pricing_unit'
+                ) }}
+            when usage_lines.pricing_model = 'pass_through'
+                then {{ rate_amount_minor_times(
+                    'usage_lines.quantity_base', 'usage_lines.cost_unit_price', '(1 + usage_lines.markup_rate)',
+                    'currencies.minor_units', 'usage_lines.base_units_per_pricing_unit'
+                ) }}
+            else {{ rate_amount_minor(
+                'usage_lines.quantity_base', 'usage_lines.unit_price', 'currencies.minor_units',
+                'usage_lines.base_units_per_pricing_unit'
+            ) }}
+        end as net_amount_minor,
+    from usage_lines
+    left join currencies
+        on usage_lines.currency_code = currencies.currency_code
+
+),
+
+discount_lines as (
+
+    -- committed-use discount: the rate off the list price on the first committed units
+    select
+        customer_id,
+        sku_id,
+        price_list_id,
+        price_list_version,
+        'discount' as line_type,
+        cast(null as integer) as tier_number,
+        pricing_model,
+        cast(-(list_unit_price * committed_discount_rate) as decimal(18, 6)) as unit_price,
+        list_unit_price,
+        currency_code,
+        pricing_unit,
+        base_unit,
+        base_units_per_pricing_unit,
+        package_size,
+        committed_quantity,
+        committed_discount_rate,
+        markup_rate,
+        cost_rate_card_id,
+        cost_rate_card_version,
+        cost_unit_price,
+        discounted_base as quantity_base,
+        usage_line_count,
+        minor_units,
+        -{{ rate_amount_minor_times(
+            'discounted_base', 'list_unit_price', 'committed_discount_rate', 'minor_units',
+            'base_units_per_pricing_unit'
+        ) }} as net_amount_minor,
+    from (
+        select
+            *,
+            least(quantity_base, cast(committed_quantity as decimal(38, 6)) * base_units_per_pricing_unit)
+                as discounted_base,
+        from usage_priced
+        where line_type = 'usage'
+            and pricing_model = 'per_unit'
+            and committed_quantity > 0
+            and committed_discount_rate > 0
+            and quantity_base > 0
+    ) as discounted
+
+),
+
+fee_lines as (
+
+    -- flat recurring fees: the whole amount for every month the charge is in force at its start
+    select
+        customers.customer_id,
+        recurring_charges.charge_id as sku_id,
+        recurring_charges.price_list_id,
+        recurring_charges.charge_version as price_list_version,
+        'fee' as line_type,
+        cast(null as integer) as tier_number,
+        'flat_fee' as pricing_model,
+        cast(recurring_charges.amount as decimal(18, 6)) as unit_price,
+        cast(recurring_charges.amount as decimal(18, 6)) as list_unit_price,
+        recurring_charges.currency_code,
+        'month' as pricing_unit,
+        'month' as base_unit,
+        1 as base_units_per_pricing_unit,
+        cast(null as decimal(18, 6)) as package_size,
+        cast(null as decimal(18, 6)) as committed_quantity,
+        cast(null as decimal(9, 6)) as committed_discount_rate,
+        cast(null as decimal(9, 6)) as markup_rate,
+        cast(null as varchar) as cost_rate_card_id,
+        cast(null as integer) as cost_rate_card_version,
+        cast(null as decimal(18, 6)) as cost_unit_price,
+        cast(1 as decimal(38, 6)) as quantity_base,
+        0 as usage_line_count,
+        currencies.minor_units,
+        {{ amount_to_minor_units('recurring_charges.amount', 'currencies.minor_units') }} as net_amount_minor,
+    from customers
+    inner join recurring_charges
+        on customers.price_list_id = recurring_charges.price_list_id
+        and customers.currency_code = recurring_charges.currency_code
+        and recurring_charges.charge_type = 'flat_fee'
+    left join currencies
+        on recurring_charges.currency_code = currencies.currency_code
+
+),
+
+usage_and_fees as (
+
+    select * from usage_priced
+    union all by name
+    select * from discount_lines
+    union all by name
+    select * from fee_lines
+
+),
+
+usage_totals as (
+
+    select
+        customer_id,
+        sum(net_amount_minor) as usage_net_minor,
+    from usage_and_fees
+    where line_type in ('usage', 'included', 'discount')
+    group by customer_id
+
+),
+
+commitments as (
+
+    -- what the customer's usage (after included units and discounts, before fees) adds up to
+    select
+        customers.customer_id,
+        recurring_charges.charge_id,
+        recurring_charges.price_list_id,
+        recurring_charges.charge_version,
+        recurring_charges.currency_code,
+        recurring_charges.amount,
+        currencies.minor_units,
+        {{ amount_to_minor_units('recurring_charges.amount', 'currencies.minor_units') }} as commitment_minor,
+        coalesce(usage_totals.usage_net_minor, 0) as usage_net_minor,
+    from customers
+    inner join recurring_charges
+        on customers.price_list_id = recurring_charges.price_list_id
+        and customers.currency_code = recurring_charges.currency_code
+        and recurring_charges.charge_type = 'minimum_commitment'
+    left join usage_totals
+        on customers.customer_id = usage_totals.customer_id
+    left join currencies
+        on recurring_charges.currency_code = currencies.currency_code
+
+),
+
+true_up_lines as (
+
+    select
+        customer_id,
+        charge_id as sku_id,
+        price_list_id,
+        charge_version as price_list_version,
+        'true_up' as line_type,
+        cast(null as integer) as tier_number,
+        'minimum_commitment' as pricing_model,
+        {{ minor_units_to_amount('commitment_minor - usage_net_minor', 'minor_units') }} as unit_price,
+        cast(amount as decimal(18, 6)) as list_unit_price,
+        currency_code,
+        'month' as pricing_unit,
+        'month' as base_unit,
+        1 as base_units_per_pricing_unit,
+        cast(null as decimal(18, 6)) as package_size,
+        cast(null as decimal(18, 6)) as committed_quantity,
+        cast(null as decimal(9, 6)) as committed_discount_rate,
+        cast(null as decimal(9, 6)) as markup_rate,
+        cast(null as varchar) as cost_rate_card_id,
+        cast(null as integer) as cost_rate_card_version,
+        cast(null as decimal(18, 6)) as cost_unit_price,
+        cast(1 as decimal(38, 6)) as quantity_base,
+        0 as usage_line_count,
+        minor_units,
+        commitment_minor - usage_net_minor as net_amount_minor,
+    from commitments
+    where commitment_minor > usage_net_minor
+
+),
+
+all_lines as (
+
+    select * from usage_and_fees
+    union all by name
+    select * from true_up_lines
 
 ),
 
 priced as (
 
     select
-        lines.*,
-        currencies.minor_units,
+        all_lines.*,
         tax_rates.tax_rate,
         tax_rates.tax_rule_id,
         tax_rates.tax_treatment,
         tax_rates.legal_mention_code,
-        {{ rate_amount_minor(
-            'lines.quantity_base', 'lines.unit_price', 'currencies.minor_units',
-            'lines.base_units_per_pricing_unit'
-        ) }} as net_amount_minor,
-    from lines
+    from all_lines
     inner join customers
-        on lines.customer_id = customers.customer_id
-    left join currencies
-        on lines.currency_code = currencies.currency_code
+        on all_lines.customer_id = customers.customer_id
     left join tax_rates
         on customers.country_code = tax_rates.country_code
 
@@ -91,7 +302,9 @@ final as (
 
     select
         customer_id || '-' || {{ billing_period_literal() }} || ':' || sku_id || ':'
-            || price_list_id || ':v' || cast(price_list_version as varchar) as invoice_line_id,
+            || price_list_id || ':v' || cast(price_list_version as varchar)
+            || coalesce(':t' || cast(tier_number as varchar), '')
+            || case when line_type <> 'usage' then ':' || line_type else '' end as invoice_line_id,
         customer_id || '-' || {{ billing_period_literal() }} as invoice_id,
         cast({{ billing_period_literal() }} as varchar) as billing_period,
         customer_id,
@@ -113,10 +326,20 @@ final as (
         cast(minor_units as integer) as minor_units,
         cast(net_amount_minor as bigint) as net_amount_minor,
         cast(tax_amount_minor as bigint) as tax_amount_minor,
-        cast('usage' as varchar) as line_type,
+        cast(line_type as varchar) as line_type,
         tax_rule_id,
         tax_treatment,
         legal_mention_code,
+        cast(pricing_model as varchar) as pricing_model,
+        cast(tier_number as integer) as tier_number,
+        cast(list_unit_price as decimal(18, 6)) as list_unit_price,
+        cast(package_size as decimal(18, 6)) as package_size,
+        cast(committed_quantity as decimal(18, 6)) as committed_quantity,
+        cast(committed_discount_rate as decimal(9, 6)) as committed_discount_rate,
+        cast(markup_rate as decimal(9, 6)) as markup_rate,
+        cast(cost_rate_card_id as varchar) as cost_rate_card_id,
+        cast(cost_rate_card_version as integer) as cost_rate_card_version,
+        cast(cost_unit_price as decimal(18, 6)) as cost_unit_price,
     from taxed
 
 )

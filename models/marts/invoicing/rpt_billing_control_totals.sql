@@ -48,7 +48,9 @@ invoiced as (
         sku_id,
         currency_code,
         min(invoice_id) as invoice_id,
-        sum(quantity_base) as invoiced_quantity_base,
+        -- usage quantity is carried by usage and included lines; discounts, fees and
+        -- true-ups restate no usage
+        sum(case when line_type in ('usage', 'included') then quantity_base else 0 end) as invoiced_quantity_base,
         sum(net_amount) as invoiced_net_amount,
         count(*) as invoice_line_count,
     from invoice_lines
