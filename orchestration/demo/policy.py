@@ -66,6 +66,81 @@ class ContractItem:
     quantity: Decimal
 
 
+@dataclass(frozen=True)
+class PricingTerm:
+    """How one (price list, version, SKU) is priced beyond per-unit (seeds/rating/customer_pricing_terms)."""
+
+    pricing_model: str
+    package_size: Decimal | None
+    included_quantity: Decimal
+    committed_quantity: Decimal
+    committed_discount_rate: Decimal
+    cost_vendor_id: str
+    cost_vendor_sku_id: str
+    markup_rate: Decimal
+
+
+PER_UNIT = PricingTerm("per_unit", None, Decimal(0), Decimal(0), Decimal(0), "", "", Decimal(0))
+
+
+@dataclass(frozen=True)
+class Tier:
+    tier_number: int
+    start: Decimal  # pricing units, inclusive
+    end: Decimal | None  # pricing units, exclusive; None = open-ended
+    unit_price: Decimal
+
+
+@dataclass(frozen=True)
+class RecurringCharge:
+    price_list_id: str
+    charge_id: str
+    version: int
+    start: int
+    end: int | None
+    charge_type: str  # flat_fee | minimum_commitment
+    currency_code: str
+    amount: Decimal
+
+    def covers(self, instant: int) -> bool:
+        return self.start <= instant and (self.end is None or instant < self.end)
+
+
+def _decimal(text: str, default: Decimal | None = None) -> Decimal | None:
+    return Decimal(text) if text else default
+
+
+def _terms(rows: list[dict[str, str]]) -> dict[tuple[str, int, str], PricingTerm]:
+    return {
+        (row["price_list_id"], int(row["price_list_version"]), row["sku_id"]): PricingTerm(
+            pricing_model=row["pricing_model"],
+            package_size=_decimal(row["package_size"]),
+            included_quantity=_decimal(row["included_quantity"], Decimal(0)) or Decimal(0),
+            committed_quantity=_decimal(row["committed_quantity"], Decimal(0)) or Decimal(0),
+            committed_discount_rate=_decimal(row["committed_discount_rate"], Decimal(0)) or Decimal(0),
+            cost_vendor_id=row["cost_vendor_id"],
+            cost_vendor_sku_id=row["cost_vendor_sku_id"],
+            markup_rate=_decimal(row["markup_rate"], Decimal(0)) or Decimal(0),
+        )
+        for row in rows
+    }
+
+
+def _tiers(rows: list[dict[str, str]]) -> dict[tuple[str, int, str], tuple[Tier, ...]]:
+    tiers: dict[tuple[str, int, str], list[Tier]] = {}
+    for row in rows:
+        key = (row["price_list_id"], int(row["price_list_version"]), row["sku_id"])
+        tiers.setdefault(key, []).append(
+            Tier(
+                int(row["tier_number"]),
+                Decimal(row["from_quantity"]),
+                _decimal(row["to_quantity"]),
+                Decimal(row["unit_price"]),
+            )
+        )
+    return {key: tuple(sorted(found, key=lambda t: t.tier_number)) for key, found in tiers.items()}
+
+
 def _prices(rows: list[dict[str, str]], list_key: str, version_key: str) -> tuple[Price, ...]:
     return tuple(
         Price(
@@ -100,6 +175,18 @@ class Policy:
     colo_layouts: dict[str, ColoLayout]
     cluster_timezones: dict[str, str]
     reason_codes: frozenset[str]
+    pricing_terms: dict[tuple[str, int, str], PricingTerm]
+    price_tiers: dict[tuple[str, int, str], tuple[Tier, ...]]
+    recurring_charges: tuple[RecurringCharge, ...]
+
+    def pricing_term(self, price: Price) -> PricingTerm:
+        return self.pricing_terms.get((price.list_id, price.version, price.sku_id), PER_UNIT)
+
+    def tiers(self, price: Price) -> tuple[Tier, ...]:
+        return self.price_tiers.get((price.list_id, price.version, price.sku_id), ())
+
+    def charges_in_force(self, price_list_id: str, instant: int) -> list[RecurringCharge]:
+        return [c for c in self.recurring_charges if c.price_list_id == price_list_id and c.covers(instant)]
 
     def customer_price(self, price_list_id: str, sku_id: str, instant: int) -> Price | None:
         return _find(self.customer_prices, price_list_id, sku_id, instant)
@@ -189,5 +276,20 @@ def load_policy(seeds_dir: Path = SEEDS_DIR) -> Policy:
         },
         reason_codes=frozenset(
             row["reason_code"] for row in read_seed("reconciliation/reason_codes.csv", seeds_dir)
+        ),
+        pricing_terms=_terms(read_seed("rating/customer_pricing_terms.csv", seeds_dir)),
+        price_tiers=_tiers(read_seed("rating/customer_price_tiers.csv", seeds_dir)),
+        recurring_charges=tuple(
+            RecurringCharge(
+                price_list_id=row["price_list_id"],
+                charge_id=row["charge_id"],
+                version=int(row["charge_version"]),
+                start=parse_utc(row["effective_from"]),
+                end=parse_utc(row["effective_to"]) if row["effective_to"] else None,
+                charge_type=row["charge_type"],
+                currency_code=row["currency_code"],
+                amount=Decimal(row["amount"]),
+            )
+            for row in read_seed("rating/customer_recurring_charges.csv", seeds_dir)
         ),
     )

@@ -21,12 +21,13 @@ from orchestration.demo.clock import HOUR, utc_date
 from orchestration.demo.k8s import IDLE, UNALLOCATED, Allocations
 from orchestration.demo.meters import SiteReadings
 from orchestration.demo.policy import Policy, Price
+from orchestration.demo.pricing import amount_minor, true_up_minor, usage_lines
 from orchestration.demo.slurm import INVALID, REQUEUED, Jobs
 from orchestration.demo.world import K8S_NAMESPACE, MACHINE, SLURM_ACCOUNT, World
 
 MEMORY_UNITS = {"K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
 SECONDS_PER_DAY = 86400
-LineKey = tuple[str, str, str, int]  # customer, sku, price list, price-list version
+LineKey = tuple[str, str, str, int, int]  # customer, sku, price list, version, pass-through cost version
 
 
 def round_half_even(value: Fraction) -> int:
@@ -64,6 +65,7 @@ class Ledger:
     policy: Policy
     quantities: dict[LineKey, Fraction] = field(default_factory=lambda: defaultdict(Fraction))
     prices: dict[LineKey, Price] = field(default_factory=dict)
+    costs: dict[tuple[str, str, int], Price] = field(default_factory=dict)
 
     def segments(
         self, subject_type: str, subject_id: str, start: int, end: int
@@ -83,7 +85,13 @@ class Ledger:
         price = self.policy.customer_price(customer.price_list_id, sku_id, at)
         if price is None or price.currency_code != customer.currency_code:
             raise LookupError(f"{customer_id}: no {customer.currency_code} price for {sku_id} at {at}")
-        key = (customer_id, sku_id, price.list_id, price.version)
+        term = self.policy.pricing_term(price)
+        cost_version = 0
+        if term.pricing_model == "pass_through":
+            cost = self.policy.vendor_price(term.cost_vendor_id, term.cost_vendor_sku_id, at)
+            cost_version = cost.version
+            self.costs[(term.cost_vendor_id, term.cost_vendor_sku_id, cost.version)] = cost
+        key = (customer_id, sku_id, price.list_id, price.version, cost_version)
         self.quantities[key] += Fraction(quantity)
         self.prices[key] = price
 
@@ -146,25 +154,82 @@ def expected_invoices(
 
     lines_of: dict[str, list[dict[str, Any]]] = defaultdict(list)
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for key in sorted(ledger.quantities):
-        customer_id, sku_id, price_list_id, version = key
-        price, quantity = ledger.prices[key], ledger.quantities[key]
-        minor_units = policy.minor_units[price.currency_code]
-        net = line_net_minor(quantity, price.unit_price, policy.base_units[price.pricing_unit], minor_units)
-        tax = tax_minor(net, policy.tax_rate(world.customer(customer_id).country_code, utc_date(world.start)))
+
+    def add_line(customer_id: str, line: dict[str, Any], net: int, minor_units: int) -> None:
+        customer = world.customer(customer_id)
+        tax = tax_minor(net, policy.tax_rate(customer.country_code, utc_date(world.start)))
         totals[customer_id][0] += net
         totals[customer_id][1] += tax
         lines_of[customer_id].append(
-            {
-                "sku_id": sku_id,
-                "price_list_id": price_list_id,
-                "price_list_version": version,
-                "quantity_base": exact_text(quantity),
-                "unit_price": str(price.unit_price),
-                "net_amount": money(net, minor_units),
-                "tax_amount": money(tax, minor_units),
-            }
+            {**line, "net_amount": money(net, minor_units), "tax_amount": money(tax, minor_units)}
         )
+
+    usage_net: dict[str, int] = defaultdict(int)
+    for key in sorted(ledger.quantities):
+        customer_id, sku_id, price_list_id, version, cost_version = key
+        price, quantity = ledger.prices[key], ledger.quantities[key]
+        minor_units = policy.minor_units[price.currency_code]
+        term = policy.pricing_term(price)
+        cost = ledger.costs.get((term.cost_vendor_id, term.cost_vendor_sku_id, cost_version))
+        rated = usage_lines(
+            quantity,
+            price.unit_price,
+            policy.base_units[price.pricing_unit],
+            minor_units,
+            term,
+            policy.tiers(price),
+            cost.unit_price if cost else None,
+        )
+        for line in rated:
+            usage_net[customer_id] += line.net_minor
+            add_line(
+                customer_id,
+                {
+                    "sku_id": sku_id,
+                    "price_list_id": price_list_id,
+                    "price_list_version": version,
+                    "line_type": line.line_type,
+                    "pricing_model": term.pricing_model,
+                    "tier_number": line.tier_number,
+                    "quantity_base": exact_text(line.quantity_base),
+                    "unit_price": str(line.unit_price),
+                },
+                line.net_minor,
+                minor_units,
+            )
+
+    # Recurring charges in force at the period start: flat fees, then minimum-commitment true-ups.
+    for customer in world.customers:
+        minor_units = policy.minor_units[customer.currency_code]
+        charges = [
+            c
+            for c in policy.charges_in_force(customer.price_list_id, world.start)
+            if c.currency_code == customer.currency_code
+        ]
+        for charge in sorted(charges, key=lambda c: (c.charge_type != "flat_fee", c.charge_id)):
+            if charge.charge_type == "flat_fee":
+                net, line_type, model = amount_minor(charge.amount, minor_units), "fee", "flat_fee"
+            else:
+                net = true_up_minor(charge.amount, usage_net[customer.customer_id], minor_units)
+                line_type, model = "true_up", "minimum_commitment"
+                if not net:
+                    continue
+            add_line(
+                customer.customer_id,
+                {
+                    "sku_id": charge.charge_id,
+                    "price_list_id": charge.price_list_id,
+                    "price_list_version": charge.version,
+                    "line_type": line_type,
+                    "pricing_model": model,
+                    "tier_number": None,
+                    "quantity_base": "1",
+                    "unit_price": money(net, minor_units),
+                },
+                net,
+                minor_units,
+            )
+
     invoices = []
     for customer_id in sorted(lines_of):
         customer = world.customer(customer_id)
