@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import duckdb
 
-    from orchestration.reference_pass import reference_invoice_lines
+    from orchestration.reference_pass import comparable_lines, reference_invoice_lines
 
     with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
         raw_rows = dict(
@@ -143,11 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         started = time.time()
         reference = reference_invoice_lines(con, args.period)
         reference_seconds = time.time() - started
-        pipeline = con.execute(
-            "select customer_id, sku_id, price_list_version, net_amount from marts.fct_invoice_lines "
-            "where billing_period = ?",
-            [args.period],
-        ).fetchall()
+        reference, pipeline = comparable_lines(con, reference, args.period)
     stages.append({"stage": "hand-written DuckDB reference pass", "seconds": reference_seconds})
     usage_rows = sum(v for k, v in raw_rows.items() if k.startswith(("slurm", "opencost", "energy")))
     for stage in stages:
