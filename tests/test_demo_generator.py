@@ -152,7 +152,7 @@ def test_truth_is_internally_consistent(
     per_unit = {
         row["pricing_unit"]: int(row["base_units_per_pricing_unit"]) for row in _seed("rating/units.csv")
     }
-    tax_rates = {row["country_code"]: Decimal(row["tax_rate"]) for row in _seed("rating/tax_rates.csv")}
+    tax_rates = {row["tax_rule_id"]: Decimal(row["tax_rate"]) for row in _seed("rating/tax_rates.csv")}
     money = re.compile(r"-?\d+\.\d{2}")
     cent = Decimal("0.01")
 
@@ -172,7 +172,7 @@ def test_truth_is_internally_consistent(
         ]
         assert len(keys) == len(set(keys)), "one line per (sku, price-list version, line type, tier)"
         for line in invoice["lines"]:
-            rate = tax_rates[customer["country_code"]]
+            rate = tax_rates[line["tax_rule_id"]]
             assert Decimal(line["tax_amount"]) == (Decimal(line["net_amount"]) * rate).quantize(
                 cent, ROUND_HALF_EVEN
             )

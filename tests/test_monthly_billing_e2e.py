@@ -71,6 +71,7 @@ def test_invoice_lines_match_truth(billed: Deployment) -> None:
             line["tier_number"],
             Decimal(line["net_amount"]),
             Decimal(line["tax_amount"]),
+            line["tax_rule_id"],
         )
         for t in truth
         for line in t["lines"]
@@ -79,7 +80,8 @@ def test_invoice_lines_match_truth(billed: Deployment) -> None:
         _query(
             billed,
             f"select customer_id, sku_id, price_list_version, line_type, pricing_model, tier_number, "
-            f"net_amount, tax_amount from marts.fct_invoice_lines where billing_period = '{PERIOD}'",
+            f"net_amount, tax_amount, tax_rule_id from marts.fct_invoice_lines "
+            f"where billing_period = '{PERIOD}'",
         )
     )
     assert actual == expected
@@ -88,6 +90,8 @@ def test_invoice_lines_match_truth(billed: Deployment) -> None:
         "per_unit", "graduated", "volume", "package", "pass_through", "flat_fee", "minimum_commitment",
     }  # fmt: skip
     assert {row[3] for row in actual} == {"usage", "included", "discount", "fee", "true_up"}
+    # An EU business customer in another member state than the issuer is reverse charged.
+    assert {row[8] for row in actual if row[0] == "CUST-FI01"} == {"fi_reverse_charge_b2b_2024"}
 
 
 def _explains(defect: dict[str, object], exception: dict[str, object]) -> bool:

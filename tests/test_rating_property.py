@@ -53,9 +53,9 @@ create table policy.customer_recurring_charges (
     price_list_id varchar, charge_id varchar, charge_version integer, effective_from timestamp,
     effective_to timestamp, charge_type varchar, currency_code varchar, amount decimal(18, 6)
 );
-create table policy.tax_rates (
-    tax_rule_id varchar, country_code varchar, tax_rate decimal(9, 6), effective_from date,
-    effective_to date, tax_name varchar, tax_treatment varchar, legal_mention_code varchar
+create table intermediate.int_customers__tax_rules (
+    customer_id varchar, place_of_supply_country_code varchar, tax_rule_id varchar,
+    tax_rate decimal(9, 6), tax_treatment varchar, legal_mention_code varchar
 );
 create table staging.stg_reference__customers (
     customer_id varchar, country_code varchar, currency_code varchar, price_list_id varchar,
@@ -155,13 +155,13 @@ def _load(con: duckdb.DuckDBPyConnection, batch: list[Line], minor_units: int, t
           fee: Decimal | None, commitment: Decimal | None) -> None:  # fmt: skip
     for table in (
         "intermediate.int_usage__rated", "policy.customer_price_tiers", "policy.currencies",
-        "policy.customer_recurring_charges", "policy.tax_rates", "staging.stg_reference__customers",
+        "policy.customer_recurring_charges", "intermediate.int_customers__tax_rules",
+        "staging.stg_reference__customers",
     ):  # fmt: skip
         con.execute(f"delete from {table}")
     con.execute("insert into policy.currencies values ('XTS', ?)", [minor_units])
     con.execute(
-        "insert into policy.tax_rates values "
-        "('t1', 'FR', ?, date '2000-01-01', null, 'VAT', 'standard', null)",
+        "insert into intermediate.int_customers__tax_rules values ('C1', 'FR', 't1', ?, 'standard', null)",
         [tax_rate],
     )
     con.execute("insert into staging.stg_reference__customers values ('C1', 'FR', 'XTS', 'pl', null)")

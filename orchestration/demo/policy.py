@@ -178,6 +178,9 @@ class Policy:
     pricing_terms: dict[tuple[str, int, str], PricingTerm]
     price_tiers: dict[tuple[str, int, str], tuple[Tier, ...]]
     recurring_charges: tuple[RecurringCharge, ...]
+    tax_profiles: tuple[dict[str, str], ...]
+    billing_entities: tuple[dict[str, str], ...]
+    tax_jurisdictions: tuple[dict[str, str], ...]
 
     def pricing_term(self, price: Price) -> PricingTerm:
         return self.pricing_terms.get((price.list_id, price.version, price.sku_id), PER_UNIT)
@@ -203,6 +206,45 @@ class Policy:
             p.end for p in self.customer_prices if p.end is not None
         }
         return sorted(edge for edge in edges if start < edge < end)
+
+    def tax_rule(self, customer_id: str, country_code: str, date: str) -> dict[str, str]:
+        """The rule taxing a customer's lines on a `YYYY-MM-DD` date (the period start):
+        exemption, else intra-EU B2B reverse charge, else the country's standard rule."""
+
+        def in_force(row: dict[str, str]) -> bool:
+            return row["effective_from"] <= date and (not row["effective_to"] or date < row["effective_to"])
+
+        profile = next(
+            (p for p in self.tax_profiles if p["customer_id"] == customer_id and in_force(p)), None
+        )
+        (entity,) = [e for e in self.billing_entities if in_force(e)]
+        eu = {
+            j["country_code"] for j in self.tax_jurisdictions if in_force(j) and j["is_eu_member"] == "true"
+        }
+        rules = [r for r in self.tax_rates if in_force(r)]
+        if profile and profile["exemption_tax_rule_id"]:
+            found = [r for r in rules if r["tax_rule_id"] == profile["exemption_tax_rule_id"]]
+        elif (
+            profile
+            and profile["customer_type"] == "business"
+            and profile["vat_number"]
+            and {country_code, entity["country_code"]} <= eu
+            and country_code != entity["country_code"]
+        ):
+            found = [
+                r
+                for r in rules
+                if r["country_code"] == country_code and r["tax_treatment"] == "reverse_charge"
+            ]
+        else:
+            found = [
+                r
+                for r in rules
+                if r["country_code"] == country_code and r["tax_treatment"] in ("standard", "out_of_scope")
+            ]
+        if len(found) != 1:
+            raise LookupError(f"no single tax rule for {customer_id} ({country_code}) on {date}: {found}")
+        return found[0]
 
     def tax_rate(self, country_code: str, date: str) -> Decimal:
         """Rate in force on a `YYYY-MM-DD` date (the period start)."""
@@ -292,4 +334,7 @@ def load_policy(seeds_dir: Path = SEEDS_DIR) -> Policy:
             )
             for row in read_seed("rating/customer_recurring_charges.csv", seeds_dir)
         ),
+        tax_profiles=tuple(read_seed("rating/customer_tax_profiles.csv", seeds_dir)),
+        billing_entities=tuple(read_seed("rating/billing_entities.csv", seeds_dir)),
+        tax_jurisdictions=tuple(read_seed("rating/tax_jurisdictions.csv", seeds_dir)),
     )

@@ -157,11 +157,17 @@ def expected_invoices(
 
     def add_line(customer_id: str, line: dict[str, Any], net: int, minor_units: int) -> None:
         customer = world.customer(customer_id)
-        tax = tax_minor(net, policy.tax_rate(customer.country_code, utc_date(world.start)))
+        rule = policy.tax_rule(customer_id, customer.country_code, utc_date(world.start))
+        tax = tax_minor(net, Decimal(rule["tax_rate"]))
         totals[customer_id][0] += net
         totals[customer_id][1] += tax
         lines_of[customer_id].append(
-            {**line, "net_amount": money(net, minor_units), "tax_amount": money(tax, minor_units)}
+            {
+                **line,
+                "net_amount": money(net, minor_units),
+                "tax_amount": money(tax, minor_units),
+                "tax_rule_id": rule["tax_rule_id"],
+            }
         )
 
     usage_net: dict[str, int] = defaultdict(int)

@@ -1,4 +1,4 @@
-{#- Customers meterline can invoice (valid reference rows), with their price list, currency and tax rate for the billing period. -#}
+{#- Customers meterline can invoice (valid reference rows), with their price list, currency and tax rule for the billing period. -#}
 
 with
 
@@ -15,11 +15,9 @@ currencies as (
 
 ),
 
-tax_rates as (
+tax_rules as (
 
-    select * from {{ ref('tax_rates') }}
-    where effective_from <= cast({{ billing_period_start() }} as date)
-        and coalesce(effective_to, cast('infinity' as date)) > cast({{ billing_period_start() }} as date)
+    select * from {{ ref('int_customers__tax_rules') }}
 
 ),
 
@@ -34,15 +32,20 @@ final as (
         customers.price_list_id,
         customers.language_code,
         cast({{ billing_period_literal() }} as varchar) as billing_period,
-        cast(tax_rates.tax_rate as decimal(9, 6)) as tax_rate,
-        tax_rates.tax_name,
+        cast(tax_rules.tax_rate as decimal(9, 6)) as tax_rate,
+        tax_rules.tax_name,
         customers.source_file,
         customers.source_row,
+        tax_rules.tax_rule_id,
+        tax_rules.tax_treatment,
+        tax_rules.legal_mention_code,
+        tax_rules.customer_type,
+        tax_rules.vat_number,
     from customers
     left join currencies
         on customers.currency_code = currencies.currency_code
-    left join tax_rates
-        on customers.country_code = tax_rates.country_code
+    left join tax_rules
+        on customers.customer_id = tax_rules.customer_id
 
 )
 

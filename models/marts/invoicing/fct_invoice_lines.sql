@@ -5,7 +5,8 @@
     force at the period start, and one `true_up` line when the customer's usage falls short
     of a minimum monthly commitment. Every amount is computed exactly and rounded once, on
     the line, by the macros in macros/money and macros/rating; the tax once per line (macro
-    tax_amount_minor) with the customer's country rate in force at the period start.
+    tax_amount_minor) with the customer's tax rule at the period start (int_customers__tax_rules:
+    place of supply, reverse charge, exemptions).
 -#}
 
 with
@@ -37,11 +38,9 @@ recurring_charges as (
 
 ),
 
-tax_rates as (
+tax_rules as (
 
-    select * from {{ ref('tax_rates') }}
-    where effective_from <= cast({{ billing_period_start() }} as date)
-        and coalesce(effective_to, cast('infinity' as date)) > cast({{ billing_period_start() }} as date)
+    select * from {{ ref('int_customers__tax_rules') }}
 
 ),
 
@@ -277,15 +276,16 @@ priced as (
 
     select
         all_lines.*,
-        tax_rates.tax_rate,
-        tax_rates.tax_rule_id,
-        tax_rates.tax_treatment,
-        tax_rates.legal_mention_code,
+        tax_rules.tax_rate,
+        tax_rules.tax_rule_id,
+        tax_rules.tax_treatment,
+        tax_rules.legal_mention_code,
+        tax_rules.place_of_supply_country_code,
     from all_lines
     inner join customers
         on all_lines.customer_id = customers.customer_id
-    left join tax_rates
-        on customers.country_code = tax_rates.country_code
+    left join tax_rules
+        on all_lines.customer_id = tax_rules.customer_id
 
 ),
 
@@ -341,6 +341,7 @@ final as (
         cast(cost_rate_card_id as varchar) as cost_rate_card_id,
         cast(cost_rate_card_version as integer) as cost_rate_card_version,
         cast(cost_unit_price as decimal(18, 6)) as cost_unit_price,
+        cast(place_of_supply_country_code as varchar) as place_of_supply_country_code,
     from taxed
 
 )

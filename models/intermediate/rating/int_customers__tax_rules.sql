@@ -1,0 +1,113 @@
+{#-
+    The tax rule each valid customer's invoice lines take in the billing period (docs/rating.md),
+    decided at the period start:
+    - place of supply: the customer's country (B2B services are supplied where the customer
+      is established; meterline's B2C supplies are electronically supplied services, also
+      taxed where the customer is);
+    - a customer exemption (customer_tax_profiles.exemption_tax_rule_id) wins;
+    - an EU business customer with a VAT number in another member state than the issuing
+      entity is `reverse_charge` (rate 0, legal mention reverse_charge_b2b);
+    - otherwise the country's `standard` (or `out_of_scope`) rule.
+    A customer no rule matches keeps a null rule; the not_null tests on the invoice lines
+    then stop the run rather than invoicing without tax.
+-#}
+
+with
+
+customers as (
+
+    select * from {{ ref('stg_reference__customers') }}
+    where quarantine_reason is null
+
+),
+
+profiles as (
+
+    select * from {{ ref('customer_tax_profiles') }}
+    where effective_from <= cast({{ billing_period_start() }} as date)
+        and coalesce(effective_to, cast('infinity' as date)) > cast({{ billing_period_start() }} as date)
+
+),
+
+entities as (
+
+    select * from {{ ref('billing_entities') }}
+    where effective_from <= cast({{ billing_period_start() }} as date)
+        and coalesce(effective_to, cast('infinity' as date)) > cast({{ billing_period_start() }} as date)
+
+),
+
+jurisdictions as (
+
+    select * from {{ ref('tax_jurisdictions') }}
+    where effective_from <= cast({{ billing_period_start() }} as date)
+        and coalesce(effective_to, cast('infinity' as date)) > cast({{ billing_period_start() }} as date)
+
+),
+
+tax_rates as (
+
+    select * from {{ ref('tax_rates') }}
+    where effective_from <= cast({{ billing_period_start() }} as date)
+        and coalesce(effective_to, cast('infinity' as date)) > cast({{ billing_period_start() }} as date)
+
+),
+
+decided as (
+
+    select
+        customers.customer_id,
+        customers.country_code as place_of_supply_country_code,
+        coalesce(profiles.customer_type, 'consumer') as customer_type,
+        profiles.vat_number,
+        profiles.exemption_tax_rule_id,
+        entities.billing_entity_id,
+        case
+            when profiles.exemption_tax_rule_id is not null then 'exempt'
+            when profiles.customer_type = 'business'
+                and profiles.vat_number is not null
+                and customer_jurisdictions.is_eu_member
+                and entity_jurisdictions.is_eu_member
+                and customers.country_code <> entities.country_code
+                then 'reverse_charge'
+            else 'standard'
+        end as required_treatment,
+    from customers
+    left join profiles
+        on customers.customer_id = profiles.customer_id
+    cross join entities
+    left join jurisdictions as customer_jurisdictions
+        on customers.country_code = customer_jurisdictions.country_code
+    left join jurisdictions as entity_jurisdictions
+        on entities.country_code = entity_jurisdictions.country_code
+
+),
+
+final as (
+
+    select
+        decided.customer_id,
+        decided.place_of_supply_country_code,
+        decided.customer_type,
+        decided.vat_number,
+        decided.billing_entity_id,
+        decided.required_treatment,
+        tax_rates.tax_rule_id,
+        cast(tax_rates.tax_rate as decimal(9, 6)) as tax_rate,
+        tax_rates.tax_name,
+        tax_rates.tax_treatment,
+        tax_rates.legal_mention_code,
+    from decided
+    left join tax_rates
+        on case decided.required_treatment
+            when 'exempt' then tax_rates.tax_rule_id = decided.exemption_tax_rule_id
+            when 'reverse_charge'
+                then tax_rates.country_code = decided.place_of_supply_country_code
+                    and tax_rates.tax_treatment = 'reverse_charge'
+            else tax_rates.country_code = decided.place_of_supply_country_code
+                and tax_rates.tax_treatment in ('standard', 'out_of_scope')
+        end
+
+)
+
+select * from final
