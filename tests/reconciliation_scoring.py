@@ -52,12 +52,11 @@ def score(defects: Iterable[Mapping[str, Any]], exceptions: Iterable[Mapping[str
 
 
 def render(table: list[ClassScore]) -> str:
-    lines = [
-        f"{'reason_code':<20} {'injected':>8} {'found':>6} {'raised':>7} {'explained':>9} {'recall':>7} {'precision':>9}"
-    ]
+    header = ("reason_code", "injected", "found", "raised", "explained", "recall", "precision")
+    lines = [f"{header[0]:<20} " + " ".join(f"{h:>9}" for h in header[1:])]
     for row in table:
         lines.append(
-            f"{row.reason_code:<20} {row.injected:>8} {row.found:>6} {row.raised:>7} {row.explained:>9} "
-            f"{row.recall:>7.0%} {row.precision:>9.0%}"
+            f"{row.reason_code:<20} {row.injected:>9} {row.found:>9} {row.raised:>9} {row.explained:>9} "
+            f"{row.recall:>9.0%} {row.precision:>9.0%}"
         )
     return "\n".join(lines)
