@@ -96,6 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     generate.add_argument(
         "--out", type=Path, default=PROJECT_DIR, help="folder that receives landing/ and truth/"
     )
+    generate.add_argument(
+        "--no-vendor-defects", action="store_true", help="clean vendor bills: no vendor defect, no cost burst"
+    )
 
     run = commands.add_parser("run", help="run the monthly billing job for one period")
     run.add_argument("--period", default="2026-10", help="billing period YYYY-MM")
@@ -104,7 +107,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "demo":
         from orchestration.demo.generate import generate_demo
 
-        summary = generate_demo(args.out, period=args.period, seed=args.seed, scale=args.scale)
+        summary = generate_demo(
+            args.out,
+            period=args.period,
+            seed=args.seed,
+            scale=args.scale,
+            vendor_defects=not args.no_vendor_defects,
+        )
         print(f"demo month {args.period} written under {args.out}: {summary}")
         return 0
     if args.command == "run":

@@ -3,6 +3,7 @@
 from dagster import Definitions
 
 from orchestration.assets.dbt import meterline_dbt_models
+from orchestration.assets.disputes import dispute_evidence
 from orchestration.assets.export import invoice_export
 from orchestration.assets.ingest import landing_files
 from orchestration.checks import gx_gates
@@ -11,7 +12,7 @@ from orchestration.resources import build_resources
 from orchestration.settings import Settings
 
 defs = Definitions(
-    assets=[landing_files, meterline_dbt_models, invoice_export],
+    assets=[landing_files, meterline_dbt_models, invoice_export, dispute_evidence],
     asset_checks=[gx_gates],
     jobs=[monthly_billing_job],
     schedules=[monthly_billing_schedule],

@@ -22,6 +22,7 @@ from orchestration.demo.meters import simulate_site
 from orchestration.demo.policy import Policy, load_policy
 from orchestration.demo.slurm import simulate_jobs
 from orchestration.demo.truth import expected_invoices
+from orchestration.demo.vendor_defects import colo_power_rounding, write_vendor_corrections
 from orchestration.demo.world import UNASSIGNED_ACCOUNT, UNASSIGNED_NAMESPACE, build_world
 from orchestration.demo.writers_colo import write_colo_invoices
 from orchestration.demo.writers_energy import write_site
@@ -85,9 +86,18 @@ def _unattributed() -> list[Defect]:
 
 
 def generate_demo(
-    out_dir: Path, period: str = "2026-10", seed: int = 7, scale: float = 1.0, write_truth: bool = True
+    out_dir: Path,
+    period: str = "2026-10",
+    seed: int = 7,
+    scale: float = 1.0,
+    write_truth: bool = True,
+    vendor_defects: bool = True,
 ) -> dict[str, Any]:
-    """Write `out_dir/landing/...` and (optionally) `out_dir/truth/<period>/`; return a summary."""
+    """Write `out_dir/landing/...` and (optionally) `out_dir/truth/<period>/`; return a summary.
+
+    `vendor_defects=False` writes clean vendor bills (no vendor defect, no cost burst): a month
+    whose reconciliation must raise no vendor or anomaly exception.
+    """
     out_dir = Path(out_dir)
     landing = out_dir / "landing"
     policy = load_policy()
@@ -116,8 +126,14 @@ def generate_demo(
         written.add(write_site(readings, landing, period))
         written.defects.extend(readings.defects)
 
-    written.add(write_focus(landing, period, world.start, world.end, policy))
-    written.add(write_colo_invoices(landing, period, world.start, world.end, policy, sites))
+    written.add(write_focus(landing, period, world.start, world.end, policy, defects_on=vendor_defects))
+    written.add(
+        write_colo_invoices(landing, period, world.start, world.end, policy, sites, defects_on=vendor_defects)
+    )
+    written.add(
+        write_vendor_corrections(landing, period, world.start, world.end, policy, defects_on=vendor_defects)
+    )
+    written.defects.extend(colo_power_rounding(policy, sites, world.start, defects_on=vendor_defects))
     written.defects.extend(_unattributed())
 
     defects = defect_records(period, written.defects, policy.reason_codes)
@@ -142,4 +158,5 @@ def generate_demo(
         "usage_rows": sum(rows[kind] for kind in USAGE_KINDS),
         "defects": len(defects),
         "truth_written": write_truth,
+        "vendor_defects": vendor_defects,
     }

@@ -69,7 +69,7 @@ def _price_places(price: Decimal) -> int:
 
 
 def _invoice(
-    vendor_id: str, site_id: str, readings: SiteReadings, policy: Policy, start: int
+    vendor_id: str, site_id: str, readings: SiteReadings, policy: Policy, start: int, defects_on: bool = True
 ) -> tuple[list[_Line], list[Defect]]:
     """The lines the vendor bills, with this vendor's defect, and the defect it causes."""
 
@@ -86,11 +86,15 @@ def _invoice(
     lines = [_Line(POWER, power, price(POWER))] + [
         _Line(sku, quantity, price(sku)) for sku, quantity in contracted
     ]
+    if not defects_on:
+        return lines, []
     if vendor_id == "fjord_colo":
         billed = (power * POWER_OVERSTATEMENT).quantize(KWH_PLACES, ROUND_HALF_EVEN)
         lines[0] = _Line(POWER, billed, price(POWER))
         note = f"power billed {billed} kWh, our meters measured {power} kWh (+7%)"
-        return lines, [Defect("over_billed", "colo_power_overstated", note, {**keys, "vendor_sku_id": POWER})]
+        return lines, [
+            Defect("quantity_mismatch", "colo_power_overstated", note, {**keys, "vendor_sku_id": POWER})
+        ]
     if vendor_id == "aurora_dc":
         lines = [
             _Line(SPACE, Decimal(1), line.unit_price) if line.vendor_sku_id == SPACE else line
@@ -98,7 +102,7 @@ def _invoice(
         ]
         note = f"rack space billed for 1 rack, the contract has {dict(contracted)[SPACE]}"
         return lines, [
-            Defect("under_billed", "colo_space_understated", note, {**keys, "vendor_sku_id": SPACE})
+            Defect("quantity_mismatch", "colo_space_understated", note, {**keys, "vendor_sku_id": SPACE})
         ]
     if vendor_id == "entoto_dc":
         lines.append(_Line(CROSS_CONNECT, Decimal(1), price(CROSS_CONNECT)))
@@ -126,14 +130,21 @@ def _invoice(
 
 
 def write_colo_invoices(
-    landing: Path, period: str, start: int, end: int, policy: Policy, sites: list[SiteReadings]
+    landing: Path,
+    period: str,
+    start: int,
+    end: int,
+    policy: Policy,
+    sites: list[SiteReadings],
+    *,
+    defects_on: bool = True,
 ) -> Written:
     written = Written()
     first_day = datetime.fromtimestamp(start, UTC)
     for readings in sites:
         vendor_id, site_id = readings.site.vendor_id, readings.site.site_id
         layout = policy.colo_layouts[vendor_id]
-        lines, defects = _invoice(vendor_id, site_id, readings, policy, start)
+        lines, defects = _invoice(vendor_id, site_id, readings, policy, start, defects_on)
         invoice_id = INVOICE_NUMBERS[vendor_id].format(ym=period.replace("-", ""))
         rows = []
         for number, line in enumerate(lines, start=1):

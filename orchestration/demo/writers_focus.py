@@ -130,7 +130,9 @@ def _day_line(sku_id: str, resource_id: str, day_start: int, price: Decimal) -> 
     return _Line(sku_id, resource_id, day_start, day_start + DAY, HOURS_PER_DAY, "Hours", price)
 
 
-def write_focus(landing: Path, period: str, start: int, end: int, policy: Policy) -> Written:
+def write_focus(
+    landing: Path, period: str, start: int, end: int, policy: Policy, *, defects_on: bool = True
+) -> Written:
     relative = f"vendor_billing/focus/{VENDOR_ID}/focus_{period}.csv"
     lines: list[_Line] = []
     defects: list[Defect] = []
@@ -146,21 +148,21 @@ def write_focus(landing: Path, period: str, start: int, end: int, policy: Policy
         date = iso_utc(day_start)[:10]
         for node, (resource_id, sku_id) in enumerate(NODES):
             price = policy.vendor_price(VENDOR_ID, sku_id, day_start).unit_price
-            if (node, day) == (OVERPRICED_NODE, OVERPRICED_DAY):
+            if defects_on and (node, day) == (OVERPRICED_NODE, OVERPRICED_DAY):
                 billed = price * OVERPRICE
                 note = f"{resource_id} on {date} priced {_plain(billed)}, contracted {_plain(price)}"
                 place(
                     _day_line(sku_id, resource_id, day_start, billed),
-                    "over_billed",
+                    "rate_mismatch",
                     "focus_price_above_contract",
                     note,
                 )
             else:
                 place(_day_line(sku_id, resource_id, day_start, price))
-            if (node, day) == (REPEATED_NODE, REPEATED_DAY):
+            if defects_on and (node, day) == (REPEATED_NODE, REPEATED_DAY):
                 note = f"{resource_id} on {date}: the line appears twice, identical"
                 place(lines[-1], "double_billed", "focus_line_repeated", note)
-        if day == UNMAPPED_DAY:
+        if defects_on and day == UNMAPPED_DAY:
             place(_day_line(UNMAPPED_SKU, UNMAPPED_RESOURCE, day_start, Decimal(LIST_PRICES[UNMAPPED_SKU])))
             # An unmapped SKU has no vendor SKU: the exception is recognised by its row.
             note = f"SkuId {UNMAPPED_SKU} is not in vendor_sku_map"

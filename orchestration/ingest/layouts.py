@@ -155,7 +155,10 @@ REFERENCE_COLUMNS = {
         "effective_to",
     ),
     "machines": ("machine_id", "site_id", "meter_id", "billing_mode"),
+    "exception_resolutions": ("exception_id", "action", "resolved_by", "resolved_at", "note"),
 }
+# Reference tables that may arrive as several files (`<table>*.csv`), e.g. one per month.
+MULTI_FILE_REFERENCE = ("exception_resolutions",)
 
 
 @dataclass(frozen=True)
@@ -215,6 +218,7 @@ def layout_for(relative_path: Path, declarations: Declarations) -> tuple[Layout,
     kind = "/".join(parts[:2])
     if kind == "reference" or parts[0] == "reference":
         table = relative_path.stem
+        table = next((t for t in MULTI_FILE_REFERENCE if table.startswith(t)), table)
         if len(parts) != 2 or table not in REFERENCE_COLUMNS:
             raise UnknownLayoutError(f"{relative_path}: unknown reference file")
         columns = REFERENCE_COLUMNS[table]
@@ -269,6 +273,7 @@ RAW_TABLES: dict[str, str] = {
     "customers": "Customer reference data.",
     "assignments": "Effective-dated subject -> customer assignments.",
     "machines": "Machines, their sites and meters.",
+    "exception_resolutions": "Decisions on billing exceptions (who, when, action, note), verbatim.",
     "file_registry": "Every distinct landing file ever seen, its version and load outcome.",
 }
 

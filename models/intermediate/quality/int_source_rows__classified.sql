@@ -12,6 +12,7 @@
     ('reference_customers', 'stg_reference__customers', 'cast(null as varchar)', 'cast(null as varchar)'),
     ('reference_assignments', 'stg_reference__assignments', 'subject_type', 'subject_id'),
     ('reference_machines', 'stg_reference__machines', "'machine'", 'machine_id'),
+    ('reference_exception_resolutions', 'stg_reference__exception_resolutions', 'cast(null as varchar)', 'cast(null as varchar)'),
 ] -%}
 
 with

@@ -8,9 +8,16 @@
       price_missing per customer, SKU and subject;
     - energy (int_energy__intervals): meter_reset per reset, meter_gap per gap;
     - vendor (fct_vendor_reconciliation): every reconciliation line that is not matched
-      (double billing is reported per duplicate line above).
-    status is `auto_resolved` for reason codes whose suggested action is auto_resolve,
-    otherwise `open`.
+      (double billing is reported per duplicate line above);
+    - anomalies (fct_cost_anomalies): cost_anomaly per flagged (vendor or customer, SKU, day).
+    Unattributed usage is valued at the declared list price (seeds/reconciliation/
+    list_price_lists.csv), rounded half-even once per SKU and price version, as revenue at risk.
+    status, first that applies: the latest valid decision in the resolutions reference data
+    (`waived` for waive, `disputed` for dispute, `resolved` for resolve and credit), then
+    `auto_resolved` when an auto-resolution rule covers it (named in auto_rule_id), else
+    `open`. first_seen_at is the period end (when the period's run can first raise it), so
+    re-runs are identical; age_days runs to the decision, or to the `as_of_date` var
+    (default: the period end) while undecided.
 -#}
 
 with
@@ -55,6 +62,96 @@ machines as (
 reconciliation as (
 
     select * from {{ ref('fct_vendor_reconciliation') }}
+
+),
+
+anomalies as (
+
+    select * from {{ ref('fct_cost_anomalies') }}
+    where is_anomaly
+
+),
+
+auto_rules as (
+
+    select * from {{ ref('auto_resolution_rules') }}
+
+),
+
+resolutions as (
+
+    select * from {{ ref('stg_reference__exception_resolutions') }}
+    where quarantine_reason is null
+    qualify row_number() over (
+        partition by exception_id order by resolved_at desc, source_file desc, source_row desc
+    ) = 1
+
+),
+
+list_prices as (
+
+    select customer_price_lists.*, units.base_units_per_pricing_unit, currencies.minor_units,
+    from {{ ref('customer_price_lists') }} as customer_price_lists
+    inner join {{ ref('list_price_lists') }} as list_price_lists
+        on customer_price_lists.price_list_id = list_price_lists.price_list_id
+    inner join {{ ref('units') }} as units
+        on customer_price_lists.pricing_unit = units.pricing_unit
+    inner join currencies
+        on customer_price_lists.currency_code = currencies.currency_code
+
+),
+
+unattributed_pieces as (
+
+    select
+        case
+            when rated_usage.subject_type = 'machine' then 'machine|' || rated_usage.subject_id
+            else rated_usage.source_file || '|' || rated_usage.source_row || '|' || rated_usage.subject_type
+                || '|' || rated_usage.subject_id
+        end as at_risk_key,
+        rated_usage.sku_id,
+        rated_usage.quantity_base,
+        list_prices.price_list_version,
+        list_prices.unit_price,
+        list_prices.currency_code,
+        list_prices.minor_units,
+        list_prices.base_units_per_pricing_unit,
+    from rated_usage
+    inner join list_prices
+        on rated_usage.sku_id = list_prices.sku_id
+        and list_prices.effective_from <= rated_usage.rated_start_at
+        and coalesce(list_prices.effective_to, cast('infinity' as timestamp)) > rated_usage.rated_start_at
+    where rated_usage.rating_status = 'unattributed_usage'
+
+),
+
+unattributed_lines as (
+
+    select
+        at_risk_key,
+        sku_id,
+        price_list_version,
+        min(unit_price) as unit_price,
+        min(currency_code) as currency_code,
+        min(minor_units) as minor_units,
+        min(base_units_per_pricing_unit) as base_units_per_pricing_unit,
+        sum(quantity_base) as quantity_base,
+    from unattributed_pieces
+    group by at_risk_key, sku_id, price_list_version
+
+),
+
+unattributed_value as (
+
+    select
+        at_risk_key,
+        min(currency_code) as currency_code,
+        {{ minor_units_to_amount(
+            'sum(' ~ rate_amount_minor('quantity_base', 'unit_price', 'minor_units', 'base_units_per_pricing_unit') ~ ')',
+            'min(minor_units)'
+        ) }} as amount_at_list_price,
+    from unattributed_lines
+    group by at_risk_key
 
 ),
 
@@ -107,10 +204,15 @@ unattributed_rows as (
         min(job_id) as job_id,
         cast(null as varchar) as sku_id,
         cast(null as decimal(38, 6)) as quantity_base,
-        cast(null as decimal(38, 6)) as amount_at_risk,
-        cast(null as varchar) as currency_code,
-        min(rating_detail) || ' (' || string_agg(distinct sku_id, ', ' order by sku_id) || ')' as detail,
+        min(unattributed_value.amount_at_list_price) as amount_at_risk,
+        min(unattributed_value.currency_code) as currency_code,
+        min(rating_detail) || ' (' || string_agg(distinct sku_id, ', ' order by sku_id) || ')'
+            || coalesce('; worth ' || cast(min(unattributed_value.amount_at_list_price) as varchar) || ' '
+                || min(unattributed_value.currency_code) || ' at list price', '') as detail,
     from rated_usage
+    left join unattributed_value
+        on rated_usage.source_file || '|' || rated_usage.source_row || '|' || rated_usage.subject_type
+            || '|' || rated_usage.subject_id = unattributed_value.at_risk_key
     where rating_status = 'unattributed_usage'
         and subject_type <> 'machine'
     group by source_kind, source_file, source_row, subject_type, subject_id
@@ -135,11 +237,15 @@ unattributed_machines as (
         cast(null as varchar) as job_id,
         'energy_kwh' as sku_id,
         sum(quantity_base) as quantity_base,
-        cast(null as decimal(38, 6)) as amount_at_risk,
-        cast(null as varchar) as currency_code,
+        min(unattributed_value.amount_at_list_price) as amount_at_risk,
+        min(unattributed_value.currency_code) as currency_code,
         count(*) || ' hours of energy of machine ' || subject_id || ' have no assignment, first at '
-            || strftime(min(rated_start_at), '%Y-%m-%dT%H:%M:%SZ') as detail,
+            || strftime(min(rated_start_at), '%Y-%m-%dT%H:%M:%SZ')
+            || coalesce('; worth ' || cast(min(unattributed_value.amount_at_list_price) as varchar) || ' '
+                || min(unattributed_value.currency_code) || ' at list price', '') as detail,
     from rated_usage
+    left join unattributed_value
+        on 'machine|' || rated_usage.subject_id = unattributed_value.at_risk_key
     where rating_status = 'unattributed_usage'
         and subject_type = 'machine'
     group by subject_type, subject_id
@@ -234,16 +340,43 @@ vendor_exceptions as (
         cast(null as decimal(38, 6)) as quantity_base,
         case
             when reason_code = 'missing_in_bill' then expected_amount
-            when reason_code in ('unexpected_charge', 'sku_unmapped') then billed_amount
+            when reason_code in ('unexpected_charge', 'sku_unmapped', 'late_adjustment', 'period_drift')
+                then abs(billed_amount)
             else abs(variance_amount)
         end as amount_at_risk,
         currency_code,
-        reason_code || ': billed ' || cast(billed_amount as varchar) || ' ' || coalesce(currency_code, '')
-            || ' on ' || billed_line_count || ' line(s), expected ' || cast(expected_amount as varchar)
-            || ', variance ' || cast(variance_amount as varchar) || ', tolerance ' || cast(tolerance_amount as varchar)
-            as detail,
+        detail,
     from reconciliation
     where status not in ('matched', 'double_billed')
+
+),
+
+anomaly_exceptions as (
+
+    select
+        'cost_anomaly' as reason_code,
+        source_system,
+        first_source_file as source_file,
+        first_source_row as source_row,
+        vendor_id,
+        case when baseline_scope = 'vendor_sku' then sku_id end as vendor_sku_id,
+        cast(null as varchar) as vendor_item_code,
+        cast(null as varchar) as site_id,
+        cast(null as varchar) as resource_id,
+        customer_id,
+        cast(null as varchar) as subject_type,
+        cast(null as varchar) as subject_id,
+        cast(null as varchar) as job_id,
+        case when baseline_scope = 'customer_sku' then sku_id end as sku_id,
+        case when baseline_scope = 'customer_sku' then deviation end as quantity_base,
+        case when baseline_scope = 'vendor_sku' then deviation end as amount_at_risk,
+        case when baseline_scope = 'vendor_sku' then unit end as currency_code,
+        baseline_scope || ' ' || coalesce(vendor_id, customer_id) || ' ' || sku_id || ' on '
+            || strftime(usage_date, '%Y-%m-%d') || ': ' || cast(daily_value as varchar) || ' ' || unit
+            || ' vs baseline median ' || cast(baseline_median as varchar) || ' (MAD ' || cast(baseline_mad as varchar)
+            || ' over ' || baseline_days || ' days), deviation +' || cast(deviation as varchar)
+            || ' above the threshold ' || cast(threshold_deviation as varchar) as detail,
+    from anomalies
 
 ),
 
@@ -260,10 +393,12 @@ exceptions as (
     select * from meter_events
     union all
     select * from vendor_exceptions
+    union all
+    select * from anomaly_exceptions
 
 ),
 
-final as (
+identified as (
 
     select
         {{ stable_hash([
@@ -273,37 +408,95 @@ final as (
             'exceptions.resource_id', 'exceptions.customer_id', 'exceptions.subject_type',
             'exceptions.subject_id', 'exceptions.sku_id',
         ]) }} as exception_id,
-        cast({{ billing_period_literal() }} as varchar) as billing_period,
-        exceptions.reason_code,
-        reason_codes.severity,
-        reason_codes.is_blocking,
-        reason_codes.suggested_action,
-        case when reason_codes.suggested_action = 'auto_resolve' then 'auto_resolved' else 'open' end as status,
-        exceptions.source_system,
-        exceptions.source_file,
-        cast(exceptions.source_row as bigint) as source_row,
-        exceptions.vendor_id,
-        exceptions.vendor_sku_id,
-        exceptions.site_id,
-        exceptions.customer_id,
-        exceptions.subject_type,
-        exceptions.subject_id,
+        exceptions.*,
         {{ minor_units_to_amount(
             amount_to_minor_units('exceptions.amount_at_risk', 'currencies.minor_units'),
             'currencies.minor_units'
-        ) }} as amount_at_risk,
-        exceptions.currency_code,
-        exceptions.detail,
-        exceptions.job_id,
-        exceptions.resource_id,
-        exceptions.vendor_item_code,
-        exceptions.sku_id,
-        cast(exceptions.quantity_base as decimal(38, 6)) as quantity_base,
+        ) }} as amount_at_risk_rounded,
     from exceptions
-    left join reason_codes
-        on exceptions.reason_code = reason_codes.reason_code
     left join currencies
         on exceptions.currency_code = currencies.currency_code
+
+),
+
+auto_resolved as (
+
+    select
+        identified.exception_id,
+        min(auto_rules.auto_rule_id) as auto_rule_id,
+    from identified
+    inner join auto_rules
+        on identified.reason_code = auto_rules.reason_code
+        and (
+            auto_rules.max_amount_at_risk is null
+            or abs(identified.amount_at_risk_rounded) <= auto_rules.max_amount_at_risk
+        )
+    group by identified.exception_id
+
+),
+
+final as (
+
+    select
+        identified.exception_id,
+        cast({{ billing_period_literal() }} as varchar) as billing_period,
+        identified.reason_code,
+        reason_codes.severity,
+        reason_codes.is_blocking,
+        reason_codes.suggested_action,
+        cast(
+            case
+                when resolutions.action = 'waive' then 'waived'
+                when resolutions.action = 'dispute' then 'disputed'
+                when resolutions.action is not null then 'resolved'
+                when auto_resolved.auto_rule_id is not null then 'auto_resolved'
+                else 'open'
+            end as varchar
+        ) as status,
+        identified.source_system,
+        identified.source_file,
+        cast(identified.source_row as bigint) as source_row,
+        identified.vendor_id,
+        identified.vendor_sku_id,
+        identified.site_id,
+        identified.customer_id,
+        identified.subject_type,
+        identified.subject_id,
+        identified.amount_at_risk_rounded as amount_at_risk,
+        identified.currency_code,
+        identified.detail,
+        identified.job_id,
+        identified.resource_id,
+        identified.vendor_item_code,
+        identified.sku_id,
+        cast(identified.quantity_base as decimal(38, 6)) as quantity_base,
+        cast(case when resolutions.action is null then auto_resolved.auto_rule_id end as varchar) as auto_rule_id,
+        cast(resolutions.action as varchar) as resolution_action,
+        cast(resolutions.resolved_by as varchar) as resolved_by,
+        cast(resolutions.resolved_at as timestamp) as resolved_at,
+        cast(resolutions.note as varchar) as resolution_note,
+        cast(resolutions.source_file as varchar) as resolution_source_file,
+        cast(resolutions.source_row as bigint) as resolution_source_row,
+        cast({{ billing_period_end() }} as timestamp) as first_seen_at,
+        cast(
+            greatest(
+                date_diff(
+                    'day',
+                    {{ billing_period_end() }},
+                    coalesce(resolutions.resolved_at, {{ as_of_at() }})
+                ),
+                0
+            ) as integer
+        ) as age_days,
+        cast(identified.source_file is not null and identified.source_row is not null as boolean)
+            as has_row_lineage,
+    from identified
+    left join reason_codes
+        on identified.reason_code = reason_codes.reason_code
+    left join auto_resolved
+        on identified.exception_id = auto_resolved.exception_id
+    left join resolutions
+        on identified.exception_id = resolutions.exception_id
 
 )
 

@@ -1,0 +1,209 @@
+{#-
+    Runaway cost or usage against a robust daily baseline (seeds/reconciliation/anomaly_rules.csv),
+    one row per judged day:
+    - vendor_sku: per (vendor, vendor SKU), the day's billed cost of in-period canonical FOCUS
+      usage lines of at most one day (credits and monthly lines have no daily shape);
+    - customer_sku: per (customer, SKU), the day's rated usage in base units, each rated piece
+      spread pro rata over the UTC days it covers.
+    The baseline of a day is every other day of the same key within window_days either side:
+    median (lower median, exact) and MAD = median |value - median|. A day is an anomaly when
+    value - median > mad_multiplier x 1.4826 x MAD and > min_relative_deviation x median.
+-#}
+
+with
+
+vendor_lines as (
+
+    select * from {{ ref('int_vendor_charges__unified') }}
+    where row_status = 'canonical'
+        and source_kind = 'focus'
+        and coalesce(charge_category, 'Usage') = 'Usage'
+        and vendor_sku_id is not null
+        and charge_period_end_at <= charge_period_start_at + interval 1 day
+
+),
+
+rated_usage as (
+
+    select * from {{ ref('int_usage__rated') }}
+    where rating_status = 'rated'
+
+),
+
+usage_days as (
+
+    -- each rated piece spread over the UTC days it covers, pro rata to the seconds in each day
+    -- (a long job otherwise lands wholly on its start day), in exact 10^-6 units of the base unit
+    select
+        rated_usage.customer_id,
+        rated_usage.sku_id,
+        rated_usage.base_unit,
+        rated_usage.source_kind,
+        rated_usage.source_file,
+        rated_usage.source_row,
+        cast(days.day_start as date) as usage_date,
+        {{ round_half_even_div(
+            decimal_to_scaled_integer('rated_usage.quantity_base') ~ ' * cast(date_diff(\'second\', '
+                ~ 'greatest(rated_usage.rated_start_at, days.day_start), '
+                ~ 'least(rated_usage.rated_end_at, days.day_start + interval 1 day)) as hugeint)',
+            "greatest(date_diff('second', rated_usage.rated_start_at, rated_usage.rated_end_at), 1)"
+        ) }} as quantity_scaled,
+    from rated_usage
+    cross join lateral (
+        select unnest(generate_series(
+            date_trunc('day', rated_usage.rated_start_at),
+            date_trunc('day', rated_usage.rated_end_at - interval 1 microsecond),
+            interval 1 day
+        )) as day_start
+    ) as days
+
+),
+
+rules as (
+
+    select * from {{ ref('anomaly_rules') }}
+
+),
+
+daily as (
+
+    select
+        'vendor_sku' as baseline_scope,
+        'focus' as source_system,
+        vendor_id as subject_id,
+        vendor_sku_id as sku_id,
+        cast(date_trunc('day', charge_period_start_at) as date) as usage_date,
+        min(currency_code) as unit,
+        cast(sum(billed_amount) as decimal(38, 6)) as daily_value,
+        min({'source_file': source_file, 'source_row': source_row}) as first_line,
+    from vendor_lines
+    group by vendor_id, vendor_sku_id, cast(date_trunc('day', charge_period_start_at) as date)
+    union all
+    select
+        'customer_sku' as baseline_scope,
+        case when min(source_kind) like 'energy_%' then 'energy' else min(source_kind) end as source_system,
+        customer_id as subject_id,
+        sku_id,
+        usage_date,
+        min(base_unit) as unit,
+        cast(cast(sum(quantity_scaled) as decimal(38, 0)) * 0.000001 as decimal(38, 6)) as daily_value,
+        min({'source_file': source_file, 'source_row': source_row}) as first_line,
+    from usage_days
+    group by customer_id, sku_id, usage_date
+
+),
+
+pairs as (
+
+    select
+        daily.baseline_scope,
+        daily.subject_id,
+        daily.sku_id,
+        daily.usage_date,
+        other.daily_value as baseline_value,
+    from daily
+    inner join rules
+        on daily.baseline_scope = rules.baseline_scope
+    inner join daily as other
+        on daily.baseline_scope = other.baseline_scope
+        and daily.subject_id = other.subject_id
+        and daily.sku_id = other.sku_id
+        and other.usage_date <> daily.usage_date
+        and abs(date_diff('day', other.usage_date, daily.usage_date)) <= rules.window_days
+
+),
+
+medians as (
+
+    select
+        baseline_scope,
+        subject_id,
+        sku_id,
+        usage_date,
+        quantile_disc(baseline_value, 0.5) as baseline_median,
+        count(*) as baseline_days,
+    from pairs
+    group by all
+
+),
+
+mads as (
+
+    select
+        medians.baseline_scope,
+        medians.subject_id,
+        medians.sku_id,
+        medians.usage_date,
+        quantile_disc(abs(pairs.baseline_value - medians.baseline_median), 0.5) as baseline_mad,
+    from medians
+    inner join pairs
+        on medians.baseline_scope = pairs.baseline_scope
+        and medians.subject_id = pairs.subject_id
+        and medians.sku_id = pairs.sku_id
+        and medians.usage_date = pairs.usage_date
+    group by all
+
+),
+
+judged as (
+
+    select
+        daily.*,
+        medians.baseline_median,
+        mads.baseline_mad,
+        medians.baseline_days,
+        daily.daily_value - medians.baseline_median as deviation,
+        rules.mad_multiplier,
+        rules.min_relative_deviation,
+        coalesce(
+            medians.baseline_days >= rules.min_baseline_days
+            and daily.daily_value - medians.baseline_median > rules.mad_multiplier * 1.4826 * mads.baseline_mad
+            and daily.daily_value - medians.baseline_median > rules.min_relative_deviation * medians.baseline_median,
+            false
+        ) as is_anomaly,
+    from daily
+    inner join rules
+        on daily.baseline_scope = rules.baseline_scope
+    left join medians
+        on daily.baseline_scope = medians.baseline_scope
+        and daily.subject_id = medians.subject_id
+        and daily.sku_id = medians.sku_id
+        and daily.usage_date = medians.usage_date
+    left join mads
+        on daily.baseline_scope = mads.baseline_scope
+        and daily.subject_id = mads.subject_id
+        and daily.sku_id = mads.sku_id
+        and daily.usage_date = mads.usage_date
+
+),
+
+final as (
+
+    select
+        {{ stable_hash([billing_period_literal(), 'baseline_scope', 'subject_id', 'sku_id', 'usage_date']) }}
+            as anomaly_id,
+        cast({{ billing_period_literal() }} as varchar) as billing_period,
+        cast(baseline_scope as varchar) as baseline_scope,
+        cast(source_system as varchar) as source_system,
+        cast(case when baseline_scope = 'vendor_sku' then subject_id end as varchar) as vendor_id,
+        cast(case when baseline_scope = 'customer_sku' then subject_id end as varchar) as customer_id,
+        cast(sku_id as varchar) as sku_id,
+        cast(usage_date as date) as usage_date,
+        cast(unit as varchar) as unit,
+        cast(daily_value as decimal(38, 6)) as daily_value,
+        cast(baseline_median as decimal(38, 6)) as baseline_median,
+        cast(baseline_mad as decimal(38, 6)) as baseline_mad,
+        cast(coalesce(baseline_days, 0) as bigint) as baseline_days,
+        cast(deviation as decimal(38, 6)) as deviation,
+        cast(
+            greatest(mad_multiplier * 1.4826 * baseline_mad, min_relative_deviation * baseline_median)
+            as decimal(38, 6)
+        ) as threshold_deviation,
+        cast(is_anomaly as boolean) as is_anomaly,
+        cast(first_line.source_file as varchar) as first_source_file,
+        cast(first_line.source_row as bigint) as first_source_row,
+    from judged
+
+)
+
+select * from final

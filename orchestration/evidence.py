@@ -1,0 +1,157 @@
+"""Dispute evidence packs: one folder per vendor discrepancy, in CSV and JSON.
+
+A pack holds what a vendor needs to accept a dispute: the billed lines (file and row), our
+expected computation, the usage rows behind it (meter hours for power, the billed rows for
+cloud lines, the contract items for space and cross-connects) and the rate card version.
+Packs go to `exports/<period>-disputes/` (a sibling of the invoice export, whose folder is
+replaced as a whole on every export). Bytes are deterministic: every query is ordered, JSON
+keys are sorted, and the folder is swapped in only when complete.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+# Reconciliation statuses that need a person (auto-reconciled groups are not disputed).
+DISCREPANCIES = (
+    "over_billed",
+    "under_billed",
+    "rate_mismatch",
+    "quantity_mismatch",
+    "missing_in_bill",
+    "unexpected_charge",
+    "double_billed",
+    "late_adjustment",
+    "period_drift",
+    "sku_unmapped",
+)
+
+GROUP_COLUMNS = (
+    "reconciliation_line_id, match_group_id, vendor_id, vendor_sku_id, vendor_item_code, site_id, "
+    "resource_id, currency_code, charge_period_start_at, charge_period_end_at, billed_quantity, "
+    "expected_quantity, billed_unit_price, expected_unit_price, billed_amount, expected_amount, "
+    "variance_amount, tolerance_amount, billed_line_count, expected_line_count, rate_card_version, status, "
+    "detail"
+)
+LINE_COLUMNS = (
+    "line_side, line_id, source_file, source_row, invoice_id, vendor_item_code, charge_category, "
+    "charge_description, charge_period_start_at, charge_period_end_at, quantity, unit, unit_price, amount, "
+    "currency_code, rate_card_version, quantity_base, row_status"
+)
+
+
+def _text(value: object) -> object:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[object]) -> list[dict[str, object]]:
+    result = con.execute(sql, params)
+    columns = [d[0] for d in result.description]
+    return [{c: _text(v) for c, v in zip(columns, row, strict=True)} for row in result.fetchall()]
+
+
+def _copy_csv(con: duckdb.DuckDBPyConnection, sql: str, params: list[object], path: Path) -> None:
+    con.execute(f"copy ({sql}) to '{path}' (format csv, header true)", params)
+
+
+def _usage_sql(group: dict[str, object]) -> tuple[str, list[object]]:
+    """The usage behind the expected side: meter hours, contract items, or the billed rows."""
+    if group["vendor_sku_id"] == "power_kwh" and group["site_id"]:
+        return (
+            "select site_id, meter_id, hour_start_at, hour_end_at, energy_joules, held_energy_joules, "
+            "source_file, source_row from intermediate.int_energy__hourly "
+            "where site_id = ? and hour_start_at >= ? and hour_start_at < ? "
+            "order by meter_id, hour_start_at",
+            [group["site_id"], group["charge_period_start_at"], group["charge_period_end_at"]],
+        )
+    if group["site_id"]:
+        return (
+            "select vendor_id, vendor_sku_id, site_id, contracted_quantity, effective_from, effective_to "
+            "from policy.vendor_contract_items where vendor_id = ? and vendor_sku_id = ? and site_id = ? "
+            "order by effective_from",
+            [group["vendor_id"], group["vendor_sku_id"], group["site_id"]],
+        )
+    return (
+        "select source_file, source_row, invoice_id, vendor_item_code, resource_id, "
+        "charge_period_start_at, charge_period_end_at, billed_quantity, billed_unit, billed_unit_price, "
+        "billed_amount, currency_code, row_status from intermediate.int_vendor_charges__unified "
+        "where reconciliation_key = ? order by source_file, source_row",
+        [group["match_group_id"]],
+    )
+
+
+def _rate_card_sql(group: dict[str, object]) -> tuple[str, list[object]]:
+    return (
+        "select vendor_id, rate_card_version, effective_from, effective_to, vendor_sku_id, currency_code, "
+        "unit_price, pricing_unit from policy.vendor_rate_cards where vendor_id = ? and vendor_sku_id = ? "
+        "order by rate_card_version",
+        [group["vendor_id"], group["vendor_sku_id"]],
+    )
+
+
+def write_dispute_packs(con: duckdb.DuckDBPyConnection, period: str, exports_dir: Path) -> dict[str, Any]:
+    """Write one pack per discrepancy of `period`; return the index (also written as index.json)."""
+    target = exports_dir / f"{period}-disputes"
+    staging = exports_dir / f".{period}-disputes.partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    placeholders = ", ".join("?" for _ in DISCREPANCIES)
+    groups = _rows(
+        con,
+        f"select {GROUP_COLUMNS} from marts.fct_vendor_reconciliation "
+        f"where billing_period = ? and status in ({placeholders}) order by vendor_id, status, match_group_id",
+        [period, *DISCREPANCIES],
+    )
+    index = []
+    for group in groups:
+        name = f"{group['vendor_id']}/{group['status']}-{str(group['reconciliation_line_id'])[:12]}"
+        folder = staging / name
+        folder.mkdir(parents=True)
+        lines_sql = (
+            f"select {LINE_COLUMNS} from marts.fct_vendor_reconciliation_lines "
+            "where billing_period = ? and match_group_id = ? "
+            "order by line_side, source_file, source_row, line_id"
+        )
+        parts = {
+            "lines": (lines_sql, [period, group["match_group_id"]]),
+            "usage": _usage_sql(group),
+            "rate_card": _rate_card_sql(group),
+        }
+        pack: dict[str, Any] = {"billing_period": period, "discrepancy": group}
+        for part, (sql, params) in parts.items():
+            _copy_csv(con, sql, params, folder / f"{part}.csv")
+            pack[part] = _rows(con, sql, params)
+        (folder / "pack.json").write_text(json.dumps(pack, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        index.append(
+            {
+                "pack": name,
+                "vendor_id": group["vendor_id"],
+                "status": group["status"],
+                "currency_code": group["currency_code"],
+                "variance_amount": group["variance_amount"],
+                "files": {
+                    f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in sorted(folder.iterdir())
+                },
+            }
+        )
+    manifest = {"billing_period": period, "pack_count": len(index), "packs": index}
+    (staging / "index.json").write_text(
+        json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
+    shutil.rmtree(target, ignore_errors=True)
+    staging.rename(target)
+    return manifest
