@@ -24,3 +24,4 @@ def warehouse(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         yield con
     finally:
         con.close()
+
