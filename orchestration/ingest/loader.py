@@ -66,22 +66,38 @@ def _sql_string(value: str) -> str:
 PARQUET_SUFFIXES = (".parquet", ".parq")
 
 
+def _sql_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _text_expression(quoted: str, arrow_type: pa.DataType) -> str:
+    """One Parquet value as text: nested values as JSON, zoned timestamps as ISO-8601 UTC."""
+    if pa.types.is_nested(arrow_type):
+        return f"to_json({quoted})::varchar"
+    if pa.types.is_timestamp(arrow_type) and arrow_type.tz is not None:
+        return f"strftime(timezone('UTC', {quoted}), '%Y-%m-%dT%H:%M:%S.%fZ')"
+    return f"{quoted}::varchar"
+
+
 def _parquet_source(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, list[str]]:
-    """A Parquet file as all-text columns: nested values (GCP credits, tags) as JSON text,
-    zoned timestamps as ISO-8601 UTC text, everything else cast to text."""
+    """A Parquet file as all-text columns. Records (BigQuery's `usage`, `sku`, ...) are
+    flattened one level to `<record>_<field>`; lists and maps (credits, labels) become JSON."""
     source = f"read_parquet({_sql_string(str(path))})"
-    described = con.execute(f"describe select * from {source}").fetchall()
-    selects = []
-    for name, column_type, *_ in described:
-        quoted = '"' + name.replace('"', '""') + '"'
-        if any(marker in column_type for marker in ("[]", "STRUCT", "MAP", "UNION")):
-            expression = f"to_json({quoted})::varchar"
-        elif column_type == "TIMESTAMP WITH TIME ZONE":
-            expression = f"strftime(timezone('UTC', {quoted}), '%Y-%m-%dT%H:%M:%S.%fZ')"
+    schema = con.sql(f"select * from {source} limit 0").to_arrow_table().schema
+    selects: list[str] = []
+    header: list[str] = []
+    for parquet_field in schema:
+        quoted = _sql_identifier(parquet_field.name)
+        if pa.types.is_struct(parquet_field.type):
+            for child in parquet_field.type:
+                child_quoted = quoted + "." + _sql_identifier(child.name)
+                name = f"{parquet_field.name}_{child.name}"
+                selects.append(f'{_text_expression(child_quoted, child.type)} as "{name}"')
+                header.append(name)
         else:
-            expression = f"{quoted}::varchar"
-        selects.append(f"{expression} as {quoted}")
-    return f"(select {', '.join(selects)} from {source})", [row[0] for row in described]
+            selects.append(f"{_text_expression(quoted, parquet_field.type)} as {quoted}")
+            header.append(parquet_field.name)
+    return f"(select {', '.join(selects)} from {source})", header
 
 
 def _read(con: duckdb.DuckDBPyConnection, path: Path, layout: Layout) -> pa.Table:
