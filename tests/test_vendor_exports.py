@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration.bench_vendor_files import BENCH_FORMATS, measure_ingest
 from orchestration.ingest.layouts import Declarations, layout_for
 from orchestration.ingest.loader import ingest_landing
 from orchestration.ingest.vendor_layouts import (
@@ -581,3 +582,9 @@ def test_every_vendor_file_conserves_rows_and_amounts(built: duckdb.DuckDBPyConn
         "select count(*) from intermediate.int_source_rows__classified "
         "where source_kind in ('aws_cur', 'azure', 'gcp')"
     ).fetchone() == (sum(f[1] for f in files if "/focus/" not in f[0]),)
+
+
+@pytest.mark.parametrize("fmt", sorted(BENCH_FORMATS))
+def test_bench_files_of_every_vendor_format_ingest_whole(tmp_path: Path, fmt: str) -> None:
+    loaded, seconds = measure_ingest(fmt, 300, tmp_path, SEEDS_DIR)
+    assert loaded == 300 and seconds > 0
