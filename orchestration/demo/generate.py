@@ -24,10 +24,16 @@ from orchestration.demo.slurm import simulate_jobs
 from orchestration.demo.truth import expected_invoices
 from orchestration.demo.vendor_defects import colo_power_rounding, write_vendor_corrections
 from orchestration.demo.world import UNASSIGNED_ACCOUNT, UNASSIGNED_NAMESPACE, build_world
+from orchestration.demo.writers_aws import VENDOR_ID as AWS_VENDOR
+from orchestration.demo.writers_aws import write_aws_cur
+from orchestration.demo.writers_azure import VENDOR_ID as AZURE_VENDOR
+from orchestration.demo.writers_azure import write_azure_cost_details
 from orchestration.demo.writers_colo import write_colo_invoices
 from orchestration.demo.writers_energy import write_site
 from orchestration.demo.writers_focus import VENDOR_ID as FOCUS_VENDOR
 from orchestration.demo.writers_focus import write_focus
+from orchestration.demo.writers_gcp import VENDOR_ID as GCP_VENDOR
+from orchestration.demo.writers_gcp import write_gcp_billing
 from orchestration.demo.writers_opencost import write_allocations
 from orchestration.demo.writers_reference import write_reference
 from orchestration.demo.writers_slurm import write_sacct
@@ -47,6 +53,9 @@ def _owned_folders(policy: Policy) -> list[str]:
         f"scheduler/slurm/{SLURM_CLUSTER}",
         f"scheduler/opencost/{OPENCOST_CLUSTER}",
         f"vendor_billing/focus/{FOCUS_VENDOR}",
+        f"vendor_billing/aws_cur/{AWS_VENDOR}",
+        f"vendor_billing/azure/{AZURE_VENDOR}",
+        f"vendor_billing/gcp/{GCP_VENDOR}",
         *(f"vendor_billing/colo/{vendor_id}" for vendor_id in sorted(policy.colo_layouts)),
         *(f"energy/{site_id}" for site_id in sorted(policy.energy_sites)),
     ]
@@ -127,6 +136,9 @@ def generate_demo(
         written.defects.extend(readings.defects)
 
     written.add(write_focus(landing, period, world.start, world.end, policy, defects_on=vendor_defects))
+    written.add(write_aws_cur(landing, period, world.start, world.end, policy))
+    written.add(write_azure_cost_details(landing, period, world.start, world.end, policy))
+    written.add(write_gcp_billing(landing, period, world.start, world.end, policy))
     written.add(
         write_colo_invoices(landing, period, world.start, world.end, policy, sites, defects_on=vendor_defects)
     )

@@ -16,6 +16,7 @@ from orchestration.demo.text import Written, write_csv_rows
 POWER = "power_kwh"
 SPACE = "space_rack_month"
 CROSS_CONNECT = "cross_connect_month"
+POWER_COMMIT = "power_commit_kw_month"  # committed kW per month, a contract item like space
 JOULES_PER_KWH = Decimal(3_600_000)
 KWH_PLACES = Decimal("0.001")
 
@@ -25,6 +26,7 @@ WORDING = {
         POWER: ("Strøm, målt forbruk", "kWh"),
         SPACE: ("Rackplass 42U", "stk"),
         CROSS_CONNECT: ("Kryssoppkobling singlemode", "stk"),
+        POWER_COMMIT: ("Kontraktsfestet effekt", "kW"),
     },
     "aurora_dc": {POWER: ("Metered power", "kWh"), SPACE: ("Rack space 42U", "rack")},
     "entoto_dc": {

@@ -8,8 +8,16 @@ billing-policy change and the parser that honours it live in one reviewed commit
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from orchestration.ingest.vendor_layouts import (
+    FOCUS_1_3_COLUMNS,
+    RAW_TABLE_DESCRIPTIONS,
+    VENDOR_EXPORT_FORMATS,
+    recognise_focus,
+)
 
 FOCUS_COLUMNS = (
     "AvailabilityZone",
@@ -69,6 +77,7 @@ FOCUS_COLUMNS = (
     "SubAccountName",
     "SubAccountType",
     "Tags",
+    *FOCUS_1_3_COLUMNS,
 )
 FOCUS_REQUIRED = (
     "BilledCost",
@@ -173,6 +182,10 @@ class Layout:
     has_header: bool = True
     as_json_record: bool = False
     extra_columns_allowed: bool = True
+    # Vendor exports: names the header's variant (e.g. FOCUS version, CUR legacy/2.0) or raises.
+    recognise: Callable[[Sequence[str]], str] | None = None
+    # Vendor exports whose header spellings vary (e.g. `usage.amount` / `usage_amount`).
+    rename: Callable[[str], str] | None = None
 
 
 @dataclass(frozen=True)
@@ -183,6 +196,7 @@ class Declarations:
     colo_layouts: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
     clusters: dict[str, str] = field(default_factory=dict)
     energy_sites: dict[str, str] = field(default_factory=dict)
+    export_vendors: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_seeds(cls, seeds_dir: Path) -> Declarations:
@@ -205,6 +219,10 @@ class Declarations:
             },
             clusters={row["cluster_id"]: row["scheduler"] for row in rows("sources/scheduler_clusters.csv")},
             energy_sites={row["site_id"]: row["reading_format"] for row in rows("sources/energy_sites.csv")},
+            export_vendors={
+                f"{row['export_format']}/{row['vendor_id']}": row["export_format"]
+                for row in rows("sources/vendor_billing_exports.csv")
+            },
         )
 
 
@@ -240,7 +258,14 @@ def layout_for(relative_path: Path, declarations: Declarations) -> tuple[Layout,
         raise UnknownLayoutError(f"{relative_path}: not in a declared <kind>/<format>/<source_id>/ folder")
     source_id = parts[2]
     if kind == "vendor_billing/focus" and source_id in declarations.focus_vendors:
-        return Layout("focus", "focus_charges", ",", FOCUS_COLUMNS, FOCUS_REQUIRED), source_id
+        layout = Layout(
+            "focus", "focus_charges", ",", FOCUS_COLUMNS, FOCUS_REQUIRED, recognise=recognise_focus
+        )
+        return layout, source_id
+    if parts[0] == "vendor_billing" and f"{parts[1]}/{source_id}" in declarations.export_vendors:
+        raw_table, columns, recognise, rename = VENDOR_EXPORT_FORMATS[parts[1]]
+        layout = Layout(parts[1], raw_table, ",", columns, (), recognise=recognise, rename=rename)
+        return layout, source_id
     if kind == "vendor_billing/colo" and source_id in declarations.colo_layouts:
         delimiter, columns = declarations.colo_layouts[source_id]
         layout = Layout(
@@ -261,6 +286,9 @@ def layout_for(relative_path: Path, declarations: Declarations) -> tuple[Layout,
     raise UnknownLayoutError(f"{relative_path}: no layout is declared for '{kind}/{source_id}'")
 
 
+# The layout variant a vendor export's header was recognised as (e.g. focus_1.2, aws_cur_legacy).
+LAYOUT_COLUMN = "_layout"
+
 RAW_TABLES: dict[str, str] = {
     "focus_charges": "FOCUS cost and usage rows from cloud vendors, verbatim.",
     "colo_invoice_lines": "Colocation invoice lines, each row a JSON record in its vendor's layout.",
@@ -274,6 +302,7 @@ RAW_TABLES: dict[str, str] = {
     "assignments": "Effective-dated subject -> customer assignments.",
     "machines": "Machines, their sites and meters.",
     "exception_resolutions": "Decisions on billing exceptions (who, when, action, note), verbatim.",
+    **RAW_TABLE_DESCRIPTIONS,
     "file_registry": "Every distinct landing file ever seen, its version and load outcome.",
 }
 
@@ -281,11 +310,12 @@ RAW_TABLES: dict[str, str] = {
 def declared_columns(table: str) -> tuple[str, ...]:
     """Columns a raw table always has, before any extra source column is added."""
     by_table: dict[str, tuple[str, ...]] = {
-        "focus_charges": FOCUS_COLUMNS,
+        "focus_charges": (*FOCUS_COLUMNS, LAYOUT_COLUMN),
         "colo_invoice_lines": ("record",),
         "slurm_jobs": SLURM_COLUMNS,
         "opencost_allocations": OPENCOST_COLUMNS,
         **{f"energy_{name}": spec[1] for name, spec in ENERGY_FORMATS.items()},
         **REFERENCE_COLUMNS,
+        **{spec[0]: (*spec[1], LAYOUT_COLUMN) for spec in VENDOR_EXPORT_FORMATS.values()},
     }
     return by_table[table]

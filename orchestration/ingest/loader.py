@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from orchestration.ingest import registry
 from orchestration.ingest.layouts import (
+    LAYOUT_COLUMN,
     RAW_TABLES,
     Declarations,
     Layout,
@@ -25,6 +26,7 @@ from orchestration.ingest.layouts import (
     declared_columns,
     layout_for,
 )
+from orchestration.ingest.vendor_layouts import HeaderError
 
 METADATA_COLUMNS = ("_source_file", "_source_row", "_file_sha256", "_source_id", "_loaded_at")
 RAW_TABLES_WITH_COLUMNS = (
@@ -61,21 +63,77 @@ def _sql_string(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+PARQUET_SUFFIXES = (".parquet", ".parq")
+
+
+def _sql_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _text_expression(quoted: str, arrow_type: pa.DataType) -> str:
+    """One Parquet value as text: nested values as JSON, zoned timestamps as ISO-8601 UTC."""
+    if pa.types.is_nested(arrow_type):
+        return f"to_json({quoted})::varchar"
+    if pa.types.is_timestamp(arrow_type) and arrow_type.tz is not None:
+        return f"strftime(timezone('UTC', {quoted}), '%Y-%m-%dT%H:%M:%S.%fZ')"
+    return f"{quoted}::varchar"
+
+
+def _parquet_source(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, list[str]]:
+    """A Parquet file as all-text columns. Records (BigQuery's `usage`, `sku`, ...) are
+    flattened one level to `<record>_<field>`; lists and maps (credits, labels) become JSON."""
+    source = f"read_parquet({_sql_string(str(path))})"
+    schema = con.sql(f"select * from {source} limit 0").to_arrow_table().schema
+    selects: list[str] = []
+    header: list[str] = []
+    for parquet_field in schema:
+        quoted = _sql_identifier(parquet_field.name)
+        if pa.types.is_struct(parquet_field.type):
+            for child in parquet_field.type:
+                child_quoted = quoted + "." + _sql_identifier(child.name)
+                name = f"{parquet_field.name}_{child.name}"
+                selects.append(f'{_text_expression(child_quoted, child.type)} as "{name}"')
+                header.append(name)
+        else:
+            selects.append(f"{_text_expression(quoted, parquet_field.type)} as {quoted}")
+            header.append(parquet_field.name)
+    return f"(select {', '.join(selects)} from {source})", header
+
+
 def _read(con: duckdb.DuckDBPyConnection, path: Path, layout: Layout) -> pa.Table:
     """Parse one file into an all-text Arrow table in file order."""
-    source = (
-        f"read_csv({_sql_string(str(path))}, header = {str(layout.has_header).lower()}, "
-        f"all_varchar = true, delim = {_sql_string(layout.delimiter)}, quote = '\"', "
-        "escape = '\"')"
-    )
-    header = [d[0] for d in con.execute(f"select * from {source} limit 0").description]
+    if path.name.lower().endswith(PARQUET_SUFFIXES):
+        source, header = _parquet_source(con, path)
+    else:
+        # read_csv decompresses `.csv.gz` by its extension.
+        source = (
+            f"read_csv({_sql_string(str(path))}, header = {str(layout.has_header).lower()}, "
+            f"all_varchar = true, delim = {_sql_string(layout.delimiter)}, quote = '\"', "
+            "escape = '\"')"
+        )
+        header = [d[0] for d in con.execute(f"select * from {source} limit 0").description]
+    if layout.rename is not None:
+        header = [layout.rename(column) for column in header]
     missing = [column for column in layout.required if column not in header]
     if missing:
         raise LayoutMismatchError(f"missing column '{missing[0]}' (expected {', '.join(layout.required)})")
     extra = [column for column in header if column not in layout.columns]
     if extra and not layout.extra_columns_allowed:
         raise LayoutMismatchError(f"unexpected column '{extra[0]}'")
-    select = "to_json(t)::varchar as record" if layout.as_json_record else "*"
+    variant = None
+    if layout.recognise is not None:
+        try:
+            variant = layout.recognise(header)
+        except HeaderError as error:
+            raise LayoutMismatchError(str(error)) from error
+    if layout.as_json_record:
+        select = "to_json(t)::varchar as record"
+    elif layout.rename is not None:
+        select = ", ".join(f'#{i + 1} as "{name}"' for i, name in enumerate(header))
+    else:
+        select = "*"
+    if variant is not None:
+        select += f", {_sql_string(variant)} as {LAYOUT_COLUMN}"
     return con.sql(f"select {select} from {source} as t").to_arrow_table()
 
 
@@ -88,16 +146,31 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
         columns = (*declared_columns(table), *METADATA_COLUMNS)
         body = ", ".join(f'"{c}" {types.get(c, "varchar")}' for c in columns)
         con.execute(f"create table if not exists raw.{table} ({body})")
+        # A warehouse created before a column was declared (e.g. `_layout`) gains it empty.
+        existing = {
+            row[0].lower()
+            for row in con.execute(
+                "select column_name from information_schema.columns where table_schema = 'raw' "
+                "and table_name = ?",
+                [table],
+            ).fetchall()
+        }
+        for column in columns:
+            if column.lower() not in existing:
+                con.execute(f'alter table raw.{table} add column "{column}" {types.get(column, "varchar")}')
 
 
 def _add_new_columns(
     con: duckdb.DuckDBPyConnection, table: str, columns: list[str], existing: set[str]
 ) -> None:
     """A source column not seen before (e.g. a newer FOCUS version) becomes a raw column."""
+    # DuckDB names are case-insensitive: Azure EA `Cost` and MCA `cost` are one column.
+    folded = {name.lower() for name in existing}
     for column in columns:
-        if column not in existing:
+        if column.lower() not in folded:
             con.execute(f'alter table raw.{table} add column "{column}" varchar')
             existing.add(column)
+            folded.add(column.lower())
 
 
 def ingest_landing(con: duckdb.DuckDBPyConnection, landing_dir: Path, seeds_dir: Path) -> IngestReport:

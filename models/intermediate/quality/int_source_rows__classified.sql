@@ -158,6 +158,8 @@ vendor_rows as (
             else quarantine_detail
         end as detail,
     from {{ ref('int_vendor_charges__unified') }}
+    -- One row per raw row: credits listed inside a row (line 2..) share the row's fate.
+    where line_number_in_row = 1
 
 ),
 

@@ -1,5 +1,6 @@
 {#-
-    Every staged vendor charge line (FOCUS and colocation) in one FOCUS-aligned shape, with
+    Every staged vendor charge line (FOCUS 1.0-1.3, AWS CUR legacy and 2.0, Azure cost
+    details EA and MCA, Google Cloud billing export, colocation) in one FOCUS-aligned shape, with
     the vendor SKU its item code maps to at the charge period start, and its fate:
     - vendor tax lines (FOCUS ChargeCategory `Tax`) are excluded from reconciliation;
     - identical lines (same vendor and line identity) are one charge: the first seen copy
@@ -8,8 +9,12 @@
       colocation identity is invoice, item code, service period, quantity, unit price, amount;
     - lines of another billing period are `outside_period` (FOCUS: BillingPeriodStart, else
       ChargePeriodStart; colocation: the service period start).
-    Each line carries the reconciliation key it is compared under: FOCUS per (vendor, SKU,
-    resource, charge period); colocation per (vendor, SKU, site, billing period).
+    Each line carries the reconciliation key it is compared under: cloud exports per (vendor,
+    SKU, resource, charge period); colocation per (vendor, SKU, site, billing period).
+    Cloud exports other than FOCUS: AWS CUR lines are identified by (line item id, time
+    interval), Azure and Google rows by all their identifying columns; the Azure amortised
+    view is `excluded` (`amortized_view`) so it never double counts the actual view; Google
+    credits are their own `Credit` lines (line_number_in_row 2..) of the raw row.
 -#}
 
 with
@@ -23,6 +28,180 @@ focus_charges as (
 colo_lines as (
 
     select * from {{ ref('stg_colo__invoice_lines') }}
+
+),
+
+aws_cur_lines as (
+
+    select * from {{ ref('stg_aws_cur__line_items') }}
+
+),
+
+azure_lines as (
+
+    select * from {{ ref('stg_azure__cost_details') }}
+
+),
+
+gcp_lines as (
+
+    select * from {{ ref('stg_gcp__billing_lines') }}
+
+),
+
+aws_cur_unified as (
+
+    select
+        'aws_cur' as source_kind,
+        vendor_id,
+        source_file,
+        source_row,
+        invoice_id,
+        sku_id as vendor_item_code,
+        charge_category,
+        charge_description,
+        charge_period_start_at,
+        charge_period_end_at,
+        coalesce(billing_period_start_at, charge_period_start_at) as period_reference_at,
+        cast(null as varchar) as site_id,
+        resource_id,
+        pricing_quantity as billed_quantity,
+        pricing_unit as billed_unit,
+        contracted_unit_price as billed_unit_price,
+        billed_cost as billed_amount,
+        billing_currency as currency_code,
+        {{ stable_hash(['line_item_id', 'time_interval']) }} as line_identity,
+        quarantine_reason,
+        quarantine_detail,
+        cast(1 as bigint) as line_number_in_row,
+        layout_variant,
+        'actual' as cost_view,
+        provider_name,
+        billing_account_id,
+        sub_account_id,
+        charge_class,
+        charge_frequency,
+        billing_period_start_at,
+        billing_period_end_at,
+        region_id,
+        sku_price_id,
+        consumed_quantity as consumed_quantity,
+        consumed_unit as consumed_unit,
+        list_unit_price as list_unit_price,
+        contracted_unit_price,
+        list_cost as list_cost,
+        contracted_cost as contracted_cost,
+        effective_cost,
+        commitment_discount_id as commitment_discount_id,
+        commitment_discount_category as commitment_discount_category,
+        commitment_discount_type as commitment_discount_type,
+        cast(null as varchar) as commitment_discount_status,
+        tags,
+    from aws_cur_lines
+
+),
+
+azure_unified as (
+
+    select
+        'azure' as source_kind,
+        vendor_id,
+        source_file,
+        source_row,
+        invoice_id,
+        sku_id as vendor_item_code,
+        charge_category,
+        charge_description,
+        charge_period_start_at,
+        charge_period_end_at,
+        coalesce(billing_period_start_at, charge_period_start_at) as period_reference_at,
+        cast(null as varchar) as site_id,
+        resource_id,
+        pricing_quantity as billed_quantity,
+        pricing_unit as billed_unit,
+        contracted_unit_price as billed_unit_price,
+        billed_cost as billed_amount,
+        billing_currency as currency_code,
+        {{ stable_hash(['layout_variant', 'invoice_id', 'billing_account_id', 'sub_account_id', 'charge_class', 'charge_category', 'charge_period_start_at', 'sku_id', 'sku_price_id', 'resource_id', 'commitment_discount_id', 'unit_of_measure', 'pricing_quantity', 'billed_cost', 'contracted_unit_price', 'tags']) }} as line_identity,
+        quarantine_reason,
+        quarantine_detail,
+        cast(1 as bigint) as line_number_in_row,
+        layout_variant,
+        cost_view as cost_view,
+        provider_name,
+        billing_account_id,
+        sub_account_id,
+        charge_class,
+        charge_frequency,
+        billing_period_start_at,
+        billing_period_end_at,
+        region_id,
+        sku_price_id,
+        consumed_quantity as consumed_quantity,
+        consumed_unit as consumed_unit,
+        list_unit_price as list_unit_price,
+        contracted_unit_price,
+        list_cost as list_cost,
+        contracted_cost as contracted_cost,
+        effective_cost,
+        commitment_discount_id as commitment_discount_id,
+        cast(null as varchar) as commitment_discount_category,
+        commitment_discount_type as commitment_discount_type,
+        cast(null as varchar) as commitment_discount_status,
+        tags,
+    from azure_lines
+
+),
+
+gcp_unified as (
+
+    select
+        'gcp' as source_kind,
+        vendor_id,
+        source_file,
+        source_row,
+        invoice_id,
+        sku_id as vendor_item_code,
+        charge_category,
+        charge_description,
+        charge_period_start_at,
+        charge_period_end_at,
+        coalesce(billing_period_start_at, charge_period_start_at) as period_reference_at,
+        cast(null as varchar) as site_id,
+        resource_id,
+        pricing_quantity as billed_quantity,
+        pricing_unit as billed_unit,
+        contracted_unit_price as billed_unit_price,
+        billed_cost as billed_amount,
+        billing_currency as currency_code,
+        {{ stable_hash(['billing_account_id', 'sub_account_id', 'sku_id', 'charge_period_start_at', 'charge_period_end_at', 'resource_id', 'region_id', 'charge_category', 'consumed_quantity', 'credits_text', 'tags', 'line_number_in_row', 'billed_cost']) }} as line_identity,
+        quarantine_reason,
+        quarantine_detail,
+        line_number_in_row as line_number_in_row,
+        layout_variant,
+        'actual' as cost_view,
+        provider_name,
+        billing_account_id,
+        sub_account_id,
+        charge_class,
+        charge_frequency,
+        billing_period_start_at,
+        billing_period_end_at,
+        region_id,
+        sku_price_id,
+        consumed_quantity as consumed_quantity,
+        consumed_unit as consumed_unit,
+        cast(null as decimal(38, 6)) as list_unit_price,
+        contracted_unit_price,
+        cast(null as decimal(38, 6)) as list_cost,
+        cast(null as decimal(38, 6)) as contracted_cost,
+        effective_cost,
+        cast(null as varchar) as commitment_discount_id,
+        cast(null as varchar) as commitment_discount_category,
+        cast(null as varchar) as commitment_discount_type,
+        cast(null as varchar) as commitment_discount_status,
+        tags,
+    from gcp_lines
 
 ),
 
@@ -65,6 +244,30 @@ focus_unified as (
         ]) }} as line_identity,
         quarantine_reason,
         quarantine_detail,
+        cast(1 as bigint) as line_number_in_row,
+        layout_variant,
+        'actual' as cost_view,
+        provider_name,
+        billing_account_id,
+        sub_account_id,
+        charge_class,
+        charge_frequency,
+        billing_period_start_at,
+        billing_period_end_at,
+        region_id,
+        sku_price_id,
+        consumed_quantity,
+        consumed_unit,
+        list_unit_price,
+        contracted_unit_price,
+        list_cost,
+        contracted_cost,
+        effective_cost,
+        commitment_discount_id,
+        commitment_discount_category,
+        commitment_discount_type,
+        commitment_discount_status,
+        tags,
     from focus_charges
 
 ),
@@ -97,6 +300,30 @@ colo_unified as (
         ]) }} as line_identity,
         colo_lines.quarantine_reason,
         colo_lines.quarantine_detail,
+        cast(1 as bigint) as line_number_in_row,
+        'colo_' || colo_lines.vendor_id as layout_variant,
+        'actual' as cost_view,
+        cast(null as varchar) as provider_name,
+        cast(null as varchar) as billing_account_id,
+        cast(null as varchar) as sub_account_id,
+        cast(null as varchar) as charge_class,
+        cast(null as varchar) as charge_frequency,
+        cast(null as timestamp) as billing_period_start_at,
+        cast(null as timestamp) as billing_period_end_at,
+        cast(null as varchar) as region_id,
+        cast(null as varchar) as sku_price_id,
+        colo_lines.quantity as consumed_quantity,
+        colo_lines.unit as consumed_unit,
+        cast(null as decimal(38, 6)) as list_unit_price,
+        colo_lines.unit_price as contracted_unit_price,
+        cast(null as decimal(38, 6)) as list_cost,
+        colo_lines.amount as contracted_cost,
+        colo_lines.amount as effective_cost,
+        cast(null as varchar) as commitment_discount_id,
+        cast(null as varchar) as commitment_discount_category,
+        cast(null as varchar) as commitment_discount_type,
+        cast(null as varchar) as commitment_discount_status,
+        cast(null as varchar) as tags,
     from colo_lines
     left join sites
         on colo_lines.vendor_id = sites.vendor_id
@@ -108,6 +335,12 @@ lines as (
     select * from focus_unified
     union all
     select * from colo_unified
+    union all by name
+    select * from aws_cur_unified
+    union all by name
+    select * from azure_unified
+    union all by name
+    select * from gcp_unified
 
 ),
 
@@ -141,7 +374,8 @@ ranked as (
     from mapped
     window line_copies as (
         partition by
-            quarantine_reason is null and not coalesce(charge_category = 'Tax', false),
+            quarantine_reason is null and not coalesce(charge_category = 'Tax', false)
+                and cost_view = 'actual',
             vendor_id,
             line_identity
         order by source_file, source_row
@@ -156,11 +390,13 @@ classified as (
         case
             when ranked.quarantine_reason is not null then 'quarantined'
             when ranked.is_vendor_tax_line then 'excluded'
+            when ranked.cost_view <> 'actual' then 'excluded'
             when ranked.copy_rank > 1 then 'duplicate'
             when ranked.is_in_period then 'canonical'
             else 'excluded'
         end as row_status,
-        {{ is_file_in_period('quarantine_reason is null', 'is_in_period') }} as is_file_in_period,
+        {{ is_file_in_period("quarantine_reason is null and cost_view = 'actual'", 'is_in_period') }}
+            as is_file_in_period,
     from ranked
 
 ),
@@ -168,7 +404,10 @@ classified as (
 final as (
 
     select
-        {{ stable_hash(['source_file', 'source_row']) }} as vendor_charge_line_id,
+        case
+            when line_number_in_row = 1 then {{ stable_hash(['source_file', 'source_row']) }}
+            else {{ stable_hash(['source_file', 'source_row', 'line_number_in_row']) }}
+        end as vendor_charge_line_id,
         source_kind,
         vendor_id,
         source_file,
@@ -193,8 +432,8 @@ final as (
             "coalesce(vendor_sku_id, 'unmapped:' || vendor_item_code)",
             'site_id',
             'resource_id',
-            "case when source_kind = 'focus' then charge_period_start_at end",
-            "case when source_kind = 'focus' then charge_period_end_at end",
+            "case when source_kind <> 'colo' then charge_period_start_at end",
+            "case when source_kind <> 'colo' then charge_period_end_at end",
         ]) }} as reconciliation_key,
         is_in_period,
         is_file_in_period,
@@ -208,9 +447,34 @@ final as (
         case
             when row_status <> 'excluded' then null
             when is_vendor_tax_line then 'vendor_tax_line'
+            when cost_view <> 'actual' then 'amortized_view'
             else 'outside_period'
         end as exclusion_reason,
         quarantine_detail,
+        line_number_in_row,
+        layout_variant,
+        cost_view,
+        provider_name,
+        billing_account_id,
+        sub_account_id,
+        charge_class,
+        charge_frequency,
+        billing_period_start_at,
+        billing_period_end_at,
+        region_id,
+        sku_price_id,
+        consumed_quantity,
+        consumed_unit,
+        list_unit_price,
+        contracted_unit_price,
+        list_cost,
+        contracted_cost,
+        effective_cost,
+        commitment_discount_id,
+        commitment_discount_category,
+        commitment_discount_type,
+        commitment_discount_status,
+        tags,
     from classified
 
 )

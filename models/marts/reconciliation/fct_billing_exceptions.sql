@@ -155,6 +155,17 @@ unattributed_value as (
 
 ),
 
+rejected_vendor_files as (
+
+    -- A vendor billing file rejected at ingest (unknown or drifted layout) blocks the vendor's
+    -- period until a corrected file replaces it (the rejected version then stops being current).
+    select * from {{ ref('stg_ingest__files') }}
+    where is_current
+        and file_status = 'rejected'
+        and source_file like 'vendor_billing/%'
+
+),
+
 row_exceptions as (
 
     select
@@ -380,6 +391,35 @@ anomaly_exceptions as (
 
 ),
 
+layout_exceptions as (
+
+    select
+        'layout_rejected' as reason_code,
+        case
+            when split_part(source_file, '/', 2) in ('focus', 'colo', 'aws_cur', 'azure', 'gcp')
+                then split_part(source_file, '/', 2)
+            else 'vendor_billing'
+        end as source_system,
+        source_file,
+        cast(null as bigint) as source_row,
+        coalesce(source_id, split_part(source_file, '/', 3)) as vendor_id,
+        cast(null as varchar) as vendor_sku_id,
+        cast(null as varchar) as vendor_item_code,
+        cast(null as varchar) as site_id,
+        cast(null as varchar) as resource_id,
+        cast(null as varchar) as customer_id,
+        cast(null as varchar) as subject_type,
+        cast(null as varchar) as subject_id,
+        cast(null as varchar) as job_id,
+        cast(null as varchar) as sku_id,
+        cast(null as decimal(38, 6)) as quantity_base,
+        cast(null as decimal(38, 6)) as amount_at_risk,
+        cast(null as varchar) as currency_code,
+        file_error as detail,
+    from rejected_vendor_files
+
+),
+
 exceptions as (
 
     select * from row_exceptions
@@ -395,6 +435,8 @@ exceptions as (
     select * from vendor_exceptions
     union all
     select * from anomaly_exceptions
+    union all
+    select * from layout_exceptions
 
 ),
 

@@ -49,6 +49,19 @@ renamed as (
         {{ clean_text('source."ListUnitPrice"', ['NULL']) }} as list_unit_price_text,
         {{ clean_text('source."ContractedUnitPrice"', ['NULL']) }} as contracted_unit_price_text,
         upper({{ clean_text('source."BillingCurrency"', ['NULL']) }}) as billing_currency,
+        source._layout as layout_variant,
+        {{ clean_text('source."SkuPriceId"', ['NULL']) }} as sku_price_id,
+        {{ clean_text('source."ConsumedQuantity"', ['NULL']) }} as consumed_quantity_text,
+        {{ clean_text('source."ConsumedUnit"', ['NULL']) }} as consumed_unit,
+        {{ clean_text('source."ListCost"', ['NULL']) }} as list_cost_text,
+        {{ clean_text('source."ContractedCost"', ['NULL']) }} as contracted_cost_text,
+        {{ clean_text('source."CommitmentDiscountId"', ['NULL']) }} as commitment_discount_id,
+        {{ clean_text('source."CommitmentDiscountCategory"', ['NULL']) }} as commitment_discount_category_text,
+        {{ clean_text('source."CommitmentDiscountType"', ['NULL']) }} as commitment_discount_type,
+        {{ clean_text('source."CommitmentDiscountStatus"', ['NULL']) }} as commitment_discount_status_text,
+        {{ clean_text('source."CommitmentDiscountQuantity"', ['NULL']) }} as commitment_discount_quantity_text,
+        {{ clean_text('source."CommitmentDiscountUnit"', ['NULL']) }} as commitment_discount_unit,
+        {{ clean_text('source."Tags"', ['NULL']) }} as tags_text,
 
     from source
 
@@ -69,6 +82,20 @@ typed as (
         {{ parse_decimal('effective_cost_text') }} as effective_cost,
         {{ parse_decimal('list_unit_price_text') }} as list_unit_price,
         {{ parse_decimal('contracted_unit_price_text') }} as contracted_unit_price,
+        {{ parse_vendor_decimal('consumed_quantity_text') }} as consumed_quantity,
+        {{ parse_vendor_decimal('list_cost_text') }} as list_cost,
+        {{ parse_vendor_decimal('contracted_cost_text') }} as contracted_cost,
+        {{ parse_vendor_decimal('commitment_discount_quantity_text') }} as commitment_discount_quantity,
+        {{ canonical_focus_value('charge_category', ['Usage', 'Purchase', 'Tax', 'Credit', 'Adjustment']) }}
+            as charge_category_canonical,
+        {{ canonical_focus_value('charge_class', ['Correction']) }} as charge_class_canonical,
+        {{ canonical_focus_value('charge_frequency', ['One-Time', 'Recurring', 'Usage-Based']) }}
+            as charge_frequency_canonical,
+        {{ canonical_focus_value('commitment_discount_category_text', ['Spend', 'Usage']) }}
+            as commitment_discount_category,
+        {{ canonical_focus_value('commitment_discount_status_text', ['Used', 'Unused']) }}
+            as commitment_discount_status,
+        {{ normalise_tags('tags_text') }} as tags,
 
     from renamed
     left join vendors
@@ -85,6 +112,10 @@ validated as (
         {{ quarantine_detail([
             check_rule('not is_declared_vendor', "'_source_id=''' || coalesce(vendor_id, '') || ''' is not a vendor with a rate card'"),
             check_present('ChargeCategory', 'charge_category'),
+            check_rule(
+                "charge_category_canonical not in ('Usage', 'Purchase', 'Tax', 'Credit', 'Adjustment')",
+                "'ChargeCategory=''' || charge_category || ''' is not a FOCUS charge category'"
+            ),
             check_present('BilledCost', 'billed_cost_text'),
             check_parsed('BilledCost', 'billed_cost_text', 'billed_cost'),
             check_present('BillingCurrency', 'billing_currency'),
@@ -102,6 +133,11 @@ validated as (
             check_parsed('EffectiveCost', 'effective_cost_text', 'effective_cost'),
             check_parsed('ListUnitPrice', 'list_unit_price_text', 'list_unit_price'),
             check_parsed('ContractedUnitPrice', 'contracted_unit_price_text', 'contracted_unit_price'),
+            check_parsed('ConsumedQuantity', 'consumed_quantity_text', 'consumed_quantity'),
+            check_parsed('ListCost', 'list_cost_text', 'list_cost'),
+            check_parsed('ContractedCost', 'contracted_cost_text', 'contracted_cost'),
+            check_parsed('CommitmentDiscountQuantity', 'commitment_discount_quantity_text', 'commitment_discount_quantity'),
+            check_parsed('Tags', 'tags_text', 'tags'),
         ]) }} as quarantine_detail,
 
     from typed
@@ -119,10 +155,10 @@ final as (
         billing_account_id,
         sub_account_id,
         provider_name,
-        charge_category,
-        charge_class,
+        charge_category_canonical as charge_category,
+        charge_class_canonical as charge_class,
         charge_description,
-        charge_frequency,
+        charge_frequency_canonical as charge_frequency,
         billing_period_start_at,
         billing_period_end_at,
         charge_period_start_at,
@@ -139,6 +175,19 @@ final as (
         list_unit_price,
         contracted_unit_price,
         billing_currency,
+        coalesce(layout_variant, 'focus_1.0') as layout_variant,
+        sku_price_id,
+        consumed_quantity,
+        consumed_unit,
+        list_cost,
+        contracted_cost,
+        commitment_discount_id,
+        commitment_discount_category,
+        commitment_discount_type,
+        commitment_discount_status,
+        commitment_discount_quantity,
+        commitment_discount_unit,
+        tags,
         {{ quarantine_reason() }} as quarantine_reason,
         quarantine_detail,
 
