@@ -105,3 +105,19 @@
                 end
     end
 {%- endmacro %}
+
+{#-
+    Slurm duration text -> whole seconds (BIGINT): `[D-]HH:MM:SS` (Elapsed, Timelimit) and
+    `MM:SS.mmm` (TotalCPU and short Elapsed values); milliseconds are dropped because Slurm
+    accounts whole seconds (ElapsedRaw). NULL when the text is not a duration.
+-#}
+{% macro slurm_duration_seconds(expression) -%}
+    {%- set pattern = '^(?:([0-9]+)-)?(?:([0-9]+):)?([0-9]+):([0-9]+)(?:[.][0-9]+)?$' -%}
+    case
+        when regexp_full_match({{ expression }}, '([0-9]+-)?([0-9]+:)?[0-9]+:[0-9]+([.][0-9]+)?')
+            then coalesce(try_cast(nullif(regexp_extract({{ expression }}, '{{ pattern }}', 1), '') as bigint), 0) * 86400
+                + coalesce(try_cast(nullif(regexp_extract({{ expression }}, '{{ pattern }}', 2), '') as bigint), 0) * 3600
+                + try_cast(regexp_extract({{ expression }}, '{{ pattern }}', 3) as bigint) * 60
+                + try_cast(regexp_extract({{ expression }}, '{{ pattern }}', 4) as bigint)
+    end
+{%- endmacro %}

@@ -96,8 +96,11 @@ SLURM_COLUMNS = (
     "ElapsedRaw",
     "AllocTRES",
     "NodeList",
+    "_trailing_field",
 )
 SLURM_REQUIRED = ("JobID", "Account", "State", "Start", "ElapsedRaw", "AllocTRES")
+# A trailing delimiter (`sacct --parsable`) makes one empty field after the declared ones.
+TRAILING_FIELD = "_trailing_field"
 OPENCOST_COLUMNS = (
     "Date",
     "Namespace",
@@ -170,6 +173,30 @@ class Layout:
     has_header: bool = True
     as_json_record: bool = False
     extra_columns_allowed: bool = True
+    # Headerless files whose fields are declared by name (e.g. a cluster's sacct --format list).
+    names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SlurmLayout:
+    """A cluster's declared sacct layout (seed `slurm_declared_layouts`)."""
+
+    has_header: bool
+    delimiter: str
+    fields: tuple[str, ...]
+    subject_field: str
+
+    def layout(self) -> Layout:
+        if self.has_header:
+            return Layout("slurm", "slurm_jobs", self.delimiter, SLURM_COLUMNS, SLURM_REQUIRED)
+        elapsed = "ElapsedRaw" if "ElapsedRaw" in self.fields else "Elapsed"
+        required = ("JobID", self.subject_field, "State", "Start", elapsed, "AllocTRES")
+        return Layout(
+            "slurm", "slurm_jobs", self.delimiter, self.fields, required, has_header=False, names=self.fields
+        )
+
+
+DEFAULT_SLURM_LAYOUT = SlurmLayout(has_header=True, delimiter="|", fields=(), subject_field="Account")
 
 
 @dataclass(frozen=True)
@@ -180,6 +207,7 @@ class Declarations:
     colo_layouts: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
     clusters: dict[str, str] = field(default_factory=dict)
     energy_sites: dict[str, str] = field(default_factory=dict)
+    slurm_layouts: dict[str, SlurmLayout] = field(default_factory=dict)
 
     @classmethod
     def from_seeds(cls, seeds_dir: Path) -> Declarations:
@@ -202,6 +230,15 @@ class Declarations:
             },
             clusters={row["cluster_id"]: row["scheduler"] for row in rows("sources/scheduler_clusters.csv")},
             energy_sites={row["site_id"]: row["reading_format"] for row in rows("sources/energy_sites.csv")},
+            slurm_layouts={
+                row["cluster_id"]: SlurmLayout(
+                    has_header=row["has_header"].strip().lower() == "true",
+                    delimiter=row["delimiter"],
+                    fields=tuple(name.strip() for name in row["field_list"].split(",") if name.strip()),
+                    subject_field=row["subject_field"] or "Account",
+                )
+                for row in rows("sources/slurm_declared_layouts.csv")
+            },
         )
 
 
@@ -250,7 +287,7 @@ def layout_for(relative_path: Path, declarations: Declarations) -> tuple[Layout,
         )
         return layout, source_id
     if kind == "scheduler/slurm" and declarations.clusters.get(source_id) == "slurm":
-        return Layout("slurm", "slurm_jobs", "|", SLURM_COLUMNS, SLURM_REQUIRED), source_id
+        return declarations.slurm_layouts.get(source_id, DEFAULT_SLURM_LAYOUT).layout(), source_id
     if kind == "scheduler/opencost" and declarations.clusters.get(source_id) == "opencost":
         layout = Layout("opencost", "opencost_allocations", ",", OPENCOST_COLUMNS, OPENCOST_REQUIRED)
         return layout, source_id

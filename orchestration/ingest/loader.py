@@ -20,6 +20,7 @@ from orchestration.ingest import registry
 from orchestration.ingest.layouts import (
     RAW_TABLES,
     Declarations,
+    TRAILING_FIELD,
     Layout,
     UnknownLayoutError,
     declared_columns,
@@ -61,14 +62,36 @@ def _sql_string(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _read(con: duckdb.DuckDBPyConnection, path: Path, layout: Layout) -> pa.Table:
-    """Parse one file into an all-text Arrow table in file order."""
-    source = (
+def _csv_source(path: Path, layout: Layout, names: list[str] | None = None) -> str:
+    named = f", names = [{', '.join(_sql_string(n) for n in names)}]" if names else ""
+    return (
         f"read_csv({_sql_string(str(path))}, header = {str(layout.has_header).lower()}, "
         f"all_varchar = true, delim = {_sql_string(layout.delimiter)}, quote = '\"', "
-        "escape = '\"')"
+        f"escape = '\"'{named})"
     )
+
+
+def _declared_names(width: int, layout: Layout) -> list[str]:
+    """Column names of a headerless file from its declared field list (plus a trailing empty field)."""
+    declared = list(layout.names)
+    if width == len(declared):
+        return declared
+    if width == len(declared) + 1:
+        return [*declared, TRAILING_FIELD]
+    raise LayoutMismatchError(f"{width} fields per line, but the declared field list has {len(declared)}")
+
+
+def _read(con: duckdb.DuckDBPyConnection, path: Path, layout: Layout) -> pa.Table:
+    """Parse one file into an all-text Arrow table in file order."""
+    source = _csv_source(path, layout)
     header = [d[0] for d in con.execute(f"select * from {source} limit 0").description]
+    if layout.names:
+        header = _declared_names(len(header), layout)
+        source = _csv_source(path, layout, header)
+    if layout.source_kind == "slurm" and header[-1] == f"column{len(header) - 1}":
+        # `sacct --parsable` with a header: the header line ends in the delimiter as well.
+        header = [*header[:-1], TRAILING_FIELD]
+        source = _csv_source(path, layout, header)
     missing = [column for column in layout.required if column not in header]
     if missing:
         raise LayoutMismatchError(f"missing column '{missing[0]}' (expected {', '.join(layout.required)})")
