@@ -19,8 +19,8 @@ import pyarrow as pa
 from orchestration.ingest import registry
 from orchestration.ingest.layouts import (
     RAW_TABLES,
-    Declarations,
     TRAILING_FIELD,
+    Declarations,
     Layout,
     UnknownLayoutError,
     declared_columns,
