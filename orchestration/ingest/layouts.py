@@ -133,6 +133,8 @@ OPENCOST_REQUIRED = (
     "RAMBytesUsageAverage",
     "RAMBytesRequestAverage",
 )
+# The OpenCost `/allocation` API response: one raw row per allocation of each step (verbatim JSON).
+OPENCOST_RECORD_COLUMNS = ("step_index", "allocation_key", "record")
 ENERGY_FORMATS: dict[str, tuple[str, tuple[str, ...], bool]] = {
     # reading_format: (delimiter, columns, has_header)
     "cumulative_kwh": (";", ("MeterId", "Timestamp", "CounterKWh"), True),
@@ -173,6 +175,8 @@ class Layout:
     has_header: bool = True
     as_json_record: bool = False
     extra_columns_allowed: bool = True
+    # A JSON API response (`{"code":200,"data":[{"<name>":{...}}]}`), unnested set-based.
+    json_allocation_api: bool = False
     # Headerless files whose fields are declared by name (e.g. a cluster's sacct --format list).
     names: tuple[str, ...] = ()
 
@@ -289,6 +293,12 @@ def layout_for(relative_path: Path, declarations: Declarations) -> tuple[Layout,
     if kind == "scheduler/slurm" and declarations.clusters.get(source_id) == "slurm":
         return declarations.slurm_layouts.get(source_id, DEFAULT_SLURM_LAYOUT).layout(), source_id
     if kind == "scheduler/opencost" and declarations.clusters.get(source_id) == "opencost":
+        if relative_path.suffix.lower() == ".json":
+            columns = OPENCOST_RECORD_COLUMNS
+            layout = Layout(
+                "opencost", "opencost_allocation_records", "", columns, columns, json_allocation_api=True
+            )
+            return layout, source_id
         layout = Layout("opencost", "opencost_allocations", ",", OPENCOST_COLUMNS, OPENCOST_REQUIRED)
         return layout, source_id
     raise UnknownLayoutError(f"{relative_path}: no layout is declared for '{kind}/{source_id}'")
@@ -299,6 +309,7 @@ RAW_TABLES: dict[str, str] = {
     "colo_invoice_lines": "Colocation invoice lines, each row a JSON record in its vendor's layout.",
     "slurm_jobs": "Slurm sacct job and step records, verbatim.",
     "opencost_allocations": "OpenCost allocation rows per container and day, verbatim.",
+    "opencost_allocation_records": "OpenCost /allocation API records, one per allocation and step.",
     "energy_cumulative_kwh": "Cumulative kWh counter readings.",
     "energy_interval_wh": "Interval energy readings in Wh.",
     "energy_tenth_kwh_counter": "Energy registers counting tenths of kWh.",
@@ -317,6 +328,7 @@ def declared_columns(table: str) -> tuple[str, ...]:
         "colo_invoice_lines": ("record",),
         "slurm_jobs": SLURM_COLUMNS,
         "opencost_allocations": OPENCOST_COLUMNS,
+        "opencost_allocation_records": OPENCOST_RECORD_COLUMNS,
         **{f"energy_{name}": spec[1] for name, spec in ENERGY_FORMATS.items()},
         **REFERENCE_COLUMNS,
     }

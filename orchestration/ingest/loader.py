@@ -81,8 +81,43 @@ def _declared_names(width: int, layout: Layout) -> list[str]:
     raise LayoutMismatchError(f"{width} fields per line, but the declared field list has {len(declared)}")
 
 
+def _read_allocation_api(con: duckdb.DuckDBPyConnection, path: Path) -> pa.Table:
+    """OpenCost `/allocation` response -> one row per (step, allocation), in document order."""
+    document = (
+        f"read_json_objects({_sql_string(str(path))}, format = 'auto', maximum_object_size = 2147483647)"
+    )
+    codes = con.execute(f"select json->>'$.code', json_type(json->'$.data') from {document}").fetchall()
+    bad = [(code, kind) for code, kind in codes if code != "200" or kind != "ARRAY"]
+    if bad or not codes:
+        code, kind = bad[0] if bad else (None, None)
+        raise LayoutMismatchError(f"not an allocation response: code={code}, data is {kind or 'missing'}")
+    return con.sql(
+        f"""
+        with doc as (
+            select from_json(json->'$.data', '["JSON"]') as steps from {document}
+        ),
+        steps as (
+            select unnest(steps) as step, unnest(range(1, len(steps) + 1)) as step_index from doc
+        ),
+        entries as (
+            select
+                step_index,
+                unnest(map_entries(allocations)) as entry,
+                unnest(range(1, cast(cardinality(allocations) as bigint) + 1)) as key_index,
+            from (select step_index, from_json(step, '"MAP(VARCHAR, JSON)"') as allocations from steps)
+        )
+        select cast(step_index as varchar) as step_index, entry.key as allocation_key,
+            cast(entry.value as varchar) as record
+        from entries
+        order by step_index, key_index
+        """
+    ).to_arrow_table()
+
+
 def _read(con: duckdb.DuckDBPyConnection, path: Path, layout: Layout) -> pa.Table:
     """Parse one file into an all-text Arrow table in file order."""
+    if layout.json_allocation_api:
+        return _read_allocation_api(con, path)
     source = _csv_source(path, layout)
     header = [d[0] for d in con.execute(f"select * from {source} limit 0").description]
     if layout.names:
