@@ -128,7 +128,7 @@ validated as (
             check_parsed('window.start', 'window_start_text', 'window_start_at'),
             check_parsed('window.end', 'window_end_text', 'window_end_at'),
             check_rule(
-                "record_format = 'api' and (window_end_at - window_start_at <> interval 1 day or cast(window_start_at as date) <> window_start_at)",
+                "record_format = 'api' and coalesce(window_end_at - window_start_at <> interval 1 day or cast(window_start_at as date) <> window_start_at, true)",
                 "'window ' || coalesce(window_start_text, '') || '..' || coalesce(window_end_text, '') || ' is not one UTC day'"
             ),
             check_parsed('cpuCoreHours', 'cpu_core_hours_text', 'cpu_core_hours'),
