@@ -223,3 +223,30 @@ def test_headerless_dump_with_the_wrong_field_count_is_rejected(tmp_path: Path) 
             "scheduler/slurm/habrok/short.txt: 4 fields per line, but the declared field list has 37"
         )
     }
+
+
+def test_conservation_in_rows_and_quantities(built: Path) -> None:
+    """Every raw row has one fate; CPU core-seconds of the raw job rows (parsed here from the raw
+    text) = canonical + duplicate + excluded + quarantined core-seconds of the classified rows."""
+    raw = query(
+        built,
+        """
+        select count(*), sum(
+            case when "JobID" not like '%.%' then
+                try_cast(regexp_extract("AllocTRES", '(?:^|,)cpu=([0-9]+)', 1) as bigint)
+                * coalesce(try_cast("ElapsedRaw" as bigint), 0)
+            end
+        )
+        from raw.slurm_jobs where _source_file like '%fjord-gpu%'
+        """,
+    )[0]
+    classified = query(
+        built,
+        """
+        select row_status, count(*),
+            sum(case when not is_step_row then allocated_cpu_count * elapsed_seconds end)
+        from intermediate.int_slurm_jobs__deduplicated where source_file like '%fjord-gpu%' group by all
+        """,
+    )
+    assert sum(rows for _, rows, _ in classified) == raw[0] == len(FJORD_A) + len(FJORD_B)
+    assert sum(seconds or 0 for *_, seconds in classified) == raw[1]
