@@ -8,7 +8,9 @@
       assignment and price at its start (`attribution_mode = 'start'`);
     - shared Kubernetes overhead of `share_overhead` clusters: `k8s_idle_cpu_core_hour` and
       `k8s_idle_memory_gib_hour` per namespace, their own lines so an invoice can show them;
-    - dedicated machines' energy: `energy_kwh` in joules per UTC hour (`'start'` as well).
+    - dedicated machines' energy: `energy_kwh` in joules per UTC hour (`'start'` as well);
+    - facility overhead of `pue_factor` sites: `energy_overhead_kwh` per machine and hour, its
+      own line so the invoice can show it or not (int_energy__facility_overhead).
     Lines with zero quantity are dropped. Late lines are kept and flagged.
 -#}
 
@@ -147,6 +149,33 @@ energy_lines as (
 
 ),
 
+overhead_energy_lines as (
+
+    select
+        {{ stable_hash(["'energy_overhead'", 'overhead.site_id', 'overhead.meter_id', 'overhead.hour_start_at']) }}
+            as usage_line_id,
+        'energy_' || overhead.reading_format as source_kind,
+        overhead.site_id as source_id,
+        overhead.source_file,
+        overhead.source_row,
+        cast(null as varchar) as job_id,
+        'machine' as subject_type,
+        machines.machine_id as subject_id,
+        'energy_overhead_kwh' as sku_id,
+        'joule' as base_unit,
+        overhead.hour_start_at as usage_start_at,
+        overhead.hour_end_at as usage_end_at,
+        'start' as attribution_mode,
+        cast(null as decimal(38, 6)) as units_per_second,
+        cast(overhead.overhead_energy_joules as decimal(38, 6)) as quantity_base,
+        false as is_late_usage,
+    from {{ ref('int_energy__facility_overhead') }} as overhead
+    inner join machines
+        on overhead.site_id = machines.site_id
+        and overhead.meter_id = machines.meter_id
+
+),
+
 unioned as (
 
     select * from slurm_lines
@@ -156,6 +185,8 @@ unioned as (
     select * from overhead_share_lines
     union all by name
     select * from energy_lines
+    union all by name
+    select * from overhead_energy_lines
 
 ),
 
