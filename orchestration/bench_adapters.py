@@ -111,6 +111,44 @@ def write_opencost_csv_bench_file(path: Path, rows: int) -> None:
     _copy(path, f"select {columns} from range({{rows}}) as r(i)", rows)
 
 
+def write_opencost_json_bench_file(path: Path, rows: int) -> None:
+    """OpenCost `/allocation` response: one JSON document, `step=1d`, `rows` allocations over 31 days.
+
+    The response is a single JSON object, so its size is bounded by the reader's maximum object
+    size (2 GiB, about 5 million allocations); larger exports are split by window.
+    """
+    window = "strftime(timestamp '2026-10-01' + to_days(cast(d as integer) + {0}), '%Y-%m-%dT%H:%M:%SZ')"
+    name = "'ns-' || (i % 40) || '/pod-' || i || '/main'"
+    _copy_json(
+        path,
+        f"""
+        select 200 as code, 'success' as status, list(step order by d) as data
+        from (
+            select d, map_from_entries(list({{'key': {name}, 'value': {{
+                'name': {name},
+                'properties': {{'cluster': 'nimbus', 'namespace': 'ns-' || (i % 40), 'pod': 'pod-' || i,
+                    'container': 'main'}},
+                'window': {{'start': {window.format(0)}, 'end': {window.format(1)}}},
+                'cpuCoreRequestAverage': 1.0, 'cpuCoreUsageAverage': 0.5, 'cpuCoreHours': 24.0,
+                'ramByteRequestAverage': 2147483648, 'ramByteUsageAverage': 1073741824,
+                'ramByteHours': 51539607552
+            }}}} order by i)) as step
+            from (select i, i % 31 as d from range({rows}) as r(i))
+            group by d
+        )
+        """,
+    )
+
+
+def _copy_json(path: Path, select: str) -> None:
+    con = duckdb.connect()
+    try:
+        escaped = str(path).replace("'", "''")
+        con.execute(f"copy ({select}) to '{escaped}' (format json)")
+    finally:
+        con.close()
+
+
 def write_cumulative_kwh_bench_file(path: Path, rows: int) -> None:
     """osl1: `MeterId;Timestamp;CounterKWh`, 15-minute cumulative counters, local time."""
     _copy(
@@ -192,6 +230,12 @@ CASES: list[AdapterCase] = [
         "scheduler/opencost/nimbus-k8s/allocations.csv",
         "opencost_allocations",
         write_opencost_csv_bench_file,
+    ),
+    AdapterCase(
+        "opencost_json",
+        "scheduler/opencost/nimbus-k8s/allocation.json",
+        "opencost_allocation_records",
+        write_opencost_json_bench_file,
     ),
     AdapterCase(
         "energy_cumulative_kwh",
