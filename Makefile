@@ -30,8 +30,9 @@ test: install  ## lint, then the whole test suite
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest
 
-bench: install  ## scaled month through the real job; wall time and peak memory per stage
+bench: install  ## scaled month through the real job (time, memory per stage); then rows/s per adapter
 	$(VENV)/bin/python -m orchestration.bench
+	$(VENV)/bin/python -m orchestration.bench_adapters
 
 ui: install  ## the Dagster UI on the same DAGSTER_HOME as `make run`
 	mkdir -p $(DAGSTER_HOME)

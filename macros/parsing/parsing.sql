@@ -105,3 +105,62 @@
                 end
     end
 {%- endmacro %}
+
+{#-
+    Slurm duration text -> whole seconds (BIGINT): `[D-]HH:MM:SS` (Elapsed, Timelimit) and
+    `MM:SS.mmm` (TotalCPU and short Elapsed values); milliseconds are dropped because Slurm
+    accounts whole seconds (ElapsedRaw). NULL when the text is not a duration.
+-#}
+{% macro slurm_duration_seconds(expression) -%}
+    {%- set pattern = '^(?:([0-9]+)-)?(?:([0-9]+):)?([0-9]+):([0-9]+)(?:[.][0-9]+)?$' -%}
+    case
+        when regexp_full_match({{ expression }}, '([0-9]+-)?([0-9]+:)?[0-9]+:[0-9]+([.][0-9]+)?')
+            then coalesce(try_cast(nullif(regexp_extract({{ expression }}, '{{ pattern }}', 1), '') as bigint), 0) * 86400
+                + coalesce(try_cast(nullif(regexp_extract({{ expression }}, '{{ pattern }}', 2), '') as bigint), 0) * 3600
+                + try_cast(regexp_extract({{ expression }}, '{{ pattern }}', 3) as bigint) * 60
+                + try_cast(regexp_extract({{ expression }}, '{{ pattern }}', 4) as bigint)
+    end
+{%- endmacro %}
+
+{#-
+    Local wall-clock TIMESTAMP -> UTC, resolving the repeated hour of a DST fall-back by file
+    order: DuckDB reads an ambiguous local time as the later (standard-time) instant; a reading
+    in that hour is the earlier (daylight-time) instant unless, in the same series (partition_by,
+    ordered by order_by), an earlier row already showed a later local time (the clock has gone
+    back), or the same wall time was seen before and the clock does not go back after this row
+    (the last reading of the repeated hour). A time skipped by a spring-forward reads as the
+    instant one hour later.
+    Must be used in a SELECT (it is a window expression).
+-#}
+{% macro local_to_utc_in_file_order(local_timestamp, time_zone, partition_by, order_by='source_row') -%}
+    case
+        when timezone({{ time_zone }}, timezone('UTC', {{ local_to_utc(local_timestamp, time_zone) }} - interval 1 hour))
+                = {{ local_timestamp }}
+            and not (
+                -- an earlier row was later: the clock has gone back
+                coalesce(
+                    max({{ local_timestamp }}) over (
+                        partition by {{ partition_by }} order by {{ order_by }}
+                        rows between unbounded preceding and 1 preceding
+                    ) > {{ local_timestamp }},
+                    false
+                )
+                -- or this wall time was seen before and the clock does not go back after it
+                or (
+                    count(*) over (
+                        partition by {{ partition_by }}, {{ local_timestamp }} order by {{ order_by }}
+                        rows between unbounded preceding and 1 preceding
+                    ) > 0
+                    and not coalesce(
+                        min({{ local_timestamp }}) over (
+                            partition by {{ partition_by }} order by {{ order_by }}
+                            rows between 1 following and unbounded following
+                        ) < {{ local_timestamp }},
+                        false
+                    )
+                )
+            )
+            then {{ local_to_utc(local_timestamp, time_zone) }} - interval 1 hour
+        else {{ local_to_utc(local_timestamp, time_zone) }}
+    end
+{%- endmacro %}

@@ -105,8 +105,11 @@ SLURM_COLUMNS = (
     "ElapsedRaw",
     "AllocTRES",
     "NodeList",
+    "_trailing_field",
 )
 SLURM_REQUIRED = ("JobID", "Account", "State", "Start", "ElapsedRaw", "AllocTRES")
+# A trailing delimiter (`sacct --parsable`) makes one empty field after the declared ones.
+TRAILING_FIELD = "_trailing_field"
 OPENCOST_COLUMNS = (
     "Date",
     "Namespace",
@@ -139,6 +142,8 @@ OPENCOST_REQUIRED = (
     "RAMBytesUsageAverage",
     "RAMBytesRequestAverage",
 )
+# The OpenCost `/allocation` API response: one raw row per allocation of each step (verbatim JSON).
+OPENCOST_RECORD_COLUMNS = ("step_index", "allocation_key", "record")
 ENERGY_FORMATS: dict[str, tuple[str, tuple[str, ...], bool]] = {
     # reading_format: (delimiter, columns, has_header)
     "cumulative_kwh": (";", ("MeterId", "Timestamp", "CounterKWh"), True),
@@ -186,6 +191,32 @@ class Layout:
     recognise: Callable[[Sequence[str]], str] | None = None
     # Vendor exports whose header spellings vary (e.g. `usage.amount` / `usage_amount`).
     rename: Callable[[str], str] | None = None
+    # A JSON API response (`{"code":200,"data":[{"<name>":{...}}]}`), unnested set-based.
+    json_allocation_api: bool = False
+    # Headerless files whose fields are declared by name (e.g. a cluster's sacct --format list).
+    names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SlurmLayout:
+    """A cluster's declared sacct layout (seed `slurm_declared_layouts`)."""
+
+    has_header: bool
+    delimiter: str
+    fields: tuple[str, ...]
+    subject_field: str
+
+    def layout(self) -> Layout:
+        if self.has_header:
+            return Layout("slurm", "slurm_jobs", self.delimiter, SLURM_COLUMNS, SLURM_REQUIRED)
+        elapsed = "ElapsedRaw" if "ElapsedRaw" in self.fields else "Elapsed"
+        required = ("JobID", self.subject_field, "State", "Start", elapsed, "AllocTRES")
+        return Layout(
+            "slurm", "slurm_jobs", self.delimiter, self.fields, required, has_header=False, names=self.fields
+        )
+
+
+DEFAULT_SLURM_LAYOUT = SlurmLayout(has_header=True, delimiter="|", fields=(), subject_field="Account")
 
 
 @dataclass(frozen=True)
@@ -197,6 +228,7 @@ class Declarations:
     clusters: dict[str, str] = field(default_factory=dict)
     energy_sites: dict[str, str] = field(default_factory=dict)
     export_vendors: dict[str, str] = field(default_factory=dict)
+    slurm_layouts: dict[str, SlurmLayout] = field(default_factory=dict)
 
     @classmethod
     def from_seeds(cls, seeds_dir: Path) -> Declarations:
@@ -222,6 +254,15 @@ class Declarations:
             export_vendors={
                 f"{row['export_format']}/{row['vendor_id']}": row["export_format"]
                 for row in rows("sources/vendor_billing_exports.csv")
+            },
+            slurm_layouts={
+                row["cluster_id"]: SlurmLayout(
+                    has_header=row["has_header"].strip().lower() == "true",
+                    delimiter=row["delimiter"],
+                    fields=tuple(name.strip() for name in row["field_list"].split(",") if name.strip()),
+                    subject_field=row["subject_field"] or "Account",
+                )
+                for row in rows("sources/slurm_declared_layouts.csv")
             },
         )
 
@@ -279,8 +320,14 @@ def layout_for(relative_path: Path, declarations: Declarations) -> tuple[Layout,
         )
         return layout, source_id
     if kind == "scheduler/slurm" and declarations.clusters.get(source_id) == "slurm":
-        return Layout("slurm", "slurm_jobs", "|", SLURM_COLUMNS, SLURM_REQUIRED), source_id
+        return declarations.slurm_layouts.get(source_id, DEFAULT_SLURM_LAYOUT).layout(), source_id
     if kind == "scheduler/opencost" and declarations.clusters.get(source_id) == "opencost":
+        if relative_path.suffix.lower() == ".json":
+            columns = OPENCOST_RECORD_COLUMNS
+            layout = Layout(
+                "opencost", "opencost_allocation_records", "", columns, columns, json_allocation_api=True
+            )
+            return layout, source_id
         layout = Layout("opencost", "opencost_allocations", ",", OPENCOST_COLUMNS, OPENCOST_REQUIRED)
         return layout, source_id
     raise UnknownLayoutError(f"{relative_path}: no layout is declared for '{kind}/{source_id}'")
@@ -294,6 +341,7 @@ RAW_TABLES: dict[str, str] = {
     "colo_invoice_lines": "Colocation invoice lines, each row a JSON record in its vendor's layout.",
     "slurm_jobs": "Slurm sacct job and step records, verbatim.",
     "opencost_allocations": "OpenCost allocation rows per container and day, verbatim.",
+    "opencost_allocation_records": "OpenCost /allocation API records, one per allocation and step.",
     "energy_cumulative_kwh": "Cumulative kWh counter readings.",
     "energy_interval_wh": "Interval energy readings in Wh.",
     "energy_tenth_kwh_counter": "Energy registers counting tenths of kWh.",
@@ -314,6 +362,7 @@ def declared_columns(table: str) -> tuple[str, ...]:
         "colo_invoice_lines": ("record",),
         "slurm_jobs": SLURM_COLUMNS,
         "opencost_allocations": OPENCOST_COLUMNS,
+        "opencost_allocation_records": OPENCOST_RECORD_COLUMNS,
         **{f"energy_{name}": spec[1] for name, spec in ENERGY_FORMATS.items()},
         **REFERENCE_COLUMNS,
         **{spec[0]: (*spec[1], LAYOUT_COLUMN) for spec in VENDOR_EXPORT_FORMATS.values()},

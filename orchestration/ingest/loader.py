@@ -20,6 +20,7 @@ from orchestration.ingest import registry
 from orchestration.ingest.layouts import (
     LAYOUT_COLUMN,
     RAW_TABLES,
+    TRAILING_FIELD,
     Declarations,
     Layout,
     UnknownLayoutError,
@@ -100,18 +101,75 @@ def _parquet_source(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, li
     return f"(select {', '.join(selects)} from {source})", header
 
 
+def _csv_source(path: Path, layout: Layout, names: list[str] | None = None) -> str:
+    named = f", names = [{', '.join(_sql_string(n) for n in names)}]" if names else ""
+    return (
+        f"read_csv({_sql_string(str(path))}, header = {str(layout.has_header).lower()}, "
+        f"all_varchar = true, delim = {_sql_string(layout.delimiter)}, quote = '\"', "
+        f"escape = '\"'{named})"
+    )
+
+
+def _declared_names(width: int, layout: Layout) -> list[str]:
+    """Column names of a headerless file from its declared field list (plus a trailing empty field)."""
+    declared = list(layout.names)
+    if width == len(declared):
+        return declared
+    if width == len(declared) + 1:
+        return [*declared, TRAILING_FIELD]
+    raise LayoutMismatchError(f"{width} fields per line, but the declared field list has {len(declared)}")
+
+
+def _read_allocation_api(con: duckdb.DuckDBPyConnection, path: Path) -> pa.Table:
+    """OpenCost `/allocation` response -> one row per (step, allocation), in document order."""
+    document = (
+        f"read_json_objects({_sql_string(str(path))}, format = 'auto', maximum_object_size = 2147483647)"
+    )
+    codes = con.execute(f"select json->>'$.code', json_type(json->'$.data') from {document}").fetchall()
+    bad = [(code, kind) for code, kind in codes if code != "200" or kind != "ARRAY"]
+    if bad or not codes:
+        code, kind = bad[0] if bad else (None, None)
+        raise LayoutMismatchError(f"not an allocation response: code={code}, data is {kind or 'missing'}")
+    return con.sql(
+        f"""
+        with doc as (
+            select from_json(json->'$.data', '["JSON"]') as steps from {document}
+        ),
+        steps as (
+            select unnest(steps) as step, unnest(range(1, len(steps) + 1)) as step_index from doc
+        ),
+        entries as (
+            select
+                step_index,
+                unnest(map_entries(allocations)) as entry,
+                unnest(range(1, cast(cardinality(allocations) as bigint) + 1)) as key_index,
+            from (select step_index, from_json(step, '"MAP(VARCHAR, JSON)"') as allocations from steps)
+        )
+        select cast(step_index as varchar) as step_index, entry.key as allocation_key,
+            cast(entry.value as varchar) as record
+        from entries
+        order by step_index, key_index
+        """
+    ).to_arrow_table()
+
+
 def _read(con: duckdb.DuckDBPyConnection, path: Path, layout: Layout) -> pa.Table:
     """Parse one file into an all-text Arrow table in file order."""
+    if layout.json_allocation_api:
+        return _read_allocation_api(con, path)
     if path.name.lower().endswith(PARQUET_SUFFIXES):
         source, header = _parquet_source(con, path)
     else:
         # read_csv decompresses `.csv.gz` by its extension.
-        source = (
-            f"read_csv({_sql_string(str(path))}, header = {str(layout.has_header).lower()}, "
-            f"all_varchar = true, delim = {_sql_string(layout.delimiter)}, quote = '\"', "
-            "escape = '\"')"
-        )
+        source = _csv_source(path, layout)
         header = [d[0] for d in con.execute(f"select * from {source} limit 0").description]
+        if layout.names:
+            header = _declared_names(len(header), layout)
+            source = _csv_source(path, layout, header)
+        if layout.source_kind == "slurm" and header[-1] == f"column{len(header) - 1}":
+            # `sacct --parsable` with a header: the header line ends in the delimiter as well.
+            header = [*header[:-1], TRAILING_FIELD]
+            source = _csv_source(path, layout, header)
     if layout.rename is not None:
         header = [layout.rename(column) for column in header]
     missing = [column for column in layout.required if column not in header]

@@ -10,21 +10,37 @@
     - ptd_power_log: each sample's power holds until the next sample (the period end after
       the last sample), for at most gap_threshold_minutes (left Riemann sum, W x s = J);
       the time beyond is a gap.
-    Readings further apart than gap_threshold_minutes are a `meter_gap`; with policy `hold`
-    the counter energy across the gap is held (measured, but not billed per hour) and the
-    missing interval or power energy is not estimated. A counter's last reading opens no
-    interval (it closes the previous one).
+    Readings further apart than gap_threshold_minutes are a `meter_gap`; the site's declared
+    gap_policy is carried on every interval:
+    - `hold`: the counter energy across the gap is held (measured, but not billed per hour)
+      and the missing interval or power energy is not estimated;
+    - `estimate`: the counter energy across the gap is billed; a missing interval_wh span is
+      estimated at the power of the interval before it; a power sample holds until the next
+      sample. The estimate is booked in the hour the gap starts and flagged `is_estimated`
+      (estimated_energy_joules is the estimated part).
+    A counter's last reading opens no interval (it closes the previous one).
     A table: hourly energy (usage and vendor power), the exceptions and the tests read it.
 -#}
 
 with
 
+sites as (
+
+    select * from {{ ref('energy_sites') }}
+
+),
+
 readings as (
 
-    select * from {{ ref('int_energy_readings__deduplicated') }}
-    where row_status in ('canonical', 'excluded')
-        and reading_at >= {{ billing_period_start() }} - interval 1 day
-        and reading_at <= {{ billing_period_end() }} + interval 1 day
+    select
+        readings.*,
+        coalesce(sites.gap_policy, 'hold') as gap_policy,
+    from {{ ref('int_energy_readings__deduplicated') }} as readings
+    left join sites
+        on readings.site_id = sites.site_id
+    where readings.row_status in ('canonical', 'excluded')
+        and readings.reading_at >= {{ billing_period_start() }} - interval 1 day
+        and readings.reading_at <= {{ billing_period_end() }} + interval 1 day
 
 ),
 
@@ -72,6 +88,8 @@ counter_energy as (
             when is_reset then next_counter_value
             else next_counter_value - counter_value
         end * joules_per_counter_unit as measured_energy_joules,
+        cast(0 as decimal(38, 6)) as extrapolated_energy_joules,
+        true as can_estimate,
     from counter_intervals
 
 ),
@@ -87,6 +105,20 @@ interval_energy as (
         coalesce(next_reading_at > reading_at + to_minutes(interval_minutes), false) as is_gap,
         reading_at + to_minutes(interval_minutes) as gap_start_at,
         interval_energy_joules as measured_energy_joules,
+        -- estimate: the interval's power over the missing span up to the next reading (micro-joules, half-even)
+        case
+            when gap_policy = 'estimate' and next_reading_at > reading_at + to_minutes(interval_minutes)
+                then cast(
+                    {{ round_half_even_div(
+                        decimal_to_scaled_integer('interval_energy_joules')
+                        ~ " * date_diff('millisecond', reading_at + to_minutes(interval_minutes), next_reading_at)",
+                        'interval_minutes * 60000'
+                    ) }}
+                    as decimal(38, 0)
+                ) * 0.000001
+            else 0
+        end as extrapolated_energy_joules,
+        true as can_estimate,
     from sequenced
     where reading_format = 'interval_wh'
 
@@ -96,6 +128,8 @@ power_samples as (
 
     select
         * exclude (next_reading_at),
+        -- only a gap closed by a later sample is estimated (never past the last sample)
+        next_reading_at is not null as can_estimate,
         coalesce(
             next_reading_at,
             case when reading_at < {{ billing_period_end() }} then {{ billing_period_end() }} end
@@ -111,6 +145,11 @@ power_holds as (
         *,
         least(date_diff('millisecond', reading_at, next_reading_at), gap_threshold_seconds * 1000)
             as held_milliseconds,
+        case
+            when gap_policy = 'estimate' and can_estimate
+                then greatest(date_diff('millisecond', reading_at, next_reading_at) - gap_threshold_seconds * 1000, 0)
+            else 0
+        end as estimated_milliseconds,
     from power_samples
     where next_reading_at is not null
 
@@ -121,7 +160,7 @@ power_energy as (
     select
         *,
         reading_at as interval_start_at,
-        reading_at + to_milliseconds(held_milliseconds) as interval_end_at,
+        reading_at + to_milliseconds(held_milliseconds + estimated_milliseconds) as interval_end_at,
         false as is_rollover,
         false as is_reset,
         date_diff('millisecond', reading_at, next_reading_at) > gap_threshold_seconds * 1000 as is_gap,
@@ -131,6 +170,11 @@ power_energy as (
             {{ round_half_even_div(decimal_to_scaled_integer('watts') ~ ' * held_milliseconds', 1000) }}
             as decimal(38, 0)
         ) * 0.000001 as measured_energy_joules,
+        -- estimate: the sample's power also holds across the gap, up to the next sample
+        cast(
+            {{ round_half_even_div(decimal_to_scaled_integer('watts') ~ ' * estimated_milliseconds', 1000) }}
+            as decimal(38, 0)
+        ) * 0.000001 as extrapolated_energy_joules,
     from power_holds
 
 ),
@@ -145,8 +189,19 @@ intervals as (
         reading_format,
         interval_start_at,
         interval_end_at,
-        case when is_gap and held_on_gap then 0 else measured_energy_joules end as energy_joules,
-        case when is_gap and held_on_gap then measured_energy_joules else 0 end as held_energy_joules,
+        gap_policy,
+        case
+            when is_gap and held_on_gap and gap_policy = 'hold' then 0
+            else measured_energy_joules + extrapolated_energy_joules
+        end as energy_joules,
+        case when is_gap and held_on_gap and gap_policy = 'hold' then measured_energy_joules else 0 end
+            as held_energy_joules,
+        coalesce(is_gap and gap_policy = 'estimate' and can_estimate, false) as is_estimated,
+        case
+            when not coalesce(is_gap and gap_policy = 'estimate' and can_estimate, false) then 0
+            when held_on_gap then measured_energy_joules
+            else extrapolated_energy_joules
+        end as estimated_energy_joules,
         is_reset,
         is_rollover,
         is_gap,
@@ -179,6 +234,9 @@ final as (
         date_trunc('hour', interval_start_at) as hour_start_at,
         cast(energy_joules as decimal(38, 6)) as energy_joules,
         cast(held_energy_joules as decimal(38, 6)) as held_energy_joules,
+        gap_policy,
+        is_estimated,
+        cast(estimated_energy_joules as decimal(38, 6)) as estimated_energy_joules,
         coalesce(is_reset, false) as is_reset,
         coalesce(is_rollover, false) as is_rollover,
         coalesce(is_gap, false) as is_gap,

@@ -2,8 +2,11 @@
 
 {#-
     Every staged OpenCost row with its fate in this billing period.
-    Shared overhead (`__idle__`, `__unallocated__`) is excluded first; among the remaining
-    valid rows, identical allocations (same cluster, Date, Namespace, Pod, Container) are
+    Shared overhead (`__idle__`, `__unallocated__`) follows the cluster's declared idle_policy:
+    `exclude` = excluded first (never billed); `exception` = excluded with reason
+    `k8s_overhead_unallocated` (an exception) when in the period; `share_overhead` = deduplicated
+    like any allocation and canonical in the period, then shared out by
+    int_opencost_overhead__shared. Among the remaining valid rows, identical allocations (same cluster, Date, Namespace, Pod, Container) are
     one: the first seen copy (earliest source_file, then source_row) is canonical, the
     others are `duplicate_usage`. A day before the period in a file that also carries days
     of this period is `late_usage`; other days outside the period are `outside_period`.
@@ -35,7 +38,7 @@ ranked as (
     from allocations
     window allocation_copies as (
         partition by
-            quarantine_reason is null and not is_overhead_namespace,
+            quarantine_reason is null,
             cluster_id,
             usage_date,
             namespace,
@@ -61,8 +64,9 @@ classified as (
         *,
         case
             when quarantine_reason is not null then 'quarantined'
-            when is_overhead_namespace then 'excluded'
+            when is_overhead_namespace and idle_policy = 'exclude' then 'excluded'
             when copy_rank > 1 then 'duplicate'
+            when is_overhead_namespace and idle_policy = 'exception' then 'excluded'
             when is_in_period then 'canonical'
             else 'excluded'
         end as row_status,
@@ -85,6 +89,10 @@ final as (
         pod_name,
         container_name,
         is_overhead_namespace,
+        idle_policy,
+        record_format,
+        cpu_core_seconds,
+        ram_byte_seconds,
         cpu_core_usage_average,
         cpu_core_request_average,
         ram_bytes_usage_average,
@@ -96,6 +104,8 @@ final as (
         case
             when row_status = 'quarantined' then quarantine_reason
             when row_status = 'duplicate' then 'duplicate_usage'
+            when row_status = 'excluded' and is_overhead_namespace and idle_policy = 'exception' and is_in_period
+                then 'k8s_overhead_unallocated'
             when row_status = 'excluded' and not is_overhead_namespace and is_file_in_period
                 and usage_end_at <= {{ billing_period_start() }}
                 then 'late_usage'

@@ -71,6 +71,18 @@ final as (
         'interval' as attribution_mode,
         line.units as units_per_second,
         cast(line.units * elapsed_seconds as decimal(38, 6)) as quantity_base,
+        -- the part of the job inside this billing period (a job crossing a boundary is split)
+        cast(
+            line.units * greatest(
+                date_diff(
+                    'second',
+                    greatest(usage_start_at, {{ billing_period_start() }}),
+                    least(usage_end_at, {{ billing_period_end() }})
+                ),
+                0
+            )
+            as decimal(38, 6)
+        ) as period_quantity_base,
         coalesce(exclusion_reason = 'late_usage', false) as is_late_usage,
     from lines
 

@@ -3,9 +3,14 @@
     - Slurm job rows: cpu / gpu-by-type / memory lines over [Start, Start + ElapsedRaw),
       attributed and priced per second (`attribution_mode = 'interval'`);
     - OpenCost rows: `k8s_cpu_core_hour` = max(request, usage) cores x 86400 core-seconds and
-      `k8s_memory_gib_hour` = max(request, usage) bytes x 86400 byte-seconds; the whole day
-      belongs to the assignment and price at its start (`attribution_mode = 'start'`);
-    - dedicated machines' energy: `energy_kwh` in joules per UTC hour (`'start'` as well).
+      `k8s_memory_gib_hour` = max(request, usage) bytes x 86400 byte-seconds (CSV export), or
+      cpuCoreHours / ramByteHours x 3600 (`/allocation` API); the whole day belongs to the
+      assignment and price at its start (`attribution_mode = 'start'`);
+    - shared Kubernetes overhead of `share_overhead` clusters: `k8s_idle_cpu_core_hour` and
+      `k8s_idle_memory_gib_hour` per namespace, their own lines so an invoice can show them;
+    - dedicated machines' energy: `energy_kwh` in joules per UTC hour (`'start'` as well);
+    - facility overhead of `pue_factor` sites: `energy_overhead_kwh` per machine and hour, its
+      own line so the invoice can show it or not (int_energy__facility_overhead).
     Lines with zero quantity are dropped. Late lines are kept and flagged.
 -#}
 
@@ -20,7 +25,15 @@ slurm_lines as (
 allocations as (
 
     select * from {{ ref('int_opencost_allocations__deduplicated') }}
-    where row_status = 'canonical' or exclusion_reason = 'late_usage'
+    where (row_status = 'canonical' or exclusion_reason = 'late_usage')
+        and not is_overhead_namespace
+
+),
+
+overhead_shares as (
+
+    select * from {{ ref('int_opencost_overhead__shared') }}
+    where namespace is not null
 
 ),
 
@@ -46,12 +59,14 @@ opencost_resources as (
             {
                 'sku_id': 'k8s_cpu_core_hour',
                 'base_unit': 'core_second',
-                'units': greatest(coalesce(cpu_core_request_average, 0), coalesce(cpu_core_usage_average, 0))
+                'units': greatest(coalesce(cpu_core_request_average, 0), coalesce(cpu_core_usage_average, 0)),
+                'quantity': cpu_core_seconds
             },
             {
                 'sku_id': 'k8s_memory_gib_hour',
                 'base_unit': 'byte_second',
-                'units': greatest(coalesce(ram_bytes_request_average, 0), coalesce(ram_bytes_usage_average, 0))
+                'units': greatest(coalesce(ram_bytes_request_average, 0), coalesce(ram_bytes_usage_average, 0)),
+                'quantity': ram_byte_seconds
             }
         ]) as resource,
     from allocations
@@ -74,10 +89,36 @@ opencost_lines as (
         usage_start_at,
         usage_end_at,
         'start' as attribution_mode,
-        cast(resource.units as decimal(38, 6)) as units_per_second,
-        cast(resource.units * 86400 as decimal(38, 6)) as quantity_base,
+        cast(
+            case record_format when 'api' then resource.quantity / 86400 else resource.units end
+            as decimal(38, 6)
+        ) as units_per_second,
+        cast(resource.quantity as decimal(38, 6)) as quantity_base,
         coalesce(exclusion_reason = 'late_usage', false) as is_late_usage,
     from opencost_resources
+
+),
+
+overhead_share_lines as (
+
+    select
+        usage_line_id,
+        'opencost' as source_kind,
+        cluster_id as source_id,
+        source_file,
+        source_row,
+        cast(null as varchar) as job_id,
+        'k8s_namespace' as subject_type,
+        namespace as subject_id,
+        sku_id,
+        base_unit,
+        usage_start_at,
+        usage_end_at,
+        'start' as attribution_mode,
+        cast(quantity_base / 86400 as decimal(38, 6)) as units_per_second,
+        quantity_base,
+        false as is_late_usage,
+    from overhead_shares
 
 ),
 
@@ -108,13 +149,44 @@ energy_lines as (
 
 ),
 
+overhead_energy_lines as (
+
+    select
+        {{ stable_hash(["'energy_overhead'", 'overhead.site_id', 'overhead.meter_id', 'overhead.hour_start_at']) }}
+            as usage_line_id,
+        'energy_' || overhead.reading_format as source_kind,
+        overhead.site_id as source_id,
+        overhead.source_file,
+        overhead.source_row,
+        cast(null as varchar) as job_id,
+        'machine' as subject_type,
+        machines.machine_id as subject_id,
+        'energy_overhead_kwh' as sku_id,
+        'joule' as base_unit,
+        overhead.hour_start_at as usage_start_at,
+        overhead.hour_end_at as usage_end_at,
+        'start' as attribution_mode,
+        cast(null as decimal(38, 6)) as units_per_second,
+        cast(overhead.overhead_energy_joules as decimal(38, 6)) as quantity_base,
+        false as is_late_usage,
+    from {{ ref('int_energy__facility_overhead') }} as overhead
+    inner join machines
+        on overhead.site_id = machines.site_id
+        and overhead.meter_id = machines.meter_id
+
+),
+
 unioned as (
 
     select * from slurm_lines
     union all by name
     select * from opencost_lines
     union all by name
+    select * from overhead_share_lines
+    union all by name
     select * from energy_lines
+    union all by name
+    select * from overhead_energy_lines
 
 ),
 

@@ -38,7 +38,7 @@ typed as (
         case
             when regexp_matches(reading_time_text, '(Z|[+-][0-9]{2}:?[0-9]{2})$')
                 then {{ parse_utc_timestamp('reading_time_text') }}
-            else {{ local_to_utc("try_strptime(reading_time_text, '%Y-%m-%dT%H:%M:%S')", 'site_timezone') }}
+            else {{ local_to_utc_in_file_order("try_strptime(reading_time_text, '%Y-%m-%dT%H:%M:%S')", 'site_timezone', 'source_file, meter_id') }}
         end as reading_at,
         {{ parse_decimal("replace(counter_kwh_text, ',', '.')") }} as counter_kwh,
 

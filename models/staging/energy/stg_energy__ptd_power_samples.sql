@@ -44,9 +44,10 @@ typed as (
 
     select
         *,
-        {{ local_to_utc(
+        {{ local_to_utc_in_file_order(
             "coalesce(try_strptime(sampled_at_text, '%m-%d-%Y %H:%M:%S.%g'), try_strptime(sampled_at_text, '%m-%d-%Y %H:%M:%S'))",
-            'site_timezone'
+            'site_timezone',
+            'source_file, meter_id'
         ) }} as sampled_at,
         {{ parse_decimal('watts_text') }} as watts,
         {{ parse_decimal('volts_text') }} as volts,

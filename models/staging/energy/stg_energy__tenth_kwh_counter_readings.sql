@@ -36,7 +36,7 @@ typed as (
 
     select
         *,
-        {{ local_to_utc("try_strptime(reading_time_text, '%d/%m/%Y %H:%M')", 'site_timezone') }} as reading_at,
+        {{ local_to_utc_in_file_order("try_strptime(reading_time_text, '%d/%m/%Y %H:%M')", 'site_timezone', 'source_file, meter_id') }} as reading_at,
         {{ parse_integer('register_text') }} as register_count,
 
     from renamed

@@ -7,6 +7,12 @@ clusters as (
 
 ),
 
+declared_layouts as (
+
+    select * from {{ ref('slurm_declared_layouts') }}
+
+),
+
 source as (
 
     {{ current_rows(source('slurm', 'slurm_jobs')) }}
@@ -21,22 +27,27 @@ renamed as (
         source._file_sha256 as file_sha256,
         source._source_id as cluster_id,
         clusters.timezone as cluster_timezone,
+        coalesce(declared_layouts.subject_field, 'Account') as subject_field,
         {{ clean_text('source."JobID"') }} as job_id,
         {{ clean_text('source."JobIDRaw"') }} as job_id_raw,
         {{ clean_text('source."Cluster"') }} as slurm_cluster_name,
-        {{ clean_text('source."Account"') }} as slurm_account,
+        {{ clean_text('case when declared_layouts.subject_field = \'User\' then source."User" else source."Account" end') }} as slurm_account,
         {{ clean_text('source."User"') }} as user_name,
         {{ clean_text('source."Partition"') }} as partition_name,
         {{ clean_text('source."State"') }} as job_state,
         {{ clean_text('source."Start"', ['None', 'Unknown']) }} as start_text,
         {{ clean_text('source."End"', ['None', 'Unknown']) }} as end_text,
         {{ clean_text('source."ElapsedRaw"') }} as elapsed_raw_text,
+        {{ clean_text('source."Elapsed"') }} as elapsed_text,
+        {{ clean_text('source."_trailing_field"') }} as trailing_field,
         {{ clean_text('source."AllocTRES"') }} as allocated_tres,
         {{ clean_text('source."NodeList"') }} as node_list,
 
     from source
     left join clusters
         on source._source_id = clusters.cluster_id
+    left join declared_layouts
+        on source._source_id = declared_layouts.cluster_id
 
 ),
 
@@ -48,7 +59,11 @@ parsed as (
         split_part(job_state, ' ', 1) as job_state_code,
         try_strptime(start_text, '%Y-%m-%dT%H:%M:%S') as started_at_local,
         try_strptime(end_text, '%Y-%m-%dT%H:%M:%S') as ended_at_local,
-        {{ parse_integer('elapsed_raw_text') }} as elapsed_seconds,
+        -- ElapsedRaw when the layout has it, else Elapsed (`[D-]HH:MM:SS`, `MM:SS.mmm`)
+        case
+            when elapsed_raw_text is not null then {{ parse_integer('elapsed_raw_text') }}
+            else {{ slurm_duration_seconds('elapsed_text') }}
+        end as elapsed_seconds,
         regexp_full_match(allocated_tres, '[^=,]+=[^=,]*(,[^=,]+=[^=,]*)*') as is_tres_well_formed,
         nullif(regexp_extract(allocated_tres, '(?:^|,)cpu=([^,]*)', 1), '') as tres_cpu_text,
         nullif(regexp_extract(allocated_tres, '(?:^|,)mem=([^,]*)', 1), '') as tres_memory_text,
@@ -95,13 +110,15 @@ validated as (
         *,
         {{ quarantine_detail([
             check_present('JobID', 'job_id'),
+            check_rule('trailing_field is not null', "'a field after the declared field list: ''' || trailing_field || ''''"),
             check_rule('cluster_timezone is null', "'_source_id=''' || coalesce(cluster_id, '') || ''' is not a declared slurm cluster'"),
             'case when not is_step_row then ' ~ quarantine_detail([
-                check_present('Account', 'slurm_account'),
+                check_rule('slurm_account is null', "subject_field || ' is empty'"),
                 check_present('State', 'job_state'),
                 check_parsed('Start', 'start_text', 'started_at'),
-                check_present('ElapsedRaw', 'elapsed_raw_text'),
+                check_rule('elapsed_raw_text is null and elapsed_text is null', "'ElapsedRaw is empty'"),
                 check_parsed('ElapsedRaw', 'elapsed_raw_text', 'elapsed_seconds'),
+                check_parsed('Elapsed', 'case when elapsed_raw_text is null then elapsed_text end', 'elapsed_seconds'),
                 check_rule('elapsed_seconds < 0', "'ElapsedRaw=''' || elapsed_raw_text || ''' is negative'"),
                 check_rule('started_at is null and elapsed_seconds > 0', "'Start is empty but ElapsedRaw=''' || elapsed_raw_text || ''''"),
                 check_rule('allocated_tres is null and elapsed_seconds > 0', "'AllocTRES is empty for a job that ran'"),
@@ -130,6 +147,7 @@ final as (
         job_id,
         job_id_raw,
         slurm_cluster_name,
+        subject_field,
         slurm_account,
         user_name,
         partition_name,
@@ -138,6 +156,7 @@ final as (
         is_step_row,
         started_at,
         ended_at,
+        elapsed_text,
         elapsed_seconds,
         allocated_tres,
         coalesce(allocated_cpu_count, 0) as allocated_cpu_count,
