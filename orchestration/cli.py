@@ -132,9 +132,7 @@ def close(args: argparse.Namespace) -> int:
                 return 2
             for reason in args.waive_reason_code:
                 waived = record_waivers(con, args.period, reason, args.by, args.why)
-                print(
-                    f"  waived {len(waived)} open {reason} exception(s) of {args.period} ({args.by}: {args.why})"
-                )
+                print(f"  waived {len(waived)} open {reason} exception(s) of {args.period}: {args.why}")
     result, failures = execute_close(settings, args.period, args.by)
     if not result.success:
         print(f"meterline close {args.period}: REFUSED", file=sys.stderr)
@@ -176,13 +174,11 @@ def ledger_command(args: argparse.Namespace) -> int:
                             "select billing_period from ledger.invoices where invoice_number = ?", [credit]
                         ).fetchone()[0]
                     )
-                }  # type: ignore[index]  # noqa: E501
+                }  # type: ignore[index]
             elif args.command == "adjust":
                 notes = corrections.adjust(con, args.period, args.reason, args.by, args.why)
                 for note in notes:
-                    print(
-                        f"  {note.document_type} {note.invoice_number} for {note.customer_id} in {note.billing_period}"
-                    )
+                    print(f"  {note.document_type} {note.invoice_number} for {note.customer_id}")
                 if not notes:
                     print(f"  no difference between the rebuilt {args.period} and its closed invoices")
                 periods = {note.billing_period for note in notes}

@@ -113,7 +113,7 @@ def _insert_document(
     ).fetchone()
     issued, due = issue_dates(period, int(terms[0]) if terms else 30)
     con.execute(
-        "insert into ledger.invoices values (?, ?, ?, ?, ?, ?, null, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"insert into ledger.invoices values (?, ?, ?, ?, ?, ?, null, {', '.join(['?'] * 18)})",
         [
             number, document_type, period, entity, year, sequence, customer_id, name, country, language,
             currency, minor_units, net, tax, net + tax, issued, due, original, related, reason, why,
@@ -231,8 +231,9 @@ def adjust(con: duckdb.DuckDBPyConnection, period: str, reason: str, by: str, wh
                 """
                 insert into ledger.adjustments
                 select
-                    ? || ':' || l.line_number, ?, ?, ?, ?, l.original_invoice_line_id, l.draft_invoice_line_id,
-                    ?, ?, l.quantity_base, l.net_amount_minor, l.tax_amount_minor, ?, l.invoice_line_id, ?, ?
+                    ? || ':' || l.line_number, ?, ?, ?, ?, l.original_invoice_line_id,
+                    l.draft_invoice_line_id, ?, ?, l.quantity_base, l.net_amount_minor, l.tax_amount_minor, ?,
+                    l.invoice_line_id, ?, ?
                 from ledger.invoice_lines as l where l.invoice_number = ?
                 """,
                 [number, period, target, customer_id, original, reason, why, number, by, now(), number],

@@ -107,10 +107,12 @@ def create_export_views(con: duckdb.DuckDBPyConnection, period: str) -> None:
                 '{{reason}}', r.reason), '{{line}}', r.invoice_line_id)
                 || coalesce(' - ' || r.legal_mention, '') as description,
             coalesce(
-                (select g.account_code from close_gl_accounts as g where g.issuing_entity_id = r.issuing_entity_id
-                 and g.account_role = 'revenue' and g.match_key = r.sku_id),
-                (select g.account_code from close_gl_accounts as g where g.issuing_entity_id = r.issuing_entity_id
-                 and g.account_role = 'revenue' and g.match_key = '*')
+                (select g.account_code from close_gl_accounts as g
+                 where g.issuing_entity_id = r.issuing_entity_id
+                    and g.account_role = 'revenue' and g.match_key = r.sku_id),
+                (select g.account_code from close_gl_accounts as g
+                 where g.issuing_entity_id = r.issuing_entity_id
+                    and g.account_role = 'revenue' and g.match_key = '*')
             ) as revenue_account_code,
             coalesce(
                 (select t.xero_tax_type from close_accounting_tax_types as t
@@ -125,6 +127,17 @@ def create_export_views(con: duckdb.DuckDBPyConnection, period: str) -> None:
         from rendered as r
         """
     )
+    missing = con.execute(
+        "select distinct legal_mention_code || ' (' || language_code || ')' from export_lines "
+        "where legal_mention_code is not null and legal_mention is null order by 1"
+    ).fetchall()
+    if missing:
+        # A tax rule that requires a legal mention is never exported without its wording.
+        raise ValueError(
+            "no invoice text for legal mention(s) "
+            + ", ".join(m for (m,) in missing)
+            + ": add legal.<code> rows to seeds/close/invoice_texts.csv"
+        )
     _create_journal(con)
 
 
@@ -136,9 +149,11 @@ def _create_journal(con: duckdb.DuckDBPyConnection) -> None:
         with accounts as (select * from close_gl_accounts where match_key = '*'),
         entries as (
             select d.invoice_number, 1 as entry_order, 'receivable' as account_role, '' as invoice_line_id,
-                a.account_code, a.account_name, a.department, a.product_line, d.gross_amount_minor as amount_minor
+                a.account_code, a.account_name, a.department, a.product_line,
+                d.gross_amount_minor as amount_minor
             from export_documents as d
-            inner join accounts as a on a.issuing_entity_id = d.issuing_entity_id and a.account_role = 'receivable'
+            inner join accounts as a
+                on a.issuing_entity_id = d.issuing_entity_id and a.account_role = 'receivable'
             union all
             select l.invoice_number, 2, 'revenue', l.invoice_line_id, g.account_code, g.account_name,
                 g.department, g.product_line, -l.net_amount_minor
@@ -150,7 +165,8 @@ def _create_journal(con: duckdb.DuckDBPyConnection) -> None:
             select l.invoice_number, 3, 'tax_payable', coalesce(l.tax_rule_id, ''), a.account_code,
                 a.account_name, a.department, a.product_line, -sum(l.tax_amount_minor)
             from export_lines as l
-            inner join accounts as a on a.issuing_entity_id = l.issuing_entity_id and a.account_role = 'tax_payable'
+            inner join accounts as a
+                on a.issuing_entity_id = l.issuing_entity_id and a.account_role = 'tax_payable'
             group by all
             having sum(l.tax_amount_minor) <> 0
         )
