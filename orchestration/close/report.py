@@ -42,7 +42,7 @@ def period_report(con: duckdb.DuckDBPyConnection, period: str, exports_dir: Path
     ]
     parts.append("  Documents:")
     parts.append(
-        _table(rows, ("number", "type", "customer", "currency", "gross", "approval", "held for", "corrects"))
+        _table(rows, ("number", "type", "customer", "currency", "gross", "approval", "hold reasons", "fixes"))
     )
     held = [row for row in rows if row[5] == "held"]
     if held:
