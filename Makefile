@@ -4,6 +4,11 @@ UV_VERSION := 0.13.9
 UV := .tools/bin/uv
 VENV := .venv
 PERIOD ?= 2026-10
+# The demo month's finance sign-off (docs/finance.md): who closes, who approves, and why the
+# demo's unassigned machines (unattributed_usage) are waived rather than billed.
+DEMO_CONTROLLER ?= Demo Controller
+DEMO_APPROVER ?= Demo Approver
+DEMO_WAIVER ?= Demo month: usage of unassigned machines stays unbilled until an assignment covers it
 
 export UV_PYTHON_DOWNLOADS := never
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
@@ -22,9 +27,12 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 
 install: $(VENV)/.synced
 
-run: install  ## generate the demo month and run the monthly billing job on it
+run: install  ## generate the demo month, bill it, close it and write its finance exports
 	$(VENV)/bin/meterline demo generate --period $(PERIOD) --seed 7
 	$(VENV)/bin/meterline run --period $(PERIOD)
+	$(VENV)/bin/meterline close --period $(PERIOD) --by "$(DEMO_CONTROLLER)" \
+		--waive-reason-code unattributed_usage --why "$(DEMO_WAIVER)"
+	$(VENV)/bin/meterline approve --period $(PERIOD) --rule first_invoice --by "$(DEMO_APPROVER)"
 
 test: install  ## lint, then the whole test suite
 	$(VENV)/bin/ruff check .

@@ -1,4 +1,4 @@
-"""`meterline` command line: demo data, the monthly billing run, the benchmark."""
+"""`meterline` command line: demo data, the monthly billing run, period close and corrections."""
 
 from __future__ import annotations
 
@@ -72,16 +72,126 @@ def run_billing(period: str) -> int:
         for event in result.all_events
         if event.event_type_value == "STEP_FAILURE" and event.step_key
     }
-    exported = any(
-        event.asset_key and event.asset_key.path == ["exports", "invoice_export"]
-        for event in result.get_asset_materialization_events()
-    )
-    export_dir = settings.exports_dir / period if exported else None
+    gates_passed = bool(gates) and all(ok for ok, _ in gates.values())
     if settings.duckdb_path.exists():
-        print(billing_summary(settings.duckdb_path, period, gates, export_dir, failed_steps))
+        print(
+            billing_summary(
+                settings.duckdb_path,
+                period,
+                gates,
+                None,
+                failed_steps,
+                ready_to_close=result.success and gates_passed,
+            )
+        )
     outcome = "succeeded" if result.success else "FAILED"
     print(f"  Dagster run {result.run_id}: {outcome} (log: {log_path})")
-    return 0 if result.success and exported else 1
+    return 0 if result.success and gates_passed else 1
+
+
+def execute_close(settings: Settings, period: str, closed_by: str) -> tuple[Any, dict[str, str]]:
+    """Run the `period_close` job (close + exports) in-process; returns its result and failures."""
+    from dagster import DagsterInstance
+
+    from orchestration.definitions import defs
+
+    job = defs.resolve_job_def("period_close")
+    run_config = {
+        # A refused close is reported below, not as a Dagster stack trace on the terminal.
+        "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
+        "ops": {"ledger__period_close": {"config": {"closed_by": closed_by}}},
+    }
+    with DagsterInstance.get() as instance:
+        result = job.execute_in_process(
+            partition_key=period, instance=instance, raise_on_error=False, run_config=run_config
+        )
+    failures = {
+        event.step_key: event.event_specific_data.error.message.strip().removeprefix(
+            "dagster._core.definitions.events.Failure: "
+        )
+        for event in result.all_events
+        if event.event_type_value == "STEP_FAILURE" and event.step_key
+    }
+    return result, failures
+
+
+def close(args: argparse.Namespace) -> int:
+    """Record waivers if asked, close the period through the Dagster job, print the report."""
+    import duckdb
+
+    from orchestration.close.ledger import ensure_ledger, is_closed
+    from orchestration.close.readiness import record_waivers
+    from orchestration.close.report import period_report
+
+    settings = prepare_environment()
+    with duckdb.connect(str(settings.duckdb_path)) as con:
+        ensure_ledger(con)
+        if args.waive_reason_code and not is_closed(con, args.period):
+            if not args.why:
+                print("a waiver needs --by NAME and --why TEXT", file=sys.stderr)
+                return 2
+            for reason in args.waive_reason_code:
+                waived = record_waivers(con, args.period, reason, args.by, args.why)
+                print(f"  waived {len(waived)} open {reason} exception(s) of {args.period}: {args.why}")
+    result, failures = execute_close(settings, args.period, args.by)
+    if not result.success:
+        print(f"meterline close {args.period}: REFUSED", file=sys.stderr)
+        for step, message in sorted(failures.items()):
+            print(f"  {step}: {message}", file=sys.stderr)
+        return 1
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+        print(period_report(con, args.period, settings.exports_dir))
+    print(f"  Dagster run {result.run_id}: succeeded")
+    return 0
+
+
+def ledger_command(args: argparse.Namespace) -> int:
+    """approve / void / adjust / export: change the ledger, then rewrite the affected exports."""
+    import duckdb
+
+    from orchestration.close import approval, corrections
+    from orchestration.close.ledger import ClosedPeriodError, LedgerError, ensure_ledger, is_closed
+    from orchestration.close.report import period_report
+    from orchestration.exports import write_exports
+
+    settings = prepare_environment()
+    with duckdb.connect(str(settings.duckdb_path)) as con:
+        ensure_ledger(con)
+        try:
+            if args.command == "approve":
+                if args.invoice:
+                    periods = {approval.approve(con, args.invoice, args.by, args.note)[1]}
+                else:
+                    approved = approval.approve_held(con, args.period, args.rule, args.by, args.note)
+                    print(f"  approved {len(approved)} document(s) held only for {args.rule}")
+                    periods = {args.period}
+            elif args.command == "void":
+                credit, replacement = corrections.void(con, args.invoice, args.by, args.why)
+                print(f"  {args.invoice} voided: credit note {credit}, replacement {replacement}")
+                periods = {
+                    str(
+                        con.execute(
+                            "select billing_period from ledger.invoices where invoice_number = ?", [credit]
+                        ).fetchone()[0]
+                    )
+                }  # type: ignore[index]
+            elif args.command == "adjust":
+                notes = corrections.adjust(con, args.period, args.reason, args.by, args.why)
+                for note in notes:
+                    print(f"  {note.document_type} {note.invoice_number} for {note.customer_id}")
+                if not notes:
+                    print(f"  no difference between the rebuilt {args.period} and its closed invoices")
+                periods = {note.billing_period for note in notes}
+            else:
+                periods = {args.period}
+        except (LedgerError, ClosedPeriodError, ValueError) as error:
+            print(f"meterline {args.command}: {error}", file=sys.stderr)
+            return 1
+        for period in sorted(periods):
+            if is_closed(con, period):
+                write_exports(con, period, settings.exports_dir)
+            print(period_report(con, period, settings.exports_dir))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -103,6 +213,41 @@ def main(argv: list[str] | None = None) -> int:
     run = commands.add_parser("run", help="run the monthly billing job for one period")
     run.add_argument("--period", default="2026-10", help="billing period YYYY-MM")
 
+    closing = commands.add_parser("close", help="close a gated period: numbers, snapshot, exports")
+    closing.add_argument("--period", required=True, type=_period, help="billing period YYYY-MM")
+    closing.add_argument("--by", default=os.environ.get("USER", "meterline"), help="who closes")
+    closing.add_argument(
+        "--waive-reason-code",
+        action="append",
+        default=[],
+        help="waive the open blocking exceptions of a reason",
+    )
+    closing.add_argument("--why", default="", help="why the exceptions are waived")
+
+    approve = commands.add_parser("approve", help="approve a held invoice (or all held only for one rule)")
+    target = approve.add_mutually_exclusive_group(required=True)
+    target.add_argument("--invoice", help="invoice number or draft id <customer>-<YYYY-MM>")
+    target.add_argument("--period", type=_period, help="with --rule: every document held only for it")
+    approve.add_argument("--rule", default="first_invoice", help="hold reason approved in bulk with --period")
+    approve.add_argument("--by", required=True, help="who approves")
+    approve.add_argument("--note", default="", help="optional note")
+
+    void = commands.add_parser(
+        "void", help="void an invoice: credit note and replacement in the next open period"
+    )
+    void.add_argument("--invoice", required=True)
+    void.add_argument("--by", required=True)
+    void.add_argument("--why", required=True)
+
+    adjust = commands.add_parser("adjust", help="issue debit/credit notes for a re-rated closed period")
+    adjust.add_argument("--period", required=True, type=_period, help="the closed period that was rebuilt")
+    adjust.add_argument("--reason", required=True, help="late_usage, vendor_credit, rate_correction, manual")
+    adjust.add_argument("--by", required=True)
+    adjust.add_argument("--why", required=True)
+
+    export = commands.add_parser("export", help="rewrite a closed period's exports from the ledger")
+    export.add_argument("--period", required=True, type=_period)
+
     args = parser.parse_args(argv)
     if args.command == "demo":
         from orchestration.demo.generate import generate_demo
@@ -118,7 +263,22 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "run":
         return run_billing(args.period)
-    return 2
+    if args.command == "close":
+        return close(args)
+    return ledger_command(args)
+
+
+def _period(value: str) -> str:
+    """A billing period argument: YYYY-MM, nothing else (it is used in paths and SQL)."""
+    from orchestration.periods import period_bounds
+
+    try:
+        period_bounds(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a YYYY-MM period: {value!r}") from None
+    if len(value) != 7:
+        raise argparse.ArgumentTypeError(f"not a YYYY-MM period: {value!r}")
+    return value
 
 
 if __name__ == "__main__":

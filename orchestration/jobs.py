@@ -1,11 +1,19 @@
-"""The monthly billing job and its schedule."""
+"""The monthly billing job and its schedule, and the period close job."""
 
 from dagster import AssetSelection, build_schedule_from_partitioned_job, define_asset_job
 
+CLOSE_GROUPS = ("ledger", "exports")
+
 monthly_billing_job = define_asset_job(
     name="monthly_billing",
-    selection=AssetSelection.all(),
-    description="Ingest landing files, build the dbt models, gate the marts and export invoices.",
+    selection=AssetSelection.all() - AssetSelection.groups(*CLOSE_GROUPS),
+    description="Ingest landing files, build the dbt models and gate the marts (drafts).",
+)
+
+period_close_job = define_asset_job(
+    name="period_close",
+    selection=AssetSelection.groups(*CLOSE_GROUPS),
+    description="Close a gated period into the ledger and write its finance exports.",
 )
 
 # On the 2nd at 06:00 UTC, bill the month that just ended (late drops of the 1st included).

@@ -20,6 +20,7 @@ def billing_summary(
     gates: dict[str, tuple[bool, str]],
     export_dir: Path | None,
     failed_steps: dict[str, str],
+    ready_to_close: bool = False,
 ) -> str:
     """Invoice totals per customer, exceptions by reason, gate results and export paths."""
     parts = [f"meterline monthly billing, period {period}"]
@@ -58,6 +59,8 @@ def billing_summary(
     if export_dir is not None:
         parts.append(f"  Exports: {export_dir}")
         parts.extend(f"    {path}" for path in sorted(export_dir.iterdir()))
+    elif ready_to_close:
+        parts.append(f"  Exports: written when the period closes: meterline close --period {period}")
     else:
         parts.append("  Exports: none written (a gate or an earlier step failed)")
     return "\n".join(parts)

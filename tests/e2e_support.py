@@ -68,3 +68,23 @@ def folder_digest(folder: Path) -> dict[str, str]:
         for path in sorted(folder.rglob("*"))
         if path.is_file()
     }
+
+
+# The demo month's finance sign-off, as `make run` does it (docs/finance.md).
+DEMO_WAIVER = (
+    "--waive-reason-code",
+    "unattributed_usage",
+    "--why",
+    "demo: unassigned machines are not billed",
+)
+
+
+def close_demo_month(deployment: Deployment) -> subprocess.CompletedProcess[str]:
+    """Close the period with the demo's waiver, then approve the invoices held only as first ones."""
+    closed = deployment.meterline("close", "--period", PERIOD, "--by", "Demo Controller", *DEMO_WAIVER)
+    assert closed.returncode == 0, closed.stdout + closed.stderr
+    approved = deployment.meterline(
+        "approve", "--period", PERIOD, "--rule", "first_invoice", "--by", "Demo Approver"
+    )
+    assert approved.returncode == 0, approved.stdout + approved.stderr
+    return approved

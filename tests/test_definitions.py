@@ -43,3 +43,20 @@ def test_monthly_job_and_schedule() -> None:
     schedule = defs.resolve_schedule_def("monthly_billing_schedule")
     assert schedule.cron_schedule == "0 6 2 * *"
     assert schedule.job_name == "monthly_billing"
+
+
+def test_close_job_freezes_then_exports_and_the_monthly_job_stops_at_the_gates() -> None:
+    close = defs.resolve_job_def("period_close")
+    close_keys = {key.to_user_string() for key in close.asset_layer.selected_asset_keys}
+    assert close_keys == {"ledger/period_close", "exports/invoice_export"}
+    graph = defs.resolve_asset_graph()
+    assert (
+        AssetKey(["ledger", "period_close"]) in graph.get(AssetKey(["exports", "invoice_export"])).parent_keys
+    )
+    assert (
+        AssetKey(["marts", "fct_billing_exceptions"])
+        in graph.get(AssetKey(["ledger", "period_close"])).parent_keys
+    )
+    monthly = defs.resolve_job_def("monthly_billing")
+    monthly_keys = {key.to_user_string() for key in monthly.asset_layer.selected_asset_keys}
+    assert "marts/fct_invoices" in monthly_keys and not monthly_keys & close_keys

@@ -1,10 +1,11 @@
-"""A deliberately broken mart makes a Great Expectations gate block the export."""
+"""A deliberately broken mart makes a Great Expectations gate block the close and its export."""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from tests.e2e_support import PERIOD, Deployment
@@ -54,3 +55,12 @@ def test_broken_invoice_mart_blocks_export_and_names_the_expectation(tmp_path: P
     # The gates that guard untouched marts still pass: the failure is pinned to the broken one.
     assert any("gx_fct_invoice_lines" in line and "passed" in line for line in done.stdout.splitlines())
     assert "Exports: none written" in done.stdout
+
+    # The close re-runs the gates itself: it refuses, names the failed gate and writes nothing.
+    refused = deployment.meterline("close", "--period", PERIOD, "--by", "tester")
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert "REFUSED" in refused.stderr
+    assert "gate gx_rpt_billing_control_totals failed" in refused.stderr
+    assert not (deployment.exports_dir / PERIOD).exists()
+    with duckdb.connect(str(deployment.duckdb_path), read_only=True) as con:
+        assert con.execute("select count(*) from ledger.invoices").fetchone() == (0,)

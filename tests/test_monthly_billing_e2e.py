@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.e2e_support import PERIOD, Deployment, folder_digest
+from tests.e2e_support import PERIOD, Deployment, close_demo_month, folder_digest
 
 pytestmark = pytest.mark.e2e
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -29,6 +29,7 @@ def billed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     done = deployment.run()
     assert done.returncode == 0, done.stdout + done.stderr
     deployment.__dict__["run_output"] = done.stdout
+    close_demo_month(deployment)
     yield deployment
 
 
@@ -156,12 +157,17 @@ def test_rerunning_the_period_gives_byte_identical_exports(billed: Deployment, t
     first = folder_digest(billed.exports_dir / PERIOD)
     again = billed.run()
     assert again.returncode == 0, again.stdout + again.stderr
+    # Closing a closed period is a no-op that rewrites the same files from the frozen ledger.
+    closed_again = billed.meterline("close", "--period", PERIOD, "--by", "someone else")
+    assert closed_again.returncode == 0, closed_again.stdout + closed_again.stderr
+    assert "by Demo Controller" in closed_again.stdout
     assert folder_digest(billed.exports_dir / PERIOD) == first
 
     # A fresh deployment (new warehouse, new Dagster home) fed the same drop gives the same bytes.
     fresh = Deployment(tmp_path, PROJECT_DIR)
     fresh.generate()
     assert fresh.run().returncode == 0
+    close_demo_month(fresh)
     assert folder_digest(fresh.exports_dir / PERIOD) == first
 
 

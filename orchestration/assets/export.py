@@ -1,17 +1,71 @@
-"""The invoice export for one period, materialised only after every blocking gate passed."""
+"""Period close and the finance exports, as Dagster assets of the `period_close` job.
+
+`ledger/period_close` re-runs the gates, checks blocking exceptions and freezes the period
+into the ledger; `exports/invoice_export` writes the period's files from that frozen ledger.
+Both call the same functions as `meterline close`.
+"""
 
 from pathlib import Path
 
-from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    Config,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
 
 from orchestration.assets.dbt import dbt_key
-from orchestration.checks import gate_check_name
+from orchestration.close.ledger import ensure_ledger
+from orchestration.close.readiness import assess, check_gates
+from orchestration.close.snapshot import CloseRefusedError, close_period, existing_close
 from orchestration.exports import write_exports
-from orchestration.gates.suites import load_suite, suite_names
 from orchestration.partitions import billing_periods, one_period_per_run
 from orchestration.resources import Warehouse
 
-GATED_RELATIONS = [str(load_suite(suite)["relation"]) for suite in suite_names()]
+CLOSE_INPUTS = ["fct_invoice_lines", "fct_invoices", "fct_billing_exceptions", "dim_customers"]
+PERIOD_CLOSE_KEY = AssetKey(["ledger", "period_close"])
+
+
+class CloseConfig(Config):
+    closed_by: str = "meterline scheduler"
+
+
+@asset(
+    key=PERIOD_CLOSE_KEY,
+    group_name="ledger",
+    partitions_def=billing_periods,
+    backfill_policy=one_period_per_run,
+    deps=[dbt_key("marts", name) for name in CLOSE_INPUTS],
+    kinds={"duckdb"},
+)
+def period_close(
+    context: AssetExecutionContext, config: CloseConfig, warehouse: Warehouse
+) -> MaterializeResult:
+    """Close the period: gates pass, no open blocking exception; numbers, snapshot and hashes."""
+    period = context.partition_key
+    with warehouse.connect() as con:
+        ensure_ledger(con)
+        already = existing_close(con, period)
+    # A closed period stays closed whatever the marts hold now: no need to judge them again.
+    gates = {} if already else check_gates(Path(warehouse.duckdb_path), period)
+    with warehouse.connect() as con:
+        try:
+            record = close_period(con, period, assess(con, period, gates), config.closed_by, context.run_id)
+        except CloseRefusedError as refused:
+            raise Failure(description=str(refused)) from None
+    return MaterializeResult(
+        metadata={
+            "close_id": record.close_id,
+            "already_closed": record.already_closed,
+            "content_sha256": record.content_sha256,
+            "documents": record.document_count,
+            "closing_run_id": record.run_id,
+            "code_version": record.code_version,
+        }
+    )
 
 
 @asset(
@@ -19,21 +73,19 @@ GATED_RELATIONS = [str(load_suite(suite)["relation"]) for suite in suite_names()
     group_name="exports",
     partitions_def=billing_periods,
     backfill_policy=one_period_per_run,
-    deps=[dbt_key(*relation.split(".")) for relation in GATED_RELATIONS],
-    kinds={"csv", "parquet"},
+    deps=[PERIOD_CLOSE_KEY],
+    kinds={"csv", "parquet", "json"},
 )
 def invoice_export(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
-    """Invoice lines and invoices as CSV and Parquet plus a SHA-256 manifest in exports/<period>/."""
+    """Xero, QuickBooks, GL journal, Parquet/JSON and evidence files of the closed period."""
     period = context.partition_key
     with warehouse.connect(read_only=True) as con:
-        manifest = write_exports(
-            con, period, Path(warehouse.exports_dir), [gate_check_name(s) for s in suite_names()]
-        )
-    folder = Path(warehouse.exports_dir) / period
+        manifest = write_exports(con, period, Path(warehouse.exports_dir))
     return MaterializeResult(
         metadata={
-            "path": MetadataValue.path(str(folder)),
+            "path": MetadataValue.path(str(Path(warehouse.exports_dir) / period)),
             "files": MetadataValue.json(manifest["files"]),
-            "inputs_sha256": str(manifest["inputs_sha256"]),
+            "content_sha256": str(manifest["content_sha256"]),
+            "held_documents": MetadataValue.json(manifest["held_documents"]),
         }
     )

@@ -1,0 +1,328 @@
+"""Corrections of closed periods: adjustment notes from re-rating, and void-and-reissue.
+
+A closed period is never rewritten. When late usage, a vendor credit or a corrected rate
+changes a closed period's drafts, `adjust` re-rates it (the marts rebuilt for that period)
+against what was billed (frozen lines plus earlier adjustments) and issues the differences
+as debit and credit notes in the next open period, each line linked to the original invoice
+line and the reason. `void` issues a credit note for the whole invoice and a replacement,
+linked to the original and to each other. Every document takes the next gapless number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from orchestration.close.approval import APPROVAL_REASONS_SQL
+from orchestration.close.ledger import (
+    LedgerError,
+    audit,
+    ensure_open,
+    is_closed,
+    next_id,
+    next_open_period,
+    now,
+)
+from orchestration.close.numbering import CUSTOMER_ENTITY_SQL, allocate
+from orchestration.close.readiness import marts_period
+from orchestration.close.reference import load_close_reference, reason_codes
+from orchestration.close.snapshot import issue_dates
+
+# What is billed so far per draft line of a period: frozen invoice lines + earlier adjustments.
+BILLED_SQL = """
+    select
+        l.draft_invoice_line_id,
+        min(i.customer_id) as customer_id,
+        min(case when i.document_type = 'invoice' and i.original_invoice_number is null
+            then i.invoice_number end) as original_invoice_number,
+        min(case when i.document_type = 'invoice' and i.original_invoice_number is null
+            then l.invoice_line_id end) as original_invoice_line_id,
+        sum(l.quantity_base) as quantity_base,
+        sum(l.quantity) as quantity,
+        sum(l.net_amount_minor) as net_amount_minor,
+        sum(l.tax_amount_minor) as tax_amount_minor
+    from ledger.invoice_lines as l
+    inner join ledger.invoices as i on l.invoice_number = i.invoice_number
+    where (i.billing_period = ? and i.document_type = 'invoice' and i.original_invoice_number is null)
+        or l.invoice_line_id in (
+            select note_invoice_line_id from ledger.adjustments where source_period = ?
+        )
+    group by l.draft_invoice_line_id
+"""
+
+
+@dataclass(frozen=True)
+class IssuedNote:
+    invoice_number: str
+    document_type: str
+    customer_id: str
+    billing_period: str
+    line_count: int
+    gross_amount_minor: int
+
+
+def _insert_document(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    document_type: str,
+    period: str,
+    entity: str,
+    customer: tuple[str, str, str, str, str, int],
+    original: str | None,
+    related: str | None,
+    reason: str,
+    why: str,
+    by: str,
+    lines_sql: str,
+    lines_params: list[object],
+) -> str:
+    """Number a document in `period`, insert its lines from `lines_sql` and the header."""
+    ensure_open(con, period)
+    year = int(period[:4])
+    sequence, number = allocate(con, entity, year)
+    customer_id, name, country, language, currency, minor_units = customer
+    con.execute(
+        f"""
+        insert into ledger.invoice_lines
+        select
+            ? || ':' || lpad(cast(row_number() over (order by draft_invoice_line_id) as varchar), 4, '0'),
+            ?, cast(row_number() over (order by draft_invoice_line_id) as integer), *
+        from ({lines_sql})
+        """,
+        [number, number, *lines_params],
+    )
+    totals = con.execute(
+        "select coalesce(sum(net_amount_minor), 0), coalesce(sum(tax_amount_minor), 0), "
+        "bool_or(is_estimated) from ledger.invoice_lines where invoice_number = ?",
+        [number],
+    ).fetchone()
+    net, tax, estimated = int(totals[0]), int(totals[1]), bool(totals[2])  # type: ignore[index]
+    con.execute(
+        """
+        create or replace temp table close_note_doc as select
+            ? as document_key, ? as customer_id, ? as document_type, ? as currency_code,
+            ? as minor_units, cast(? as bigint) as gross_amount_minor, ? as has_estimated,
+            ? as is_correction
+        """,
+        [number, customer_id, document_type, currency, minor_units, net + tax, estimated, reason != ""],
+    )
+    reasons = con.execute(APPROVAL_REASONS_SQL.format(docs="close_note_doc")).fetchone()
+    terms = con.execute(
+        "select terms_days from close_issuing_entities where issuing_entity_id = ?", [entity]
+    ).fetchone()
+    issued, due = issue_dates(period, int(terms[0]) if terms else 30)
+    con.execute(
+        f"insert into ledger.invoices values (?, ?, ?, ?, ?, ?, null, {', '.join(['?'] * 18)})",
+        [
+            number, document_type, period, entity, year, sequence, customer_id, name, country, language,
+            currency, minor_units, net, tax, net + tax, issued, due, original, related, reason, why,
+            reasons[1] if reasons else "", by, now(),
+        ],
+    )  # fmt: skip
+    return number
+
+
+def _customer(con: duckdb.DuckDBPyConnection, invoice_number: str) -> tuple[str, tuple]:  # type: ignore[type-arg]
+    row = con.execute(
+        """
+        select issuing_entity_id, customer_id, customer_name, country_code, language_code, currency_code,
+            minor_units
+        from ledger.invoices where invoice_number = ?
+        """,
+        [invoice_number],
+    ).fetchone()
+    if not row:
+        raise LedgerError(f"no issued document {invoice_number}")
+    return row[0], tuple(row[1:])
+
+
+def adjust(con: duckdb.DuckDBPyConnection, period: str, reason: str, by: str, why: str) -> list[IssuedNote]:
+    """Re-rate the closed `period` (marts rebuilt for it) against the ledger; issue the differences."""
+    load_close_reference(con)
+    if reason not in reason_codes(con):
+        raise LedgerError(f"unknown adjustment reason {reason!r}; see seeds/close/adjustment_reasons.csv")
+    if not by.strip() or not why.strip():
+        raise LedgerError("an adjustment needs who (--by) and why (--why)")
+    if not is_closed(con, period):
+        raise LedgerError(f"period {period} is not closed: rebuild and close it instead of adjusting")
+    if marts_period(con) != period:
+        raise LedgerError(f"the marts hold {marts_period(con)}; run `meterline run --period {period}` first")
+    target = next_open_period(con, period)
+    con.execute(
+        f"""
+        create or replace temp table close_adjustment_lines as
+        with billed as ({BILLED_SQL}),
+        live as (select * from marts.fct_invoice_lines where billing_period = ?),
+        originals as (
+            select customer_id, min(invoice_number) as invoice_number from ledger.invoices
+            where billing_period = ? and document_type = 'invoice' and original_invoice_number is null
+            group by customer_id
+        )
+        select
+            coalesce(live.invoice_line_id, billed.draft_invoice_line_id) as draft_invoice_line_id,
+            coalesce(live.customer_id, billed.customer_id) as customer_id,
+            coalesce(billed.original_invoice_number, originals.invoice_number) as original_invoice_number,
+            billed.original_invoice_line_id,
+            coalesce(live.quantity_base, 0) - coalesce(billed.quantity_base, 0) as quantity_base_delta,
+            coalesce(live.quantity, 0) - coalesce(billed.quantity, 0) as quantity_delta,
+            coalesce(live.net_amount_minor, 0) - coalesce(billed.net_amount_minor, 0) as net_delta,
+            coalesce(live.tax_amount_minor, 0) - coalesce(billed.tax_amount_minor, 0) as tax_delta,
+            frozen.line_type, coalesce(live.sku_id, frozen.sku_id) as sku_id,
+            coalesce(live.price_list_id, frozen.price_list_id) as price_list_id,
+            coalesce(live.price_list_version, frozen.price_list_version) as price_list_version,
+            coalesce(live.pricing_unit, frozen.pricing_unit) as pricing_unit,
+            coalesce(live.base_unit, frozen.base_unit) as base_unit,
+            coalesce(live.base_units_per_pricing_unit, frozen.base_units_per_pricing_unit)
+                as base_units_per_pricing_unit,
+            coalesce(live.unit_price, frozen.unit_price) as unit_price,
+            coalesce(live.tax_rate, frozen.tax_rate) as tax_rate,
+            coalesce(live.tax_rule_id, frozen.tax_rule_id) as tax_rule_id,
+            coalesce(live.tax_treatment, frozen.tax_treatment) as tax_treatment,
+            coalesce(live.legal_mention_code, frozen.legal_mention_code) as legal_mention_code,
+            coalesce(live.usage_line_count, 0) as usage_line_count,
+            coalesce(live.currency_code, frozen_doc.currency_code) as currency_code,
+        from live
+        full outer join billed on live.invoice_line_id = billed.draft_invoice_line_id
+        left join ledger.invoice_lines as frozen on billed.original_invoice_line_id = frozen.invoice_line_id
+        left join ledger.invoices as frozen_doc on frozen.invoice_number = frozen_doc.invoice_number
+        left join originals on coalesce(live.customer_id, billed.customer_id) = originals.customer_id
+        where coalesce(live.net_amount_minor, 0) <> coalesce(billed.net_amount_minor, 0)
+            or coalesce(live.tax_amount_minor, 0) <> coalesce(billed.tax_amount_minor, 0)
+        """,
+        [period, period, period, period],
+    )
+    groups = con.execute(
+        """
+        select distinct customer_id, original_invoice_number,
+            case when net_delta + tax_delta >= 0 then 'debit_note' else 'credit_note' end as document_type
+        from close_adjustment_lines order by customer_id, document_type
+        """
+    ).fetchall()
+    issued: list[IssuedNote] = []
+    con.execute("begin transaction")
+    try:
+        for customer_id, original, document_type in groups:
+            sign = ">= 0" if document_type == "debit_note" else "< 0"
+            entity, customer = _entity_and_customer(con, customer_id, original, period)
+            number = _insert_document(
+                con,
+                document_type=document_type,
+                period=target,
+                entity=entity,
+                customer=customer,
+                original=original,
+                related=None,
+                reason=reason,
+                why=why,
+                by=by,
+                lines_sql=f"""
+                    select draft_invoice_line_id, 'adjustment', sku_id, price_list_id, price_list_version,
+                        pricing_unit, base_unit, base_units_per_pricing_unit, quantity_base_delta,
+                        quantity_delta, unit_price, net_delta, tax_rate, tax_delta, tax_rule_id,
+                        tax_treatment, legal_mention_code, false, usage_line_count,
+                        original_invoice_line_id, '{reason}'
+                    from close_adjustment_lines
+                    where customer_id = ? and net_delta + tax_delta {sign}
+                """,
+                lines_params=[customer_id],
+            )
+            con.execute(
+                """
+                insert into ledger.adjustments
+                select
+                    ? || ':' || l.line_number, ?, ?, ?, ?, l.original_invoice_line_id,
+                    l.draft_invoice_line_id, ?, ?, l.quantity_base, l.net_amount_minor, l.tax_amount_minor, ?,
+                    l.invoice_line_id, ?, ?
+                from ledger.invoice_lines as l where l.invoice_number = ?
+                """,
+                [number, period, target, customer_id, original, reason, why, number, by, now(), number],
+            )
+            row = con.execute(
+                "select count(*), max(gross_amount_minor) from ledger.invoice_lines "
+                "inner join ledger.invoices using (invoice_number) where invoice_number = ?",
+                [number],
+            ).fetchone()
+            issued.append(IssuedNote(number, document_type, customer_id, target, int(row[0]), int(row[1])))  # type: ignore[index]
+        audit(con, by, "adjust", period, reason, {"why": why, "notes": [n.invoice_number for n in issued]})
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return issued
+
+
+def _entity_and_customer(
+    con: duckdb.DuckDBPyConnection, customer_id: str, original: str | None, period: str
+) -> tuple[str, tuple]:  # type: ignore[type-arg]
+    """The original invoice's entity; a customer new to the period goes by the entity rules."""
+    if original:
+        return _customer(con, original)
+    row = con.execute(
+        f"""
+        with c as (
+            select customer_id, customer_name, country_code, coalesce(language_code, 'en') as language_code,
+                currency_code, minor_units from marts.dim_customers where customer_id = ?
+        )
+        select e.issuing_entity_id, c.* from c inner join ({CUSTOMER_ENTITY_SQL.format(customers="c")}) as e
+            on c.customer_id = e.customer_id
+        """,
+        [customer_id],
+    ).fetchone()
+    if not row:
+        raise LedgerError(f"customer {customer_id} of {period} has no issuing entity")
+    return row[0], tuple(row[1:])
+
+
+def void(con: duckdb.DuckDBPyConnection, invoice_number: str, by: str, why: str) -> tuple[str, str]:
+    """Credit the whole invoice and reissue it; returns (credit note, replacement) numbers."""
+    if not by.strip() or not why.strip():
+        raise LedgerError("voiding needs who (--by) and why (--why)")
+    load_close_reference(con)
+    found = con.execute(
+        "select billing_period, document_type from ledger.invoices where invoice_number = ?", [invoice_number]
+    ).fetchone()
+    if not found or found[1] != "invoice":
+        raise LedgerError(f"{invoice_number} is not an issued invoice")
+    if con.execute("select 1 from ledger.voids where invoice_number = ?", [invoice_number]).fetchone():
+        raise LedgerError(f"{invoice_number} is already voided")
+    target = next_open_period(con, found[0])
+    entity, customer = _customer(con, invoice_number)
+    copy = """
+        select draft_invoice_line_id, line_type, sku_id, price_list_id, price_list_version, pricing_unit,
+            base_unit, base_units_per_pricing_unit, {sign}quantity_base, {sign}quantity, unit_price,
+            {sign}net_amount_minor, tax_rate, {sign}tax_amount_minor, tax_rule_id, tax_treatment,
+            legal_mention_code, is_estimated, usage_line_count, invoice_line_id, 'void_reissue'
+        from ledger.invoice_lines where invoice_number = ?
+    """
+    con.execute("begin transaction")
+    try:
+        common = {"period": target, "entity": entity, "customer": customer, "why": why, "by": by}
+        credit = _insert_document(
+            con, document_type="credit_note", original=invoice_number, related=None, reason="void_reissue",
+            lines_sql=copy.format(sign="-"), lines_params=[invoice_number], **common,
+        )  # fmt: skip
+        replacement = _insert_document(
+            con, document_type="invoice", original=invoice_number, related=credit, reason="void_reissue",
+            lines_sql=copy.format(sign=""), lines_params=[invoice_number], **common,
+        )  # fmt: skip
+        con.execute(
+            "insert into ledger.voids values (?, ?, ?, ?, ?, ?)",
+            [invoice_number, credit, replacement, by, why, now()],
+        )
+        audit(
+            con,
+            by,
+            "void",
+            target,
+            invoice_number,
+            {"why": why, "credit_note": credit, "replacement": replacement},
+        )
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return credit, replacement
+
+
+__all__ = ["IssuedNote", "adjust", "next_id", "void"]

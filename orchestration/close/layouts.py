@@ -1,0 +1,95 @@
+"""Accounting import layouts: Xero sales invoices and QuickBooks Online invoices.
+
+Column names and order follow each vendor's published import template (see docs/finance.md
+for the sources and how they were checked). Each layout maps a column to a SQL expression
+over `export_lines` (`l`) joined to `export_documents` (`d`); text goes through `safe_text`,
+amounts through `amount_text` (exact, from minor units) and stay numeric.
+
+Lines are exported with quantity 1 and the line's net amount as the unit amount: the net
+was rated and rounded once on exact base quantities, and re-multiplying a rounded quantity
+by a rate in the accounting system could move a cent. The real quantity, unit and rate are
+in the line description.
+"""
+
+from __future__ import annotations
+
+# Xero "Import invoices" sales template; `*` marks the columns Xero requires.
+XERO_COLUMNS: list[tuple[str, str]] = [
+    ("*ContactName", "safe_text(d.customer_name)"),
+    ("EmailAddress", "null"),
+    ("POAddressLine1", "null"),
+    ("POAddressLine2", "null"),
+    ("POAddressLine3", "null"),
+    ("POAddressLine4", "null"),
+    ("POCity", "null"),
+    ("PORegion", "null"),
+    ("POPostalCode", "null"),
+    ("POCountry", "safe_text(d.country_code)"),
+    ("*InvoiceNumber", "safe_text(d.invoice_number)"),
+    ("Reference", "safe_text(coalesce(d.original_invoice_number, d.draft_invoice_id))"),
+    ("*InvoiceDate", "strftime(d.issue_date, '{date_format}')"),
+    ("*DueDate", "strftime(d.due_date, '{date_format}')"),
+    ("InventoryItemCode", "safe_text(l.sku_id)"),
+    ("*Description", "safe_text(l.description)"),
+    ("*Quantity", "'1'"),
+    ("*UnitAmount", "amount_text(l.net_amount_minor, d.minor_units)"),
+    ("Discount", "null"),
+    ("*AccountCode", "safe_text(l.revenue_account_code)"),
+    ("*TaxType", "safe_text(l.xero_tax_type)"),
+    ("TrackingName1", "'Billing period'"),
+    ("TrackingOption1", "d.billing_period"),
+    ("TrackingName2", "'Issuing entity'"),
+    ("TrackingOption2", "safe_text(d.issuing_entity_id)"),
+    ("Currency", "d.currency_code"),
+    ("BrandingTheme", "null"),
+]
+XERO_REQUIRED = [name for name, _ in XERO_COLUMNS if name.startswith("*")]
+XERO_MAX_INVOICES_PER_FILE = 500
+
+# QuickBooks Online "Import invoices" sample file columns (InvoiceNo, Customer, InvoiceDate,
+# DueDate and ItemAmount are required by the importer).
+QBO_COLUMNS: list[tuple[str, str]] = [
+    ("InvoiceNo", "safe_text(d.invoice_number)"),
+    ("Customer", "safe_text(d.customer_name)"),
+    ("InvoiceDate", "strftime(d.issue_date, '{date_format}')"),
+    ("DueDate", "strftime(d.due_date, '{date_format}')"),
+    ("Terms", "safe_text(d.default_terms)"),
+    ("Location", "safe_text(d.issuing_entity_id)"),
+    ("Memo", "safe_text(d.memo)"),
+    ("Item(Product/Service)", "safe_text(l.sku_id)"),
+    ("ItemDescription", "safe_text(l.description)"),
+    ("ItemQuantity", "'1'"),
+    ("ItemRate", "amount_text(l.net_amount_minor, d.minor_units)"),
+    ("ItemAmount", "amount_text(l.net_amount_minor, d.minor_units)"),
+    ("ItemTaxCode", "safe_text(l.qbo_tax_code)"),
+    ("ItemTaxAmount", "amount_text(l.tax_amount_minor, d.minor_units)"),
+    ("Currency", "d.currency_code"),
+    ("Service Date", "strftime(last_day(cast(d.billing_period || '-01' as date)), '{date_format}')"),
+]
+QBO_REQUIRED = ["InvoiceNo", "Customer", "InvoiceDate", "DueDate", "ItemAmount"]
+
+
+def layout_select(columns: list[tuple[str, str]], where: str, date_format: str) -> str:
+    """One row per invoice line, the invoice number repeated, in document and line order.
+
+    `date_format` is the organisation's strftime pattern (DuckDB needs it as a constant).
+    """
+    if "'" in date_format:
+        raise ValueError(f"date format {date_format!r} may not contain a quote")
+    selected = ", ".join(
+        f'{expression.replace("{date_format}", date_format)} as "{name}"' for name, expression in columns
+    )
+    return f"""
+        select {selected}
+        from export_lines as l
+        inner join (
+            select *, concat_ws(' / ',
+                (select string_agg(distinct x.legal_mention, ' / ' order by x.legal_mention)
+                 from export_lines as x where x.invoice_number = doc.invoice_number),
+                doc.document_title || ' ' || doc.original_invoice_number
+            ) as memo
+            from export_documents as doc
+        ) as d on l.invoice_number = d.invoice_number
+        where {where}
+        order by d.invoice_number, l.line_number
+    """

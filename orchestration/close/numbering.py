@@ -1,0 +1,67 @@
+"""Legal document numbers: one gapless series per issuing entity and year, `NO1-2026-000001`.
+
+Invoices, credit notes and debit notes share their entity's series, so the series has no
+hole whatever kind of document was issued. Numbers are allocated inside the transaction
+that inserts the documents: a failed close or correction rolls the numbers back with them.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+# The issuing entity of each customer: the first rule (lowest rule_order) whose country and
+# currency match, `*` matching anything. Needs the temp tables of `reference.load_close_reference`.
+CUSTOMER_ENTITY_SQL = """
+    select customer_id, issuing_entity_id from (
+        select
+            c.customer_id,
+            r.issuing_entity_id,
+            row_number() over (partition by c.customer_id order by r.rule_rank) as rank_in_rules
+        from {customers} as c
+        inner join close_customer_entity_rules as r
+            on r.customer_country_code in ('*', c.country_code)
+            and r.currency_code in ('*', c.currency_code)
+    ) where rank_in_rules = 1
+"""
+
+
+def format_number(prefix: str, year: int, sequence: int) -> str:
+    return f"{prefix}-{year}-{sequence:06d}"
+
+
+def last_sequence(con: duckdb.DuckDBPyConnection, entity: str, year: int) -> int:
+    row = con.execute(
+        "select coalesce(max(sequence_number), 0) from ledger.invoices "
+        "where issuing_entity_id = ? and series_year = ?",
+        [entity, year],
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def entity_prefix(con: duckdb.DuckDBPyConnection, entity: str) -> str:
+    row = con.execute(
+        "select invoice_prefix from close_issuing_entities where issuing_entity_id = ?", [entity]
+    ).fetchone()
+    if not row:
+        raise ValueError(f"issuing entity {entity} is not declared in seeds/close/issuing_entities.csv")
+    return str(row[0])
+
+
+def allocate(con: duckdb.DuckDBPyConnection, entity: str, year: int) -> tuple[int, str]:
+    """The next number of the entity's series (for single corrections documents)."""
+    sequence = last_sequence(con, entity, year) + 1
+    return sequence, format_number(entity_prefix(con, entity), year, sequence)
+
+
+def verify_gapless(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, int, int]]:
+    """Series whose numbers are not exactly 1..n: (entity, year, count, max); empty when sound."""
+    return con.execute(
+        """
+        select issuing_entity_id, series_year, count(*) as documents, max(sequence_number) as last
+        from ledger.invoices
+        group by issuing_entity_id, series_year
+        having count(*) <> max(sequence_number) or min(sequence_number) <> 1
+            or count(distinct sequence_number) <> count(*)
+        order by issuing_entity_id, series_year
+        """
+    ).fetchall()

@@ -1,0 +1,124 @@
+"""May a period close? Every Great Expectations gate passes and no blocking exception is open.
+
+The gates are run again at close time through the same suites and child process as the
+monthly job's blocking checks (`orchestration.gates.suites`), on the marts as they are now:
+a close never trusts an older run's result for data that may have been rebuilt since.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from orchestration.close.ledger import audit, ensure_open, next_id, now
+from orchestration.gates.suites import run_suites_isolated, suite_names
+
+OPEN_BLOCKING = """
+    select e.exception_id, e.reason_code, coalesce(e.detail, '') as detail
+    from marts.fct_billing_exceptions as e
+    where e.billing_period = ? and e.is_blocking and e.status = 'open'
+"""
+
+
+@dataclass
+class Readiness:
+    period: str
+    marts_period: str | None
+    gates: dict[str, tuple[bool, str]] = field(default_factory=dict)
+    blocking: list[tuple[str, str, str]] = field(default_factory=list)
+    waived: int = 0
+
+    @property
+    def ready(self) -> bool:
+        return (
+            self.marts_period == self.period
+            and bool(self.gates)
+            and all(ok for ok, _ in self.gates.values())
+            and not self.blocking
+        )
+
+    def problems(self) -> list[str]:
+        lines = []
+        if self.marts_period != self.period:
+            lines.append(
+                f"the marts hold period {self.marts_period or 'none'}; "
+                f"run `meterline run --period {self.period}` first"
+            )
+        lines.extend(
+            f"gate {name} failed: {detail}" for name, (ok, detail) in sorted(self.gates.items()) if not ok
+        )
+        by_reason: dict[str, list[str]] = {}
+        for exception_id, reason, _ in self.blocking:
+            by_reason.setdefault(reason, []).append(exception_id)
+        lines.extend(
+            f"{len(ids)} open blocking exception(s) {reason}: {', '.join(ids[:5])}"
+            f"{' ...' if len(ids) > 5 else ''} (waive with --waive-reason-code {reason} --by NAME --why TEXT)"
+            for reason, ids in sorted(by_reason.items())
+        )
+        return lines
+
+
+def marts_period(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The period the invoicing marts were last built for (every customer row carries it)."""
+    try:
+        row = con.execute("select min(billing_period) from marts.dim_customers").fetchone()
+    except duckdb.CatalogException:
+        return None
+    return row[0] if row else None
+
+
+def open_blocking_exceptions(con: duckdb.DuckDBPyConnection, period: str) -> list[tuple[str, str, str]]:
+    """Open blocking exceptions of the period that carry no waiver in the ledger."""
+    return con.execute(
+        f"""
+        select exception_id, reason_code, detail from ({OPEN_BLOCKING}) as e
+        where not exists (
+            select 1 from ledger.waivers as w
+            where w.billing_period = ? and w.exception_id = e.exception_id
+        )
+        order by reason_code, exception_id
+        """,
+        [period, period],
+    ).fetchall()
+
+
+def check_gates(duckdb_path: Path, period: str) -> dict[str, tuple[bool, str]]:
+    """Run every suite for the period in a child process (no connection may be open for write)."""
+    return {
+        f"gx_{result.suite}": (result.success, "; ".join(o.describe() for o in result.failures))
+        for result in run_suites_isolated(duckdb_path, period, suite_names())
+    }
+
+
+def assess(con: duckdb.DuckDBPyConnection, period: str, gates: dict[str, tuple[bool, str]]) -> Readiness:
+    built_for = marts_period(con)
+    blocking = open_blocking_exceptions(con, period) if built_for == period else []
+    waived = con.execute("select count(*) from ledger.waivers where billing_period = ?", [period]).fetchone()
+    return Readiness(period, built_for, gates, blocking, int(waived[0]) if waived else 0)
+
+
+def record_waivers(
+    con: duckdb.DuckDBPyConnection, period: str, reason_code: str, by: str, why: str
+) -> list[str]:
+    """One audited waiver row per open blocking exception of `reason_code`; returns their ids."""
+    if not by.strip() or not why.strip():
+        raise ValueError("a waiver needs who (--by) and why (--why)")
+    ensure_open(con, period)
+    pending = [e for e in open_blocking_exceptions(con, period) if e[1] == reason_code]
+    waived_at = now()
+    for exception_id, reason, _ in pending:
+        con.execute(
+            "insert into ledger.waivers values (?, ?, ?, ?, ?, ?, ?)",
+            [next_id(con, "waivers", "WVR"), period, exception_id, reason, by, why, waived_at],
+        )
+    audit(
+        con,
+        by,
+        "waive",
+        period,
+        reason_code,
+        {"why": why, "exception_ids": [e[0] for e in pending]},
+    )
+    return [e[0] for e in pending]

@@ -1,0 +1,352 @@
+"""Close a period: freeze its draft invoices into the ledger with numbers, evidence and hashes.
+
+Closing is all-or-nothing (one transaction) and idempotent: closing a closed period changes
+nothing and reports the existing close. The content hash is the SHA-256 of a canonical JSON
+serialisation of the period's frozen documents and lines (ordered, without timestamps or
+actors), so the same drafts always hash the same, whoever closes them and when.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+
+from orchestration.close.approval import APPROVAL_REASONS_SQL
+from orchestration.close.ledger import audit, ensure_open, is_closed, next_id, now
+from orchestration.close.numbering import CUSTOMER_ENTITY_SQL
+from orchestration.close.readiness import Readiness
+from orchestration.close.reference import load_close_reference
+from orchestration.periods import period_bounds
+from orchestration.settings import PROJECT_DIR
+
+DBT_PROJECT_PATHS = ("dbt_project.yml", "models", "macros", "seeds", "tests/dbt")
+INVOICE_COLUMNS = """invoice_number, document_type, billing_period, issuing_entity_id, series_year,
+    sequence_number, draft_invoice_id, customer_id, customer_name, country_code, language_code,
+    currency_code, minor_units, net_amount_minor, tax_amount_minor, gross_amount_minor, issue_date,
+    due_date, original_invoice_number, related_invoice_number, reason_code, reason_text, approval_reasons"""
+LINE_COLUMNS = """invoice_line_id, invoice_number, line_number, draft_invoice_line_id, line_type, sku_id,
+    price_list_id, price_list_version, pricing_unit, base_unit, base_units_per_pricing_unit,
+    quantity_base, quantity, unit_price, net_amount_minor, tax_rate, tax_amount_minor, tax_rule_id,
+    tax_treatment, legal_mention_code, is_estimated, usage_line_count, original_invoice_line_id,
+    adjustment_reason_code"""
+
+
+class CloseRefusedError(RuntimeError):
+    def __init__(self, period: str, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__(f"period {period} cannot close:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+@dataclass(frozen=True)
+class CloseRecord:
+    close_id: str
+    billing_period: str
+    closed_at: str
+    closed_by: str
+    run_id: str
+    code_version: str
+    content_sha256: str
+    document_count: int
+    already_closed: bool
+
+
+def issue_dates(period: str, terms_days: int) -> tuple[date, date]:
+    """Invoices of a period are dated the first day after it; due after the entity's terms."""
+    issued = period_bounds(period)[1].date()
+    return issued, issued + timedelta(days=terms_days)
+
+
+def code_version() -> tuple[str, str]:
+    """`git describe` (or the package version) and the SHA-256 of the dbt project's files."""
+    try:
+        described = subprocess.run(
+            ["git", "describe", "--always", "--dirty", "--tags"],
+            cwd=PROJECT_DIR,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        from importlib.metadata import version
+
+        described = f"meterline {version('meterline')}"
+    digest = hashlib.sha256()
+    for root in DBT_PROJECT_PATHS:
+        base = PROJECT_DIR / root
+        for path in sorted([base] if base.is_file() else base.rglob("*")):
+            if path.is_file():
+                digest.update(path.relative_to(PROJECT_DIR).as_posix().encode() + b"\0")
+                digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return described, digest.hexdigest()
+
+
+def content_sha256(con: duckdb.DuckDBPyConnection, period: str) -> str:
+    """SHA-256 of the canonical JSON of the period's frozen documents and lines."""
+    documents = con.execute(
+        f"select {INVOICE_COLUMNS} from ledger.invoices where billing_period = ? order by invoice_number",
+        [period],
+    )
+    names = [d[0] for d in documents.description]
+    payload: dict[str, list[dict[str, object]]] = {
+        "invoices": [dict(zip(names, row, strict=True)) for row in documents.fetchall()]
+    }
+    lines = con.execute(
+        f"""
+        select {LINE_COLUMNS} from ledger.invoice_lines
+        where invoice_number in (select invoice_number from ledger.invoices where billing_period = ?)
+        order by invoice_line_id
+        """,
+        [period],
+    )
+    names = [d[0] for d in lines.description]
+    payload["invoice_lines"] = [dict(zip(names, row, strict=True)) for row in lines.fetchall()]
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _has_column(con: duckdb.DuckDBPyConnection, schema: str, table: str, column: str) -> bool:
+    row = con.execute(
+        "select count(*) from information_schema.columns "
+        "where table_schema = ? and table_name = ? and column_name = ?",
+        [schema, table, column],
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def existing_close(con: duckdb.DuckDBPyConnection, period: str) -> CloseRecord | None:
+    row = con.execute(
+        """
+        select close_id, billing_period, cast(closed_at as varchar), closed_by, run_id, code_version,
+            content_sha256, document_count
+        from ledger.closes where billing_period = ?
+        """,
+        [period],
+    ).fetchone()
+    return CloseRecord(*row, already_closed=True) if row else None  # type: ignore[arg-type]
+
+
+def _stage_drafts(con: duckdb.DuckDBPyConnection, period: str) -> None:
+    """Temp tables close_draft_invoices / close_draft_lines: the marts plus entity and numbers."""
+    estimated = (
+        "coalesce(l.is_estimated, false)"
+        if _has_column(con, "marts", "fct_invoice_lines", "is_estimated")
+        else "false"
+    )
+    con.execute(
+        f"""
+        create or replace temp table close_draft_lines as
+        select l.*, {estimated} as is_estimated_flag
+        from marts.fct_invoice_lines as l where l.billing_period = ?
+        """,
+        [period],
+    )
+    year = int(period[:4])
+    con.execute(
+        f"""
+        create or replace temp table close_draft_invoices as
+        with drafts as (
+            select
+                i.invoice_id as document_key,
+                i.invoice_id,
+                i.customer_id,
+                i.customer_name,
+                i.country_code,
+                coalesce(c.language_code, 'en') as language_code,
+                i.currency_code,
+                'invoice' as document_type,
+                false as is_correction,
+                min(l.minor_units) as minor_units,
+                sum(l.net_amount_minor) as net_amount_minor,
+                sum(l.tax_amount_minor) as tax_amount_minor,
+                sum(l.net_amount_minor + l.tax_amount_minor) as gross_amount_minor,
+                bool_or(l.is_estimated_flag) as has_estimated
+            from marts.fct_invoices as i
+            inner join close_draft_lines as l on i.invoice_id = l.invoice_id
+            left join marts.dim_customers as c on i.customer_id = c.customer_id
+            where i.billing_period = ?
+            group by all
+        ),
+        entities as ({CUSTOMER_ENTITY_SQL.format(customers="drafts")}),
+        series as (
+            select issuing_entity_id, max(sequence_number) as last_sequence
+            from ledger.invoices where series_year = {year} group by issuing_entity_id
+        )
+        select
+            d.*,
+            e.issuing_entity_id,
+            ie.invoice_prefix,
+            ie.terms_days,
+            coalesce(s.last_sequence, 0)
+                + row_number() over (partition by e.issuing_entity_id order by d.customer_id, d.invoice_id)
+                as sequence_number
+        from drafts as d
+        inner join entities as e on d.customer_id = e.customer_id
+        inner join close_issuing_entities as ie on e.issuing_entity_id = ie.issuing_entity_id
+        left join series as s on e.issuing_entity_id = s.issuing_entity_id
+        """,
+        [period],
+    )
+    missing = con.execute(
+        "select count(*) from marts.fct_invoices where billing_period = ? "
+        "and invoice_id not in (select invoice_id from close_draft_invoices)",
+        [period],
+    ).fetchone()
+    if missing and missing[0]:
+        raise ValueError(f"{missing[0]} draft invoice(s) of {period} have no issuing entity or no lines")
+
+
+def _freeze(con: duckdb.DuckDBPyConnection, period: str, closed_by: str) -> None:
+    year = int(period[:4])
+    issued_at = now()
+    con.execute(
+        f"""
+        insert into ledger.invoices
+        select
+            d.invoice_prefix || '-{year}-' || lpad(cast(d.sequence_number as varchar), 6, '0'),
+            'invoice', ?, d.issuing_entity_id, {year}, d.sequence_number, d.invoice_id, d.customer_id,
+            d.customer_name, d.country_code, d.language_code, d.currency_code, d.minor_units,
+            d.net_amount_minor, d.tax_amount_minor, d.gross_amount_minor,
+            cast(? as date), cast(? as date) + d.terms_days,
+            null, null, null, null, r.approval_reasons, ?, ?
+        from close_draft_invoices as d
+        inner join ({APPROVAL_REASONS_SQL.format(docs="close_draft_invoices")}) as r
+            on d.document_key = r.document_key
+        order by d.issuing_entity_id, d.sequence_number
+        """,
+        [period, issue_dates(period, 0)[0], issue_dates(period, 0)[0], closed_by, issued_at],
+    )
+    con.execute(
+        """
+        insert into ledger.invoice_lines
+        select
+            i.invoice_number || ':' || lpad(cast(row_number() over w as varchar), 4, '0'),
+            i.invoice_number,
+            cast(row_number() over w as integer),
+            l.invoice_line_id, l.line_type, l.sku_id, l.price_list_id, l.price_list_version,
+            l.pricing_unit, l.base_unit, l.base_units_per_pricing_unit, l.quantity_base, l.quantity,
+            l.unit_price, l.net_amount_minor, l.tax_rate, l.tax_amount_minor, l.tax_rule_id,
+            l.tax_treatment, l.legal_mention_code, l.is_estimated_flag, l.usage_line_count, null, null
+        from close_draft_lines as l
+        inner join ledger.invoices as i
+            on i.draft_invoice_id = l.invoice_id and i.document_type = 'invoice' and i.billing_period = ?
+        window w as (partition by i.invoice_number order by l.invoice_line_id)
+        """,
+        [period],
+    )
+    # Evidence: which usage rows (by source file, with the file's hash) make up each line.
+    con.execute(
+        """
+        insert into ledger.evidence
+        select
+            il.invoice_line_id,
+            u.source_kind,
+            u.source_file,
+            min(f.file_sha256),
+            count(distinct u.usage_line_id),
+            sum(u.quantity_base),
+            min(u.rated_start_at),
+            max(u.rated_end_at)
+        from intermediate.int_usage__rated as u
+        inner join ledger.invoice_lines as il
+            on il.draft_invoice_line_id = u.customer_id || '-' || u.billing_period || ':' || u.sku_id || ':'
+                || u.price_list_id || ':v' || cast(u.price_list_version as varchar)
+        inner join ledger.invoices as i on il.invoice_number = i.invoice_number and i.billing_period = ?
+        left join raw.file_registry as f on f.source_file = u.source_file and f.is_current
+        where u.rating_status = 'rated' and u.billing_period = ?
+        group by il.invoice_line_id, u.source_kind, u.source_file
+        """,
+        [period, period],
+    )
+
+
+def rate_card_versions(con: duckdb.DuckDBPyConnection, period: str) -> list[dict[str, object]]:
+    rows = con.execute(
+        """
+        select distinct l.price_list_id, l.price_list_version
+        from ledger.invoice_lines as l inner join ledger.invoices as i on l.invoice_number = i.invoice_number
+        where i.billing_period = ? and l.price_list_id is not null
+        order by 1, 2
+        """,
+        [period],
+    ).fetchall()
+    return [{"price_list_id": p, "price_list_version": v} for p, v in rows]
+
+
+def close_period(
+    con: duckdb.DuckDBPyConnection, period: str, readiness: Readiness, closed_by: str, run_id: str
+) -> CloseRecord:
+    """Close `period` if it is ready; a second close is a no-op that returns the first."""
+    found = existing_close(con, period)
+    if found:
+        return found
+    if not readiness.ready:
+        raise CloseRefusedError(period, readiness.problems())
+    load_close_reference(con)
+    version, dbt_sha = code_version()
+    con.execute("begin transaction")
+    try:
+        ensure_open(con, period)
+        _stage_drafts(con, period)
+        _freeze(con, period, closed_by)
+        content = content_sha256(con, period)
+        count = con.execute(
+            "select count(*) from ledger.invoices where billing_period = ?", [period]
+        ).fetchone()
+        close_id = next_id(con, "closes", "CLS")
+        con.execute(
+            "insert into ledger.closes values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                close_id,
+                period,
+                now(),
+                closed_by,
+                run_id,
+                version,
+                dbt_sha,
+                content,
+                json.dumps(rate_card_versions(con, period)),
+                json.dumps(
+                    {k: {"passed": ok, "detail": d} for k, (ok, d) in sorted(readiness.gates.items())}
+                ),
+                int(count[0]) if count else 0,
+                readiness.waived,
+            ],
+        )
+        audit(
+            con,
+            closed_by,
+            "close",
+            period,
+            close_id,
+            {"run_id": run_id, "content_sha256": content, "code_version": version},
+        )
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    record = existing_close(con, period)
+    assert record is not None
+    return CloseRecord(**{**record.__dict__, "already_closed": False})
+
+
+def snapshot_matches(con: duckdb.DuckDBPyConnection, period: str) -> bool:
+    """The frozen documents still hash to the close's recorded content hash."""
+    record = existing_close(con, period)
+    return bool(record) and content_sha256(con, period) == record.content_sha256  # type: ignore[union-attr]
+
+
+def is_period_closed(duckdb_path: Path, period: str) -> bool:
+    if not duckdb_path.exists():
+        return False
+    with duckdb.connect(str(duckdb_path), read_only=True) as con:
+        try:
+            return is_closed(con, period)
+        except duckdb.CatalogException:
+            return False

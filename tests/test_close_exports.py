@@ -1,0 +1,256 @@
+"""Finance exports from a ledger built directly in DuckDB: layouts, splitting, safety, balance."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.close.layouts import QBO_COLUMNS, XERO_COLUMNS
+from orchestration.close.ledger import ClosedPeriodError, ensure_ledger, ensure_open
+from orchestration.exports import PeriodNotClosedError, write_exports
+from tests.e2e_support import folder_digest
+
+PERIOD = "2026-10"
+
+
+def _header_row(row: str) -> list[str]:
+    """A template's header row, written as published (comma-separated)."""
+    return row.split(",")
+
+
+# Xero's sales invoice import template (docs/finance.md lists the sources), in its order.
+XERO_TEMPLATE = _header_row(
+    "*ContactName,EmailAddress,POAddressLine1,POAddressLine2,POAddressLine3,POAddressLine4,POCity,"
+    "PORegion,POPostalCode,POCountry,*InvoiceNumber,Reference,*InvoiceDate,*DueDate,InventoryItemCode,"
+    "*Description,*Quantity,*UnitAmount,Discount,*AccountCode,*TaxType,TrackingName1,TrackingOption1,"
+    "TrackingName2,TrackingOption2,Currency,BrandingTheme"
+)
+# QuickBooks Online's invoice import sample file.
+QBO_TEMPLATE = _header_row(
+    "InvoiceNo,Customer,InvoiceDate,DueDate,Terms,Location,Memo,Item(Product/Service),ItemDescription,"
+    "ItemQuantity,ItemRate,ItemAmount,ItemTaxCode,ItemTaxAmount,Currency,Service Date"
+)
+INJECTIONS = ['=HYPERLINK("http://x")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\tTAB", "\rCR"]
+
+
+def _ledger(con: duckdb.DuckDBPyConnection, fr_invoices: int) -> None:
+    """A closed period: `fr_invoices` FR1 invoices (two lines each), one US1 invoice, one credit note."""
+    ensure_ledger(con)
+    con.execute(
+        f"""
+        create temp table seed_docs as
+        select
+            'FR1-2026-' || lpad(cast(n as varchar), 6, '0') as invoice_number, 'invoice' as document_type,
+            'FR1' as entity, n as seq, 'C' || lpad(cast(n as varchar), 4, '0') as customer_id,
+            case when n <= {len(INJECTIONS)} then list_extract(cast(? as varchar[]), n)
+                else 'Client ' || n end as customer_name,
+            'FR' as country, case when n % 2 = 0 then 'fr' else 'en' end as language, 'EUR' as currency
+        from range(1, {fr_invoices} + 1) as t(n)
+        union all select 'US1-2026-000001', 'invoice', 'US1', 1, 'CUS', 'Redwood Signal Inc.', 'US', 'en',
+            'USD'
+        union all select 'US1-2026-000002', 'credit_note', 'US1', 2, 'CUS', 'Redwood Signal Inc.', 'US', 'en',
+            'USD'
+        """,
+        [INJECTIONS],
+    )
+    con.execute(
+        """
+        insert into ledger.invoice_lines
+        select
+            d.invoice_number || ':000' || k, d.invoice_number, k, d.customer_id || ':line' || k, 'usage',
+            case when k = 1 then 'gpu_hour_a100' else 'energy_kwh' end, 'standard_eur', 1,
+            'gpu_hour', 'gpu_second', 3600, 36000 * s, 10 * s, 2.45, s * (1000 + k), t.rate,
+            cast(round_even(s * (1000 + k) * t.rate, 0) as bigint), t.rule, t.treatment, t.mention, false, 3,
+            null, null
+        from seed_docs as d,
+            (select 1 as k union all select 2),
+            (select case when document_type = 'credit_note' then -1 else 1 end as s) as sg,
+        lateral (select
+            case when d.country = 'FR' then 0.2 else 0.0 end::decimal(9, 6) as rate,
+            case when d.country = 'FR' then 'fr_standard_2014' else 'us_out_of_scope_2000' end as rule,
+            case when d.country = 'FR' then 'standard' else 'out_of_scope' end as treatment,
+            case when d.country = 'FR' then null else 'out_of_scope_export' end as mention) as t
+        """
+    )
+    con.execute(
+        """
+        insert into ledger.invoices
+        select d.invoice_number, d.document_type, '2026-10', d.entity, 2026, d.seq,
+            d.customer_id || '-2026-10', d.customer_id, d.customer_name, d.country, d.language, d.currency, 2,
+            sum(l.net_amount_minor), sum(l.tax_amount_minor), sum(l.net_amount_minor + l.tax_amount_minor),
+            date '2026-11-01', date '2026-12-01',
+            case when d.document_type = 'credit_note' then 'US1-2026-000001' end, null, null, null, '',
+            'tester', now()
+        from seed_docs as d inner join ledger.invoice_lines as l on l.invoice_number = d.invoice_number
+        group by all
+        """
+    )
+    con.execute(
+        """
+        insert into ledger.closes values ('CLS-000001', '2026-10', now(), 'tester', 'run-1', 'v1', 'abc',
+            'def', '[]', '{"gx_demo": {"passed": true, "detail": ""}}', 3, 0)
+        """
+    )
+
+
+@pytest.fixture
+def exported(tmp_path: Path) -> tuple[duckdb.DuckDBPyConnection, Path, dict[str, object]]:
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    _ledger(con, fr_invoices=501)
+    manifest = write_exports(con, PERIOD, tmp_path / "exports")
+    return con, tmp_path / "exports" / PERIOD, manifest
+
+
+def _rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        return list(reader.fieldnames or []), list(reader)
+
+
+def test_layouts_declare_the_documented_templates() -> None:
+    assert [name for name, _ in XERO_COLUMNS] == XERO_TEMPLATE
+    assert [name for name, _ in QBO_COLUMNS] == QBO_TEMPLATE
+
+
+def test_xero_files_split_at_500_invoices_with_one_row_per_line(exported: tuple) -> None:  # type: ignore[type-arg]
+    _, folder, _ = exported
+    files = sorted((folder / "xero" / "xero_fr").glob("*.csv"))
+    assert [f.name for f in files] == ["sales_invoices_001.csv", "sales_invoices_002.csv"]
+    seen: dict[str, int] = defaultdict(int)
+    for path in files:
+        header, rows = _rows(path)
+        assert header == XERO_TEMPLATE
+        invoices = {row["*InvoiceNumber"] for row in rows}
+        assert len(invoices) <= 500
+        for row in rows:
+            seen[row["*InvoiceNumber"]] += 1
+            assert all(row[column] for column in header if column.startswith("*")), row
+            assert row["*InvoiceDate"] == "01/11/2026" and row["*DueDate"] == "01/12/2026"
+    assert len(seen) == 501 and set(seen.values()) == {2}  # the number repeats on each of its lines
+
+
+def test_quickbooks_file_has_its_layout_and_exact_amounts(exported: tuple) -> None:  # type: ignore[type-arg]
+    con, folder, _ = exported
+    header, rows = _rows(folder / "quickbooks" / "qbo_us" / "invoices.csv")
+    assert header == QBO_TEMPLATE
+    assert {row["InvoiceNo"] for row in rows} == {"US1-2026-000001", "US1-2026-000002"}
+    assert rows[0]["InvoiceDate"] == "11/01/2026" and rows[0]["Service Date"] == "10/31/2026"
+    # A credit note's amounts stay plain negative numbers, not neutralised text.
+    credit = [row for row in rows if row["InvoiceNo"] == "US1-2026-000002"]
+    assert [row["ItemAmount"] for row in credit] == ["-10.01", "-10.02"]
+    assert "Supply outside the scope of VAT" in rows[0]["Memo"]
+    totals = dict(con.execute("select invoice_number, net_amount_minor from ledger.invoices").fetchall())
+    for number in ("US1-2026-000001", "US1-2026-000002"):
+        net = sum(Decimal(r["ItemAmount"]) for r in rows if r["InvoiceNo"] == number)
+        assert net * 100 == totals[number]
+
+
+def test_spreadsheet_injection_is_neutralised_in_every_text_cell(exported: tuple) -> None:  # type: ignore[type-arg]
+    _, folder, _ = exported
+    _, rows = _rows(folder / "xero" / "xero_fr" / "sales_invoices_001.csv")
+    names = {row["*ContactName"] for row in rows}
+    for value in INJECTIONS:
+        assert value not in names
+        assert "'" + value in names
+    for path in folder.rglob("*.csv"):
+        for row in _rows(path)[1]:
+            for column, cell in row.items():
+                if cell and cell[0] in "=+@\t\r":
+                    pytest.fail(f"{path.name} {column} starts a formula: {cell!r}")
+                if cell.startswith("-"):
+                    Decimal(cell)  # only amounts may start with a minus: they parse as numbers
+
+
+def test_every_journal_balances_and_receivable_is_the_gross(exported: tuple) -> None:  # type: ignore[type-arg]
+    con, folder, _ = exported
+    _, rows = _rows(folder / "journal" / "gl_journal.csv")
+    debit: dict[str, Decimal] = defaultdict(Decimal)
+    credit: dict[str, Decimal] = defaultdict(Decimal)
+    receivable: dict[str, Decimal] = defaultdict(Decimal)
+    for row in rows:
+        debit[row["journal_id"]] += Decimal(row["debit"])
+        credit[row["journal_id"]] += Decimal(row["credit"])
+        if row["account_role"] == "receivable":
+            receivable[row["journal_id"]] += Decimal(row["debit"]) - Decimal(row["credit"])
+    gross = dict(con.execute("select invoice_number, gross_amount_minor from ledger.invoices").fetchall())
+    assert set(debit) == set(gross)
+    assert all(debit[j] == credit[j] for j in debit), [j for j in debit if debit[j] != credit[j]]
+    assert all(receivable[j] * 100 == gross[j] for j in gross)
+
+
+def test_invoice_text_follows_the_customer_language(exported: tuple) -> None:  # type: ignore[type-arg]
+    _, folder, _ = exported
+    invoices = {i["invoice_number"]: i for i in json.loads((folder / "invoices.json").read_text())}
+    lines = {
+        line["invoice_line_id"]: line for line in json.loads((folder / "invoice_lines.json").read_text())
+    }
+    assert invoices["FR1-2026-000002"]["language_code"] == "fr"
+    assert lines["FR1-2026-000002:0001"]["description"].startswith(
+        "Heures GPU (A100) pour 2026-10 : 10 gpu_hour"
+    )
+    assert lines["FR1-2026-000001:0001"]["description"].startswith(
+        "GPU hours (A100) for 2026-10: 10 gpu_hour"
+    )
+    assert lines["US1-2026-000002:0001"]["description"].startswith("Cancels invoice US1-2026-000001")
+    assert lines["US1-2026-000001:0001"]["description"].endswith(
+        " - Supply outside the scope of VAT: place of supply outside the EU/EEA"
+    )
+    assert invoices["US1-2026-000002"]["document_title"] == "Credit note"
+
+
+def test_every_legal_mention_has_english_and_french_text() -> None:
+    con = duckdb.connect()
+    seeds = Path(__file__).resolve().parent.parent / "seeds"
+    missing = con.execute(
+        f"""
+        with mentions as (
+            select distinct legal_mention_code as code from read_csv('{seeds}/rating/tax_rates.csv')
+            where legal_mention_code is not null
+            union select 'reverse_charge_b2b'
+        )
+        select m.code, l.language from mentions as m, (values ('en'), ('fr')) as l(language)
+        where not exists (
+            select 1 from read_csv('{seeds}/close/invoice_texts.csv') as t
+            where t.text_key = 'legal.' || m.code and t.language_code = l.language
+        )
+        """
+    ).fetchall()
+    assert not missing
+    texts = dict(
+        con.execute(
+            f"select language_code, text from read_csv('{seeds}/close/invoice_texts.csv') "
+            "where text_key = 'legal.reverse_charge_b2b'"
+        ).fetchall()
+    )
+    assert texts["fr"].startswith("Autoliquidation")
+    assert "Art. 196 Directive 2006/112/EC" in texts["en"]
+
+
+def test_manifest_hashes_every_file_and_reexport_is_byte_identical(
+    exported: tuple,  # type: ignore[type-arg]
+    tmp_path: Path,
+) -> None:
+    con, folder, manifest = exported
+    digests = folder_digest(folder)
+    assert {f["file"] for f in manifest["files"]} == set(digests) - {"manifest.json"}  # type: ignore[union-attr]
+    assert all(digests[f["file"]] == f["sha256"] for f in manifest["files"])  # type: ignore[union-attr,index]
+    assert len(list((folder / "evidence").glob("*.json"))) == 503
+    write_exports(con, PERIOD, tmp_path / "exports")
+    assert folder_digest(folder) == digests
+
+
+def test_open_periods_are_neither_exported_nor_rewritable_once_closed(tmp_path: Path) -> None:
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    ensure_ledger(con)
+    with pytest.raises(PeriodNotClosedError, match="not closed"):
+        write_exports(con, PERIOD, tmp_path)
+    ensure_open(con, PERIOD)  # an open period accepts documents
+    _ledger(con, fr_invoices=2)
+    with pytest.raises(ClosedPeriodError, match="closed"):
+        ensure_open(con, PERIOD)

@@ -1,0 +1,225 @@
+"""End to end: close the demo month through the real CLI, Dagster job, gates and ledger, then correct it.
+
+The tests run in file order on one deployment: refused close, close, approvals, late usage
+that becomes adjustment notes, and a void with its reissue.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.e2e_support import DEMO_WAIVER, PERIOD, Deployment, close_demo_month, folder_digest
+
+pytestmark = pytest.mark.e2e
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+NEXT_PERIOD = "2026-11"
+
+
+@pytest.fixture(scope="module")
+def closed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    deployment = Deployment(tmp_path_factory.mktemp("closed"), PROJECT_DIR)
+    deployment.generate()
+    assert deployment.run().returncode == 0
+    refused = deployment.meterline("close", "--period", PERIOD, "--by", "Controller")
+    deployment.__dict__["refused"] = refused
+    deployment.__dict__["closed"] = close_demo_month(deployment)
+    yield deployment
+
+
+def _query(deployment: Deployment, sql: str, params: list[object] | None = None) -> list[tuple[object, ...]]:
+    with duckdb.connect(str(deployment.duckdb_path), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def test_close_is_refused_while_a_blocking_exception_is_open(closed: Deployment) -> None:
+    refused = closed.__dict__["refused"]
+    assert refused.returncode == 1
+    assert "REFUSED" in refused.stderr
+    assert "open blocking exception(s) unattributed_usage" in refused.stderr
+    assert "--waive-reason-code unattributed_usage" in refused.stderr
+    # The waiver that let the close through is audited: one row per exception, with who and why.
+    waivers = _query(
+        closed, "select count(*), min(waived_by), min(why), count(distinct exception_id) from ledger.waivers"
+    )
+    exceptions = _query(
+        closed,
+        "select count(*) from marts.fct_billing_exceptions "
+        "where billing_period = ? and is_blocking and status = 'open'",
+        [PERIOD],
+    )
+    assert waivers[0] == (exceptions[0][0], "Demo Controller", DEMO_WAIVER[3], exceptions[0][0])
+
+
+def test_numbers_are_gapless_per_entity_in_customer_order_and_stable(closed: Deployment) -> None:
+    documents = _query(
+        closed,
+        "select issuing_entity_id, sequence_number, invoice_number, customer_id from ledger.invoices "
+        "where billing_period = ? order by issuing_entity_id, sequence_number",
+        [PERIOD],
+    )
+    drafts = _query(closed, "select count(*) from marts.fct_invoices where billing_period = ?", [PERIOD])
+    assert len(documents) == drafts[0][0]
+    by_entity: dict[str, list[tuple[int, str, str]]] = {}
+    for entity, sequence, number, customer in documents:
+        by_entity.setdefault(str(entity), []).append((int(sequence), str(number), str(customer)))  # type: ignore[call-overload]
+    for entity, rows in by_entity.items():
+        assert [s for s, _, _ in rows] == list(range(1, len(rows) + 1))
+        assert [n for _, n, _ in rows] == [f"{entity}-2026-{s:06d}" for s, _, _ in rows]
+        assert [c for _, _, c in rows] == sorted(c for _, _, c in rows)
+    close = _query(
+        closed, "select content_sha256, code_version, rate_card_versions, run_id from ledger.closes"
+    )
+    assert len(close) == 1 and len(str(close[0][0])) == 64 and close[0][1] and json.loads(str(close[0][2]))
+
+    again = closed.meterline("close", "--period", PERIOD, "--by", "Someone Else")
+    assert again.returncode == 0, again.stderr
+    assert "by Demo Controller" in again.stdout and close[0][3] in again.stdout
+    assert _query(closed, "select count(*) from ledger.closes") == [(1,)]
+    assert (
+        _query(
+            closed,
+            "select issuing_entity_id, sequence_number, invoice_number, customer_id from ledger.invoices "
+            "where billing_period = ? order by issuing_entity_id, sequence_number",
+            [PERIOD],
+        )
+        == documents
+    )
+
+
+def test_held_invoices_are_listed_not_exported_until_approved(closed: Deployment) -> None:
+    folder = closed.exports_dir / PERIOD
+    manifest = json.loads((folder / "manifest.json").read_text())
+    held = {h["invoice_number"]: h["reasons"] for h in manifest["held_documents"]}
+    assert held == {"NO1-2026-000001": ["first_invoice", "high_value"]}
+    assert "held" in closed.__dict__["closed"].stdout
+    assert not (folder / "xero" / "xero_no").exists()
+    assert not (folder / "evidence" / "NO1-2026-000001.json").exists()
+
+    approved = closed.meterline("approve", "--invoice", "CUST-NO01-2026-10", "--by", "CFO")
+    assert approved.returncode == 0, approved.stderr
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["held_documents"] == []
+    with (folder / "xero" / "xero_no" / "sales_invoices_001.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert {row["*InvoiceNumber"] for row in rows} == {"NO1-2026-000001"}
+    assert rows[0]["*InvoiceDate"] == "01.11.2026"  # the Norwegian organisation's date format
+
+
+def test_evidence_packet_rebuilds_each_line_from_the_usage(closed: Deployment) -> None:
+    packet = json.loads((closed.exports_dir / PERIOD / "evidence" / "FR1-2026-000002.json").read_text())
+    assert packet["customer_id"] == "CUST-FR01"
+    with duckdb.connect(str(closed.duckdb_path), read_only=True) as con:
+        for line in packet["lines"]:
+            assert line["usage"] and all(len(u["file_sha256"]) == 64 for u in line["usage"])
+            rebuilt = con.execute(
+                f"select sum(quantity_base), count(*) from ({line['rebuild_query']})"
+            ).fetchone()
+            assert str(rebuilt[0]) == line["computation"]["quantity_base"]  # type: ignore[index]
+            assert sum(u["usage_rows"] for u in line["usage"]) <= rebuilt[1]  # type: ignore[index]
+
+
+def _write_late_usage(deployment: Deployment) -> None:
+    """A Slurm job of a billed customer's account that arrives after the close, for October."""
+    folder = deployment.root / "landing" / "scheduler" / "slurm" / "fjord-gpu"
+    source = next(folder.glob("sacct_2026-10_b.txt")).read_text().splitlines()
+    header = source[0]
+    job = next(
+        line
+        for line in source[1:]
+        if "|COMPLETED|2026-10-1" in line and "gpu-a100" in line and "." not in line.split("|")[0]
+    )
+    fields = job.split("|")
+    fields[0] = fields[1] = "4899999"
+    (folder / "sacct_2026-10_late.txt").write_text(header + "\n" + "|".join(fields) + "\n")
+
+
+def test_late_usage_after_close_lands_as_adjustments_and_the_closed_export_stays(closed: Deployment) -> None:
+    folder = closed.exports_dir / PERIOD
+    before = folder_digest(folder)
+    _write_late_usage(closed)
+    assert closed.run().returncode == 0
+    adjusted = closed.meterline(
+        "adjust",
+        "--period",
+        PERIOD,
+        "--reason",
+        "late_usage",
+        "--by",
+        "Controller",
+        "--why",
+        "late Slurm file",
+    )
+    assert adjusted.returncode == 0, adjusted.stdout + adjusted.stderr
+    notes = _query(
+        closed,
+        "select a.note_invoice_number, a.original_invoice_number, a.original_invoice_line_id, "
+        "a.net_amount_minor_delta, i.billing_period, i.document_type, i.approval_reasons "
+        "from ledger.adjustments as a "
+        "inner join ledger.invoices as i on a.note_invoice_number = i.invoice_number",
+    )
+    assert notes, adjusted.stdout
+    for _, original, original_line, delta, period, kind, reasons in notes:
+        assert period == NEXT_PERIOD and original and original_line and delta != 0
+        assert kind == ("debit_note" if delta > 0 else "credit_note")  # type: ignore[operator]
+        assert "manual_adjustment" in str(reasons)
+    # Billed + adjustments = the re-rated period, line by line.
+    mismatched = _query(
+        closed,
+        """
+        with billed as (
+            select l.draft_invoice_line_id, sum(l.net_amount_minor) as net from ledger.invoice_lines as l
+            inner join ledger.invoices as i using (invoice_number)
+            where (i.billing_period = ? and i.original_invoice_number is null)
+                or l.invoice_line_id in (select note_invoice_line_id from ledger.adjustments)
+            group by 1
+        )
+        select * from marts.fct_invoice_lines as m full outer join billed as b
+            on m.invoice_line_id = b.draft_invoice_line_id
+        where m.billing_period = ? and coalesce(m.net_amount_minor, 0) <> coalesce(b.net, 0)
+        """,
+        [PERIOD, PERIOD],
+    )
+    assert not mismatched
+    # The closed period is untouched: same snapshot hash, byte-identical re-export.
+    assert closed.meterline("export", "--period", PERIOD).returncode == 0
+    assert folder_digest(folder) == before
+    again = closed.meterline(
+        "adjust", "--period", PERIOD, "--reason", "late_usage", "--by", "C", "--why", "w"
+    )
+    assert "no difference" in again.stdout
+
+
+def test_void_issues_a_credit_note_and_a_replacement_with_the_next_numbers(closed: Deployment) -> None:
+    before = folder_digest(closed.exports_dir / PERIOD)
+    last = _query(closed, "select max(sequence_number) from ledger.invoices where issuing_entity_id = 'US1'")[
+        0
+    ][0]
+    done = closed.meterline(
+        "void", "--invoice", "US1-2026-000003", "--by", "Controller", "--why", "wrong entity"
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    credit, replacement, *_ = _query(
+        closed,
+        "select credit_note_number, replacement_number, voided_by, why from ledger.voids "
+        "where invoice_number = 'US1-2026-000003'",
+    )[0]
+    assert (credit, replacement) == (f"US1-2026-{last + 1:06d}", f"US1-2026-{last + 2:06d}")  # type: ignore[operator]
+    documents = dict(
+        (row[0], row[1:])
+        for row in _query(
+            closed,
+            "select invoice_number, document_type, billing_period, original_invoice_number, "
+            "related_invoice_number, gross_amount_minor from ledger.invoices",
+        )
+    )
+    original_gross = documents["US1-2026-000003"][4]
+    assert documents[credit] == ("credit_note", NEXT_PERIOD, "US1-2026-000003", None, -original_gross)  # type: ignore[operator]
+    assert documents[replacement] == ("invoice", NEXT_PERIOD, "US1-2026-000003", credit, original_gross)
+    assert closed.meterline("void", "--invoice", "US1-2026-000003", "--by", "C", "--why", "w").returncode == 1
+    assert folder_digest(closed.exports_dir / PERIOD) == before
