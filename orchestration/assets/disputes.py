@@ -12,7 +12,7 @@ from orchestration.resources import Warehouse
 
 @asset(
     key=["exports", "dispute_evidence"],
-    group_name="exports",
+    group_name="disputes",
     partitions_def=billing_periods,
     backfill_policy=one_period_per_run,
     deps=[

@@ -1,7 +1,7 @@
 {{ config(meta={"dagster": {"ref": {"name": "fct_billing_exceptions"}}}) }}
 -- depends_on: {{ ref('fct_invoice_lines') }}
--- Customer-side conservation: every rated piece of usage is on exactly one invoice line
--- (its customer, SKU and price version, with the line's base quantity equal to the pieces')
+-- Customer-side conservation: every rated piece of usage is invoiced once (the lines of its
+-- customer, SKU and price version carry exactly the pieces' base quantity)
 -- or is covered by an exception of its kind: unattributed_usage (by row, or by machine for
 -- energy), price_missing (by customer, SKU and subject), late_usage (by row). Returns the
 -- pieces or lines that break it.
@@ -15,8 +15,12 @@ rated as (
 
 invoice_lines as (
 
-    select * from {{ ref('fct_invoice_lines') }}
-    where line_type = 'usage'
+    -- Usage is invoiced on `usage` lines and, for included units, on zero-priced `included` lines;
+    -- tiers split one (customer, SKU, version) over several lines.
+    select customer_id, sku_id, price_list_version, sum(quantity_base) as quantity_base,
+    from {{ ref('fct_invoice_lines') }}
+    where line_type in ('usage', 'included')
+    group by all
 
 ),
 
