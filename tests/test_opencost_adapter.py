@@ -156,4 +156,5 @@ def test_conservation_in_rows_and_quantities(built: Path) -> None:
         )
     )
     assert sum(totals.values()) == api_hours * 3600 + csv_seconds
-    assert totals["duplicate"] == Decimal("1.5") * 86400
+    # team-a's day 1 arrives three times (API + two CSV rows): billed once, two duplicates
+    assert totals["duplicate"] == 2 * Decimal("1.5") * 86400
