@@ -25,6 +25,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.bench_vendor_files import BENCH_FORMATS
 from orchestration.settings import PROJECT_DIR
 
 DEFAULT_ROWS = 200_000
@@ -258,6 +259,20 @@ CASES: list[AdapterCase] = [
         "energy_ptd_power_log",
         write_ptd_power_log_bench_file,
     ),
+]
+
+
+# Vendor billing formats: the raw table each export format feeds.
+_VENDOR_RAW_TABLES = {
+    "focus": "focus_charges",
+    "aws_cur": "aws_cur_line_items",
+    "azure": "azure_cost_details",
+    "gcp": "gcp_billing_lines",
+    "colo": "colo_invoice_lines",
+}
+CASES += [
+    AdapterCase(fmt, f"{folder}/{name}", _VENDOR_RAW_TABLES[folder.split("/")[1]], writer)
+    for fmt, (folder, name, writer) in BENCH_FORMATS.items()
 ]
 
 

@@ -7,13 +7,10 @@ must be dropped in (and the vendor declared there) is in BENCH_FORMATS.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
-
-from orchestration.ingest.loader import ingest_landing
 
 # A day of hourly charges per resource; i is the row number from range().
 _HOUR = "timestamp '2026-10-01' + to_hours(cast(i % 720 as integer))"
@@ -191,7 +188,7 @@ def write_colo_bench_file(path: Path, rows: int) -> None:
     _copy(path, _COLO_COLUMNS, rows, "format csv, header")
 
 
-# format -> (landing folder, file name, writer)
+# format -> (landing folder, file name, writer); orchestration.bench_adapters measures each one.
 BENCH_FORMATS: dict[str, tuple[str, str, Callable[[Path, int], None]]] = {
     "focus_csv": ("vendor_billing/focus/nimbus_cloud", "bench.csv", write_focus_csv_bench_file),
     "focus_csv_gz": ("vendor_billing/focus/nimbus_cloud", "bench.csv.gz", write_focus_csv_gz_bench_file),
@@ -208,37 +205,3 @@ BENCH_FORMATS: dict[str, tuple[str, str, Callable[[Path, int], None]]] = {
     "gcp_parquet": ("vendor_billing/gcp/meridian_gcp", "bench.parquet", write_gcp_parquet_bench_file),
     "colo_csv": ("vendor_billing/colo/aurora_dc", "bench.csv", write_colo_bench_file),
 }
-
-
-def measure_ingest(fmt: str, rows: int, work_dir: Path, seeds_dir: Path) -> tuple[int, float]:
-    """Write one N-row file of `fmt` and load it with the real ingest; (rows loaded, seconds)."""
-    folder, name, writer = BENCH_FORMATS[fmt]
-    landing = work_dir / fmt / "landing"
-    writer(landing / folder / name, rows)
-    with duckdb.connect(str(work_dir / fmt / "warehouse.duckdb")) as con:
-        started = time.perf_counter()
-        report = ingest_landing(con, landing, seeds_dir)
-        elapsed = time.perf_counter() - started
-    if report.rejected:
-        raise RuntimeError(f"bench file rejected: {report.rejected}")
-    return sum(report.rows_by_table.values()), elapsed
-
-
-if __name__ == "__main__":
-    import shutil
-    import sys
-    import tempfile
-
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
-    selected = sys.argv[2:] or list(BENCH_FORMATS)
-    seeds = Path(__file__).resolve().parent.parent / "seeds"
-    for fmt in selected:
-        work = Path(tempfile.mkdtemp(prefix="bench_vendor_"))
-        try:
-            loaded, seconds = measure_ingest(fmt, count, work, seeds)
-            print(
-                f"{fmt:20s} {loaded:>11,d} rows {seconds:8.2f} s {loaded / seconds:>12,.0f} rows/s",
-                flush=True,
-            )
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
