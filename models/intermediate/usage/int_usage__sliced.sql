@@ -104,7 +104,7 @@ bands as (
         -- pass-through charges the cost plus markup (exact here; the line's amount is rated
         -- from cost_unit_price and markup_rate, this is the price shown)
         case
-            when pricing_model = 'pass_through' then cost_unit_price * (1 + markup_rate)
+            when pricing_model = 'pass_through' then cost_unit_price * (1 + coalesce(markup_rate, 0))
             else unit_price
         end as slice_unit_price,
     from running

@@ -88,7 +88,7 @@ usage_priced as (
                 ) }}
             when usage_lines.pricing_model = 'pass_through'
                 then {{ rate_amount_minor_times(
-                    'usage_lines.quantity_base', 'usage_lines.cost_unit_price', '(1 + usage_lines.markup_rate)',
+                    'usage_lines.quantity_base', 'usage_lines.cost_unit_price', '(1 + coalesce(usage_lines.markup_rate, 0))',
                     'currencies.minor_units', 'usage_lines.base_units_per_pricing_unit'
                 ) }}
             else {{ rate_amount_minor(
