@@ -1,17 +1,16 @@
-"""Closing a period records the fingerprints of the policy versions it used, once."""
+"""Closing a period records the fingerprints of the policy versions it used, once, in the ledger."""
 
 from __future__ import annotations
 
-import csv
-from pathlib import Path
-
 import duckdb
 
-from orchestration.rating_versions import COLUMNS, record_used_versions
+from orchestration.close.ledger import ensure_ledger
+from orchestration.rating_versions import record_used_versions
 
 
 def _warehouse() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
+    ensure_ledger(con)
     con.execute("create schema marts; create schema intermediate")
     con.execute(
         "create table marts.fct_invoice_lines as select * from (values "
@@ -29,24 +28,22 @@ def _warehouse() -> duckdb.DuckDBPyConnection:
     return con
 
 
-def test_records_each_used_version_once(tmp_path: Path) -> None:
-    seed = tmp_path / "used_rate_card_versions.csv"
-    seed.write_text(",".join(COLUMNS) + "\n")
+def test_records_each_used_version_once() -> None:
     con = _warehouse()
-    appended = record_used_versions(con, "2026-10", seed)
-    assert [(r["policy_kind"], r["policy_id"], r["version"], r["fingerprint"]) for r in appended] == [
-        ("price_list", "pl", "1", "f1"),
-        ("price_list", "pl", "2", "f2"),
-        ("recurring_charge", "pl/platform_fee", "1", "c1"),
+    assert record_used_versions(con, "2026-10", "CLS-000001") == [
+        ("price_list", "pl", 1, "f1"),
+        ("price_list", "pl", 2, "f2"),
+        ("recurring_charge", "pl/platform_fee", 1, "c1"),
     ]
     # Closing the next period adds only its new version, keeping the first closed period of the others.
-    assert [r["version"] for r in record_used_versions(con, "2026-11", seed)] == ["3"]
-    assert record_used_versions(con, "2026-10", seed) == []
-    with seed.open(newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    assert [(r["version"], r["first_closed_period"]) for r in rows] == [
-        ("1", "2026-10"),
-        ("2", "2026-10"),
-        ("1", "2026-10"),
-        ("3", "2026-11"),
+    assert record_used_versions(con, "2026-11", "CLS-000002") == [("price_list", "pl", 3, "f3")]
+    assert record_used_versions(con, "2026-10", "CLS-000003") == []
+    rows = con.execute(
+        "select policy_id, version, first_closed_period, close_id from ledger.rate_card_versions order by all"
+    ).fetchall()
+    assert rows == [
+        ("pl", 1, "2026-10", "CLS-000001"),
+        ("pl", 2, "2026-10", "CLS-000001"),
+        ("pl", 3, "2026-11", "CLS-000002"),
+        ("pl/platform_fee", 1, "2026-10", "CLS-000001"),
     ]

@@ -24,7 +24,7 @@ from orchestration.close.ledger import (
     next_open_period,
     now,
 )
-from orchestration.close.numbering import CUSTOMER_ENTITY_SQL, allocate
+from orchestration.close.numbering import allocate
 from orchestration.close.readiness import marts_period
 from orchestration.close.reference import load_close_reference, reason_codes
 from orchestration.close.snapshot import issue_dates
@@ -255,17 +255,15 @@ def adjust(con: duckdb.DuckDBPyConnection, period: str, reason: str, by: str, wh
 def _entity_and_customer(
     con: duckdb.DuckDBPyConnection, customer_id: str, original: str | None, period: str
 ) -> tuple[str, tuple]:  # type: ignore[type-arg]
-    """The original invoice's entity; a customer new to the period goes by the entity rules."""
+    """The original invoice's entity; a customer new to the period takes its entity from dim_customers."""
     if original:
         return _customer(con, original)
     row = con.execute(
-        f"""
-        with c as (
-            select customer_id, customer_name, country_code, coalesce(language_code, 'en') as language_code,
-                currency_code, minor_units from marts.dim_customers where customer_id = ?
-        )
-        select e.issuing_entity_id, c.* from c inner join ({CUSTOMER_ENTITY_SQL.format(customers="c")}) as e
-            on c.customer_id = e.customer_id
+        """
+        select issuing_entity_id, customer_id, customer_name, country_code,
+            coalesce(language_code, 'en') as language_code, currency_code, minor_units
+        from marts.dim_customers
+        where customer_id = ? and issuing_entity_id is not null
         """,
         [customer_id],
     ).fetchone()

@@ -25,6 +25,15 @@ create table if not exists ledger.closes (
     document_count integer not null,
     waiver_count integer not null
 );
+create table if not exists ledger.rate_card_versions (
+    policy_kind varchar not null,
+    policy_id varchar not null,
+    version integer not null,
+    fingerprint varchar not null,
+    first_closed_period varchar not null,
+    close_id varchar not null,
+    primary key (policy_kind, policy_id, version)
+);
 create table if not exists ledger.invoices (
     invoice_number varchar primary key,
     document_type varchar not null,

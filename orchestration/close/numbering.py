@@ -9,20 +9,9 @@ from __future__ import annotations
 
 import duckdb
 
-# The issuing entity of each customer: the first rule (lowest rule_order) whose country and
-# currency match, `*` matching anything. Needs the temp tables of `reference.load_close_reference`.
-CUSTOMER_ENTITY_SQL = """
-    select customer_id, issuing_entity_id from (
-        select
-            c.customer_id,
-            r.issuing_entity_id,
-            row_number() over (partition by c.customer_id order by r.rule_rank) as rank_in_rules
-        from {customers} as c
-        inner join close_customer_entity_rules as r
-            on r.customer_country_code in ('*', c.country_code)
-            and r.currency_code in ('*', c.currency_code)
-    ) where rank_in_rules = 1
-"""
+# The issuing entity of each customer, decided in dbt (int_customers__issuing_entities) so that tax
+# and numbering can never disagree on it.
+CUSTOMER_ENTITY_SQL = "select customer_id, issuing_entity_id from marts.dim_customers"
 
 
 def format_number(prefix: str, year: int, sequence: int) -> str:

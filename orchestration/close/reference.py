@@ -16,7 +16,6 @@ CLOSE_SEEDS_DIR = PROJECT_DIR / "seeds" / "close"
 
 SEEDS = {
     "issuing_entities": "select *, cast(payment_terms_days as integer) as terms_days from src",
-    "customer_entity_rules": "select *, cast(rule_order as integer) as rule_rank from src",
     "approval_policy": (
         "select rule_id, currency_code, cast(threshold_amount as decimal(18, 2)) as threshold_amount, "
         "cast(is_enabled as boolean) as is_enabled, description from src"

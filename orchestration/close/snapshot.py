@@ -23,6 +23,7 @@ from orchestration.close.numbering import CUSTOMER_ENTITY_SQL
 from orchestration.close.readiness import Readiness
 from orchestration.close.reference import load_close_reference
 from orchestration.periods import period_bounds
+from orchestration.rating_versions import record_used_versions
 from orchestration.settings import PROJECT_DIR
 
 DBT_PROJECT_PATHS = ("dbt_project.yml", "models", "macros", "seeds", "tests/dbt")
@@ -173,7 +174,7 @@ def _stage_drafts(con: duckdb.DuckDBPyConnection, period: str) -> None:
             where i.billing_period = ?
             group by all
         ),
-        entities as ({CUSTOMER_ENTITY_SQL.format(customers="drafts")}),
+        entities as ({CUSTOMER_ENTITY_SQL}),
         series as (
             select issuing_entity_id, max(sequence_number) as last_sequence
             from ledger.invoices where series_year = {year} group by issuing_entity_id
@@ -319,6 +320,7 @@ def close_period(
                 readiness.waived,
             ],
         )
+        record_used_versions(con, period, close_id)
         audit(
             con,
             closed_by,

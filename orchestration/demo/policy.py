@@ -179,7 +179,8 @@ class Policy:
     price_tiers: dict[tuple[str, int, str], tuple[Tier, ...]]
     recurring_charges: tuple[RecurringCharge, ...]
     tax_profiles: tuple[dict[str, str], ...]
-    billing_entities: tuple[dict[str, str], ...]
+    issuing_entities: tuple[dict[str, str], ...]
+    entity_rules: tuple[dict[str, str], ...]
     tax_jurisdictions: tuple[dict[str, str], ...]
 
     def pricing_term(self, price: Price) -> PricingTerm:
@@ -207,7 +208,19 @@ class Policy:
         }
         return sorted(edge for edge in edges if start < edge < end)
 
-    def tax_rule(self, customer_id: str, country_code: str, date: str) -> dict[str, str]:
+    def issuing_entity(self, country_code: str, currency_code: str) -> dict[str, str]:
+        """The entity invoicing a customer: the first entity rule (lowest rule_order) matching its
+        country and currency, `*` matching anything."""
+        rules = sorted(self.entity_rules, key=lambda rule: int(rule["rule_order"]))
+        entity_id = next(
+            rule["issuing_entity_id"]
+            for rule in rules
+            if rule["customer_country_code"] in ("*", country_code)
+            and rule["currency_code"] in ("*", currency_code)
+        )
+        return next(e for e in self.issuing_entities if e["issuing_entity_id"] == entity_id)
+
+    def tax_rule(self, customer_id: str, country_code: str, currency_code: str, date: str) -> dict[str, str]:
         """The rule taxing a customer's lines on a `YYYY-MM-DD` date (the period start):
         exemption, else intra-EU B2B reverse charge, else the country's standard rule."""
 
@@ -217,7 +230,7 @@ class Policy:
         profile = next(
             (p for p in self.tax_profiles if p["customer_id"] == customer_id and in_force(p)), None
         )
-        (entity,) = [e for e in self.billing_entities if in_force(e)]
+        entity = self.issuing_entity(country_code, currency_code)
         eu = {
             j["country_code"] for j in self.tax_jurisdictions if in_force(j) and j["is_eu_member"] == "true"
         }
@@ -335,6 +348,7 @@ def load_policy(seeds_dir: Path = SEEDS_DIR) -> Policy:
             for row in read_seed("rating/customer_recurring_charges.csv", seeds_dir)
         ),
         tax_profiles=tuple(read_seed("rating/customer_tax_profiles.csv", seeds_dir)),
-        billing_entities=tuple(read_seed("rating/billing_entities.csv", seeds_dir)),
+        issuing_entities=tuple(read_seed("close/issuing_entities.csv", seeds_dir)),
+        entity_rules=tuple(read_seed("close/customer_entity_rules.csv", seeds_dir)),
         tax_jurisdictions=tuple(read_seed("rating/tax_jurisdictions.csv", seeds_dir)),
     )

@@ -157,7 +157,9 @@ def expected_invoices(
 
     def add_line(customer_id: str, line: dict[str, Any], net: int, minor_units: int) -> None:
         customer = world.customer(customer_id)
-        rule = policy.tax_rule(customer_id, customer.country_code, utc_date(world.start))
+        rule = policy.tax_rule(
+            customer_id, customer.country_code, customer.currency_code, utc_date(world.start)
+        )
         tax = tax_minor(net, Decimal(rule["tax_rate"]))
         totals[customer_id][0] += net
         totals[customer_id][1] += tax

@@ -16,6 +16,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from orchestration.close.ledger import ensure_ledger
 from orchestration.ingest import registry
 from orchestration.ingest.layouts import (
     LAYOUT_COLUMN,
@@ -239,6 +240,8 @@ def ingest_landing(con: duckdb.DuckDBPyConnection, landing_dir: Path, seeds_dir:
     registry.ensure_registry(con)
     known = registry.RegistryState.load(con)
     ensure_raw_tables(con)
+    # The close's ledger exists from the first load: models check policy edits against it.
+    ensure_ledger(con)
     declarations = Declarations.from_seeds(seeds_dir)
     report = IngestReport()
     columns_by_table: dict[str, set[str]] = {table: set() for table in RAW_TABLES}

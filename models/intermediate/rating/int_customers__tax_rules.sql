@@ -31,9 +31,7 @@ profiles as (
 
 entities as (
 
-    select * from {{ ref('billing_entities') }}
-    where effective_from <= cast({{ billing_period_start() }} as date)
-        and coalesce(effective_to, cast('infinity' as date)) > cast({{ billing_period_start() }} as date)
+    select * from {{ ref('int_customers__issuing_entities') }}
 
 ),
 
@@ -61,25 +59,26 @@ decided as (
         coalesce(profiles.customer_type, 'consumer') as customer_type,
         profiles.vat_number,
         profiles.exemption_tax_rule_id,
-        entities.billing_entity_id,
+        entities.issuing_entity_id,
         case
             when profiles.exemption_tax_rule_id is not null then 'exempt'
             when profiles.customer_type = 'business'
                 and profiles.vat_number is not null
                 and customer_jurisdictions.is_eu_member
                 and entity_jurisdictions.is_eu_member
-                and customers.country_code <> entities.country_code
+                and customers.country_code <> entities.issuing_country_code
                 then 'reverse_charge'
             else 'standard'
         end as required_treatment,
     from customers
     left join profiles
         on customers.customer_id = profiles.customer_id
-    cross join entities
+    inner join entities
+        on customers.customer_id = entities.customer_id
     left join jurisdictions as customer_jurisdictions
         on customers.country_code = customer_jurisdictions.country_code
     left join jurisdictions as entity_jurisdictions
-        on entities.country_code = entity_jurisdictions.country_code
+        on entities.issuing_country_code = entity_jurisdictions.country_code
 
 ),
 
@@ -90,7 +89,7 @@ final as (
         decided.place_of_supply_country_code,
         decided.customer_type,
         decided.vat_number,
-        decided.billing_entity_id,
+        decided.issuing_entity_id,
         decided.required_treatment,
         tax_rates.tax_rule_id,
         cast(tax_rates.tax_rate as decimal(9, 6)) as tax_rate,

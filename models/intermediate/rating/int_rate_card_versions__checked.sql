@@ -1,6 +1,6 @@
 {#-
     Every policy version already used to bill a closed period
-    (seeds/rating/used_rate_card_versions.csv), checked against its current fingerprint. A
+    (ledger.rate_card_versions, recorded by the close), checked against its current fingerprint. A
     version whose rows were edited (or deleted) since has a `problem`: re-rating its closed
     period would no longer reproduce the invoice, so the singular test
     assert_used_rate_card_versions_are_unchanged fails and names it. Changes go in a new
@@ -11,7 +11,7 @@ with
 
 used as (
 
-    select * from {{ ref('used_rate_card_versions') }}
+    select * from {{ ref('stg_ledger__rate_card_versions') }}
 
 ),
 

@@ -3,8 +3,8 @@
     order and a fixed text form. A `price_list` version covers its prices
     (customer_price_lists), pricing terms and tiers; a `recurring_charge` version covers the
     charge row. Editing any row of a version changes its fingerprint; adding a new version
-    leaves the others unchanged. The close of a period appends the fingerprints of the
-    versions it used to seeds/rating/used_rate_card_versions.csv (docs/rating.md).
+    leaves the others unchanged. The close of a period records the fingerprints of the
+    versions it used in ledger.rate_card_versions (docs/rating.md).
 -#}
 
 with

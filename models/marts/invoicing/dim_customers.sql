@@ -41,6 +41,7 @@ final as (
         tax_rules.legal_mention_code,
         tax_rules.customer_type,
         tax_rules.vat_number,
+        tax_rules.issuing_entity_id,
     from customers
     left join currencies
         on customers.currency_code = currencies.currency_code
