@@ -207,7 +207,8 @@ gcp_unified as (
 
 sku_map as (
 
-    select * from {{ ref('vendor_sku_map') }}
+    -- direct mappings and aliases of renamed item codes, with the vendor's map version
+    select * from {{ ref('int_vendor_sku_map__resolved') }}
 
 ),
 
@@ -349,6 +350,7 @@ mapped as (
     select
         lines.*,
         sku_map.vendor_sku_id,
+        sku_map.sku_map_version,
     from lines
     left join sku_map
         on lines.vendor_id = sku_map.vendor_id
