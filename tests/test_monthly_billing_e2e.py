@@ -16,6 +16,7 @@ import duckdb
 import pytest
 
 from tests.e2e_support import PERIOD, Deployment, close_demo_month, folder_digest
+from tests.reconciliation_scoring import explains
 
 pytestmark = pytest.mark.e2e
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -95,14 +96,6 @@ def test_invoice_lines_match_truth(billed: Deployment) -> None:
     assert {row[8] for row in actual if row[0] == "CUST-FI01"} == {"fi_reverse_charge_b2b_2024"}
 
 
-def _explains(defect: dict[str, object], exception: dict[str, object]) -> bool:
-    """The exception has the defect's reason code and every column the defect names."""
-    return exception["reason_code"] == defect["reason_code"] and all(
-        str(exception.get(key)) == str(value)
-        for key, value in defect["match"].items()  # type: ignore[union-attr]
-    )
-
-
 def test_every_injected_defect_is_an_exception_with_its_reason(billed: Deployment) -> None:
     defects = json.loads((billed.truth_dir / "defects.json").read_text())
     assert defects, "the demo month must inject defects"
@@ -116,12 +109,12 @@ def test_every_injected_defect_is_an_exception_with_its_reason(billed: Deploymen
                 f"select * from marts.fct_billing_exceptions where billing_period = '{PERIOD}'"
             ).fetchall()
         ]
-    missed = [d for d in defects if not any(_explains(d, e) for e in exceptions)]
+    missed = [d for d in defects if not any(explains(d, e) for e in exceptions)]
     assert not missed, json.dumps(missed, indent=2)
     # Every reason the generator injects is covered at least once.
     assert {d["reason_code"] for d in defects} <= {e["reason_code"] for e in exceptions}
     # Precision too: a clean row never raises an exception, so each one traces to a defect.
-    unexplained = [e for e in exceptions if not any(_explains(d, e) for d in defects)]
+    unexplained = [e for e in exceptions if not any(explains(d, e) for d in defects)]
     assert not unexplained, unexplained[:5]
 
 

@@ -8,7 +8,7 @@
     int_vendor_charges__expected. Tolerance per vendor and SKU (the SKU row wins over the
     vendor row) = max(absolute_tolerance, relative_tolerance x |expected|), half-even to minor
     units, judged on the money variance. Status, first that applies:
-      sku_unmapped, double_billed, late_adjustment (credit/adjustment lines or a charge
+      sku_unmapped, double_billed, late_adjustment (correction lines or a charge
       period that ended before the billing period), period_drift (a FOCUS charge window
       outside the billing period or off the UTC day grid), missing_in_bill,
       unexpected_charge, matched (variance 0), rounding (|variance| <= the declared minor
@@ -65,8 +65,10 @@ billed as (
         count(distinct billed_unit_price) as billed_unit_price_count,
         count(*) as billed_line_count,
         count_if(row_status = 'duplicate') as duplicate_line_count,
+        -- a correction (FOCUS ChargeClass) or a charge for a window that ended before the period;
+        -- an in-period credit is judged like any other line against what was expected
         count_if(
-            coalesce(charge_category in ('Credit', 'Adjustment'), false)
+            coalesce(charge_class = 'Correction', false)
             or charge_period_end_at <= {{ billing_period_start() }}
         ) as adjustment_line_count,
         count_if(
