@@ -1,4 +1,4 @@
-"""Shared test fixtures: paths and a fresh DuckDB warehouse per test."""
+"""Shared test fixtures: paths, a fresh DuckDB warehouse per test and the demo month built once."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
+
+from tests.e2e_support import DemoMonth, build_demo_month
 
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -24,3 +26,10 @@ def warehouse(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         yield con
     finally:
         con.close()
+
+
+@pytest.fixture(scope="session")
+def demo_month(tmp_path_factory: pytest.TempPathFactory) -> DemoMonth:
+    """The demo month generated, billed and closed once per session (it is the slowest step);
+    end-to-end tests work on their own copy of it."""
+    return build_demo_month(tmp_path_factory.mktemp("demo-month"), PROJECT_DIR)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -88,3 +89,28 @@ def close_demo_month(deployment: Deployment) -> subprocess.CompletedProcess[str]
     )
     assert approved.returncode == 0, approved.stdout + approved.stderr
     return approved
+
+
+@dataclass(frozen=True)
+class DemoMonth:
+    """The demo month as `make run` leaves it, with what each step printed."""
+
+    deployment: Deployment
+    run: subprocess.CompletedProcess[str]
+    refused_close: subprocess.CompletedProcess[str]
+    approved: subprocess.CompletedProcess[str]
+
+    def copy_to(self, root: Path) -> Deployment:
+        """A private copy (landing, warehouse, exports, Dagster home) a test may change freely."""
+        shutil.copytree(self.deployment.root, root, dirs_exist_ok=True)
+        return Deployment(root, self.deployment.project_dir)
+
+
+def build_demo_month(root: Path, project_dir: Path) -> DemoMonth:
+    """Generate and bill the demo month, try to close it without a waiver (refused), then close it."""
+    deployment = Deployment(root, project_dir)
+    deployment.generate()
+    run = deployment.run()
+    assert run.returncode == 0, run.stdout + run.stderr
+    refused = deployment.meterline("close", "--period", PERIOD, "--by", "Controller")
+    return DemoMonth(deployment, run, refused, close_demo_month(deployment))

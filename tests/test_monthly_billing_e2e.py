@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.e2e_support import PERIOD, Deployment, close_demo_month, folder_digest
+from tests.e2e_support import PERIOD, DemoMonth, Deployment, close_demo_month, folder_digest
 from tests.reconciliation_scoring import explains
 
 pytestmark = pytest.mark.e2e
@@ -23,14 +23,10 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
-def billed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
-    """A demo month generated and billed once, shared by the read-only tests below."""
-    deployment = Deployment(tmp_path_factory.mktemp("billed"), PROJECT_DIR)
-    deployment.generate()
-    done = deployment.run()
-    assert done.returncode == 0, done.stdout + done.stderr
-    deployment.__dict__["run_output"] = done.stdout
-    close_demo_month(deployment)
+def billed(demo_month: DemoMonth, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    """The demo month billed and closed as `make run` does, shared by the tests below."""
+    deployment = demo_month.copy_to(tmp_path_factory.mktemp("billed"))
+    deployment.__dict__["run_output"] = demo_month.run.stdout
     yield deployment
 
 

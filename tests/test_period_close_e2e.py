@@ -9,26 +9,21 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import duckdb
 import pytest
 
-from tests.e2e_support import DEMO_WAIVER, PERIOD, Deployment, close_demo_month, folder_digest
+from tests.e2e_support import DEMO_WAIVER, PERIOD, DemoMonth, Deployment, folder_digest
 
 pytestmark = pytest.mark.e2e
-PROJECT_DIR = Path(__file__).resolve().parent.parent
 NEXT_PERIOD = "2026-11"
 
 
 @pytest.fixture(scope="module")
-def closed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
-    deployment = Deployment(tmp_path_factory.mktemp("closed"), PROJECT_DIR)
-    deployment.generate()
-    assert deployment.run().returncode == 0
-    refused = deployment.meterline("close", "--period", PERIOD, "--by", "Controller")
-    deployment.__dict__["refused"] = refused
-    deployment.__dict__["closed"] = close_demo_month(deployment)
+def closed(demo_month: DemoMonth, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    deployment = demo_month.copy_to(tmp_path_factory.mktemp("closed"))
+    deployment.__dict__["refused"] = demo_month.refused_close
+    deployment.__dict__["closed"] = demo_month.approved
     yield deployment
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.e2e_support import PERIOD, Deployment, folder_digest
+from tests.e2e_support import PERIOD, DemoMonth, Deployment, folder_digest
 from tests.reconciliation_scoring import render, score
 
 pytestmark = pytest.mark.e2e
@@ -41,12 +41,8 @@ def _query(deployment: Deployment, sql: str) -> list[tuple[object, ...]]:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
-    deployment = Deployment(tmp_path_factory.mktemp("recon"), PROJECT_DIR)
-    deployment.generate()
-    done = deployment.run()
-    assert done.returncode == 0, done.stdout + done.stderr
-    yield deployment
+def demo(demo_month: DemoMonth, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    yield demo_month.copy_to(tmp_path_factory.mktemp("recon"))
 
 
 def test_every_class_is_found_with_its_reason_and_nothing_else(demo: Deployment) -> None:
