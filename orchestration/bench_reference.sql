@@ -72,18 +72,33 @@ slurm_rated as (
         and least(l.end_at, a.valid_to, p.valid_to, $period_end)
             > greatest(l.start_at, a.valid_from, p.valid_from, $period_start)
 ),
-opencost_days as (
-    select o."Namespace" as subject_id, o."Date"::date::timestamp as day_start,
+opencost_records as (
+    select o._source_id, o._source_file, o._source_row, o."Date" as day_text, o."Namespace" as namespace,
+        o."Pod" as pod, o."Container" as container,
         greatest(try_cast(o."CPUCoreRequestAverage" as decimal(38, 9)),
             try_cast(o."CPUCoreUsageAverage" as decimal(38, 9))) * 86400 as core_seconds,
         greatest(try_cast(o."RAMBytesRequestAverage" as decimal(38, 6)),
             try_cast(o."RAMBytesUsageAverage" as decimal(38, 6))) * 86400 as byte_seconds
     from raw.opencost_allocations as o
     semi join current_files as f on f.source_file = o._source_file and f.file_sha256 = o._file_sha256
-    where o."Namespace" not in ('__idle__', '__unallocated__')
+    union all
+    -- the `/allocation` API response: core-hours and byte-hours per allocation and day
+    select r._source_id, r._source_file, r._source_row, left(r.record ->> '$.window.start', 10),
+        case when r.allocation_key in ('__idle__', '__unallocated__') then r.allocation_key
+            else r.record ->> '$.properties.namespace' end,
+        r.record ->> '$.properties.pod', r.record ->> '$.properties.container',
+        try_cast(r.record ->> '$.cpuCoreHours' as decimal(38, 9)) * 3600,
+        try_cast(r.record ->> '$.ramByteHours' as decimal(38, 6)) * 3600
+    from raw.opencost_allocation_records as r
+    semi join current_files as f on f.source_file = r._source_file and f.file_sha256 = r._file_sha256
+),
+opencost_days as (
+    select namespace as subject_id, day_text::date::timestamp as day_start, core_seconds, byte_seconds
+    from opencost_records
+    where namespace not in ('__idle__', '__unallocated__')
     qualify row_number() over (
-        partition by o._source_id, o."Date", o."Namespace", o."Pod", o."Container"
-        order by o._source_file, o._source_row
+        partition by _source_id, day_text, namespace, pod, container
+        order by _source_file, _source_row
     ) = 1
 ),
 opencost_lines as (

@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 
 from orchestration.demo import generate_demo
 from orchestration.demo.truth import line_net_minor, round_half_even, tax_minor
-from orchestration.ingest.layouts import Declarations, layout_for
+from orchestration.demo.writers_slurm import COLUMNS as SACCT_FIELDS
+from orchestration.ingest.layouts import Declarations, Layout, layout_for
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -51,9 +52,26 @@ def _digests(root: Path) -> dict[str, str]:
     }
 
 
+def _sacct_layout(path: Path) -> Layout | None:
+    """The declared layout of a sacct dump (`landing/scheduler/slurm/<cluster>/<file>`), else None."""
+    if "slurm" not in path.parts:
+        return None
+    return layout_for(Path(*path.parts[-4:]), Declarations.from_seeds(SEEDS))[0]
+
+
 def _data_row(path: Path, row: int) -> str:
-    """Record `row` (1-based, header excluded) of a landing file with a header."""
-    return path.read_text(encoding="utf-8").splitlines()[row]
+    """Record `row` (1-based, header excluded) of a landing file; headerless sacct dumps too."""
+    layout = _sacct_layout(path)
+    headerless = layout is not None and not layout.has_header
+    return path.read_text(encoding="utf-8").splitlines()[row - 1 if headerless else row]
+
+
+def _sacct_fields(path: Path, row: int) -> list[str]:
+    """Record `row` of a sacct dump split by its declared delimiter, without a trailing empty field."""
+    layout = _sacct_layout(path)
+    assert layout is not None, path
+    fields = _data_row(path, row).split(layout.delimiter)
+    return fields[:-1] if fields[-1] == "" and len(fields) == len(SACCT_FIELDS) + 1 else fields
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +138,24 @@ def test_every_landing_file_has_the_contract_header(demo: tuple[Path, dict[str, 
             continue
         relative = str(path.relative_to(landing))
         first_line = path.read_text(encoding="utf-8").splitlines()[0]
-        if relative.startswith("energy/cgk1/"):
+        sacct = _sacct_layout(path)
+        if sacct is not None and not sacct.has_header:
+            # Headerless dump: every line has the declared fields, the declared delimiter and a
+            # trailing delimiter (`sacct --noheader --parsable`).
+            lines = path.read_text(encoding="utf-8").splitlines()
+            assert sacct.delimiter != "|" and len(sacct.delimiter.encode()) > 1, relative
+            assert sacct.names == SACCT_FIELDS, relative
+            assert all(line.count(sacct.delimiter) == len(SACCT_FIELDS) for line in lines), relative
+            assert all(line.endswith(sacct.delimiter) for line in lines), relative
+            assert PERIOD in path.name, relative
+            checked.add(relative.rsplit("/", 1)[0])
+        elif relative.startswith("scheduler/opencost/") and path.suffix == ".json":
+            response = json.loads(path.read_text(encoding="utf-8"))
+            assert response["code"] == 200 and len(response["data"]) == 1, relative
+            windows = {(a["window"]["start"], a["window"]["end"]) for a in response["data"][0].values()}
+            assert len(windows) == 1 and PERIOD in path.name, relative
+            checked.add(relative.rsplit("/", 1)[0])
+        elif relative.startswith("energy/cgk1/"):
             meter = re.fullmatch(rf"energy/cgk1/spl_(CGK-M\d+)_{PERIOD}\.txt", relative)
             assert meter, relative
             ptd = re.compile(
@@ -152,6 +187,29 @@ def test_every_landing_file_has_the_contract_header(demo: tuple[Path, dict[str, 
         "vendor_billing/azure",
         "vendor_billing/gcp",
     }
+
+
+def test_demo_landing_has_every_format(demo: tuple[Path, dict[str, Any]]) -> None:
+    landing = demo[0] / "landing"
+    declarations = Declarations.from_seeds(SEEDS)
+    formats: set[str] = set()
+    for path in sorted(landing.rglob("*")):
+        relative = path.relative_to(landing)
+        if not path.is_file() or relative.parts[0] == "reference":
+            continue
+        layout, _ = layout_for(relative, declarations)
+        if layout.source_kind == "slurm":
+            header = "with_header" if layout.has_header else f"headerless_{layout.delimiter}"
+            formats.add(f"slurm_{header}")
+        elif layout.source_kind == "opencost":
+            formats.add("opencost_json" if layout.json_allocation_api else "opencost_csv")
+        else:
+            formats.add(layout.source_kind)
+    assert formats == {
+        "slurm_with_header", "slurm_headerless_☃", "opencost_csv", "opencost_json",
+        "energy_cumulative_kwh", "energy_interval_wh", "energy_tenth_kwh_counter", "energy_ptd_power_log",
+        "focus", "aws_cur", "azure", "gcp", "colo",
+    }  # fmt: skip
 
 
 def test_truth_is_internally_consistent(
@@ -230,11 +288,15 @@ def test_defects_use_seed_reason_codes_and_point_at_real_rows(
             continue
         path = landing / defect["source_file"]
         line = _data_row(path, defect["source_row"])
-        fields = line.split("|")
+        fields = _sacct_fields(path, defect["source_row"]) if _sacct_layout(path) else line.split("|")
         if code == "duplicate_usage":
             assert defect["source_file"].endswith("_b.txt")
-            earlier = path.with_name(path.name.replace("_b.txt", "_a.txt")).read_text().splitlines()
-            assert line in earlier, "the later copy repeats a row of the earlier dump verbatim"
+            earlier_path = path.with_name(path.name.replace("_b.txt", "_a.txt"))
+            earlier = [
+                _sacct_fields(earlier_path, n)
+                for n in range(1, len(earlier_path.read_text(encoding="utf-8").splitlines()))
+            ]
+            assert fields in earlier, "the later copy repeats a record of the earlier dump field by field"
         elif code == "invalid_value":
             assert not fields[11].isdigit(), line
         elif code == "requeued_attempt":

@@ -122,11 +122,15 @@ def test_evidence_packet_rebuilds_each_line_from_the_usage(closed: Deployment) -
 def _write_late_usage(deployment: Deployment) -> None:
     """A Slurm job of a billed customer's account that arrives after the close, for October."""
     folder = deployment.root / "landing" / "scheduler" / "slurm" / "fjord-gpu"
-    source = next(folder.glob("sacct_2026-10_b.txt")).read_text().splitlines()
-    header = source[0]
+    # The `_a` dump has the header; the `_b` dump is headerless, `☃`-delimited with a trailing `☃`.
+    header = next(folder.glob("sacct_2026-10_a.txt")).read_text().splitlines()[0]
+    source = [
+        "|".join(line.split("☃")[:-1])
+        for line in next(folder.glob("sacct_2026-10_b.txt")).read_text().splitlines()
+    ]
     job = next(
         line
-        for line in source[1:]
+        for line in source
         if "|COMPLETED|2026-10-1" in line and "gpu-a100" in line and "." not in line.split("|")[0]
     )
     fields = job.split("|")

@@ -6,12 +6,15 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from orchestration.demo.clock import DAY, LocalClock
 from orchestration.demo.defects import row_defect
+from orchestration.demo.policy import SEEDS_DIR
 from orchestration.demo.slurm import GARBLED_ELAPSED_RAW, INVALID, LATE, REQUEUED, Jobs
 from orchestration.demo.text import Written, ints, join, padded, pick, strings, write_lines
 from orchestration.demo.text import clock as clock_text
+from orchestration.ingest.layouts import Declarations
 
 COLUMNS = (
     "JobID", "JobIDRaw", "Cluster", "Account", "User", "Partition", "State", "Submit", "Start", "End",
@@ -96,8 +99,27 @@ def _rows(jobs: Jobs, step: str, cluster_id: str, clock: LocalClock) -> pa.Array
     return join(columns, "|")
 
 
+def _dump_lines(lines: pa.Array, cluster_id: str, name: str) -> tuple[pa.Array, str | None]:
+    """Render `|`-joined lines in the dump's declared layout (seed `slurm_declared_layouts`).
+
+    A headerless dump is written as `sacct --noheader --parsable --delimiter=<d>` would: the
+    declared field list, the declared delimiter and a trailing delimiter on every line.
+    """
+    layout = Declarations.from_seeds(SEEDS_DIR).slurm_layout(cluster_id, name)
+    if layout.has_header:
+        return pc.replace_substring(lines, "|", layout.delimiter), layout.delimiter.join(COLUMNS)
+    if layout.fields != COLUMNS:
+        raise AssertionError(f"{cluster_id} {name}: declared fields {layout.fields} are not {COLUMNS}")
+    return join([pc.replace_substring(lines, "|", layout.delimiter), layout.delimiter]), None
+
+
 def write_sacct(landing: Path, period: str, cluster_id: str, jobs: Jobs, clock: LocalClock) -> Written:
-    """Two dumps `_a`/`_b`; jobs finished in their overlap window are repeated verbatim in `_b`."""
+    """Two dumps `_a`/`_b`; jobs finished in their overlap window are repeated verbatim in `_b`.
+
+    Each dump takes the layout its cluster declares for that file name (the demo's `_b` dump is
+    headerless with a multi-byte delimiter); source rows count records only, so they do not
+    depend on the header.
+    """
     has_steps = jobs.started & (jobs.tag != REQUEUED)
     members = {
         "": np.ones(len(jobs), dtype=bool),
@@ -121,7 +143,8 @@ def write_sacct(landing: Path, period: str, cluster_id: str, jobs: Jobs, clock: 
     for suffix, in_dump in (("a", jobs.in_a), ("b", jobs.in_b)):
         keep = in_dump[record_of]
         relative = f"scheduler/slurm/{cluster_id}/sacct_{period}_{suffix}.txt"
-        written.rows[relative] = write_lines(landing / relative, all_lines.filter(pa.array(keep)), HEADER)
+        lines, header = _dump_lines(all_lines.filter(pa.array(keep)), cluster_id, Path(relative).name)
+        written.rows[relative] = write_lines(landing / relative, lines, header)
         rows = np.zeros(len(jobs), dtype=np.int64)
         is_job_row = keep & (ordinal_of == 0)
         rows[record_of[is_job_row]] = np.cumsum(keep)[is_job_row]

@@ -8,6 +8,7 @@ billing-policy change and the parser that honours it live in one reviewed commit
 from __future__ import annotations
 
 import csv
+import fnmatch
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -229,6 +230,8 @@ class Declarations:
     energy_sites: dict[str, str] = field(default_factory=dict)
     export_vendors: dict[str, str] = field(default_factory=dict)
     slurm_layouts: dict[str, SlurmLayout] = field(default_factory=dict)
+    # (cluster_id, file name glob, layout): one cluster's dumps written in more than one layout.
+    slurm_file_layouts: tuple[tuple[str, str, SlurmLayout], ...] = ()
 
     @classmethod
     def from_seeds(cls, seeds_dir: Path) -> Declarations:
@@ -256,15 +259,32 @@ class Declarations:
                 for row in rows("sources/vendor_billing_exports.csv")
             },
             slurm_layouts={
-                row["cluster_id"]: SlurmLayout(
-                    has_header=row["has_header"].strip().lower() == "true",
-                    delimiter=row["delimiter"],
-                    fields=tuple(name.strip() for name in row["field_list"].split(",") if name.strip()),
-                    subject_field=row["subject_field"] or "Account",
-                )
+                row["cluster_id"]: _slurm_layout(row)
                 for row in rows("sources/slurm_declared_layouts.csv")
+                if not row.get("file_glob")
             },
+            slurm_file_layouts=tuple(
+                (row["cluster_id"], row["file_glob"], _slurm_layout(row))
+                for row in rows("sources/slurm_declared_layouts.csv")
+                if row.get("file_glob")
+            ),
         )
+
+    def slurm_layout(self, cluster_id: str, file_name: str) -> SlurmLayout:
+        """The first declared row whose file glob matches the dump, else the cluster's own row."""
+        for cluster, glob, layout in self.slurm_file_layouts:
+            if cluster == cluster_id and fnmatch.fnmatchcase(file_name, glob):
+                return layout
+        return self.slurm_layouts.get(cluster_id, DEFAULT_SLURM_LAYOUT)
+
+
+def _slurm_layout(row: dict[str, str]) -> SlurmLayout:
+    return SlurmLayout(
+        has_header=row["has_header"].strip().lower() == "true",
+        delimiter=row["delimiter"],
+        fields=tuple(name.strip() for name in row["field_list"].split(",") if name.strip()),
+        subject_field=row["subject_field"] or "Account",
+    )
 
 
 class UnknownLayoutError(ValueError):
@@ -320,7 +340,7 @@ def layout_for(relative_path: Path, declarations: Declarations) -> tuple[Layout,
         )
         return layout, source_id
     if kind == "scheduler/slurm" and declarations.clusters.get(source_id) == "slurm":
-        return declarations.slurm_layouts.get(source_id, DEFAULT_SLURM_LAYOUT).layout(), source_id
+        return declarations.slurm_layout(source_id, relative_path.name).layout(), source_id
     if kind == "scheduler/opencost" and declarations.clusters.get(source_id) == "opencost":
         if relative_path.suffix.lower() == ".json":
             columns = OPENCOST_RECORD_COLUMNS

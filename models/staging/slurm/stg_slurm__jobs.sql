@@ -9,7 +9,10 @@ clusters as (
 
 declared_layouts as (
 
-    select * from {{ ref('slurm_declared_layouts') }}
+    -- one subject field per cluster, also when its dumps come in several declared layouts
+    select cluster_id, min(subject_field) as subject_field
+    from {{ ref('slurm_declared_layouts') }}
+    group by cluster_id
 
 ),
 
