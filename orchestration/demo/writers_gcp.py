@@ -1,8 +1,7 @@
 """The Google Cloud billing account's export flattened to CSV (`record.field` headers): one
 line per VM per day, timestamps in US Pacific offsets, usage in seconds priced in hours,
 credits as a JSON list. One day carries a promotional credit the contract does not know:
-the vendor bills less than expected. Reconciliation classes any charge carrying a credit line as
-`late_adjustment` (fct_vendor_reconciliation), so that is the injected defect's reason."""
+the vendor bills less than expected (an injected `under_billed` defect)."""
 
 from __future__ import annotations
 
@@ -50,7 +49,7 @@ def write_gcp_billing(landing: Path, period: str, start: int, end: int, policy: 
                 "resource_id": charge.resource_id,
             }
             defects.append(
-                Defect("late_adjustment", "gcp_unexpected_credit", note, match, relative, len(rows) + 1)
+                Defect("under_billed", "gcp_unexpected_credit", note, match, relative, len(rows) + 1)
             )
         rows.append(
             [
