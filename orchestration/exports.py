@@ -170,13 +170,9 @@ EVIDENCE_QUERY = """
                         from ledger.evidence as e
                         where e.invoice_line_id = coalesce(l.original_invoice_line_id, l.invoice_line_id)
                     ),
-                    'rebuild_query': 'select * from intermediate.int_usage__rated'
-                        || ' where rating_status = ''rated'''
-                        || ' and billing_period = ''' || split_part(l.draft_invoice_line_id, ':', 1)[-7:]
-                        || ''' and customer_id = ''' || d.customer_id || ''' and sku_id = ''' || l.sku_id
-                        || ''' and price_list_id = ''' || coalesce(l.price_list_id, '')
-                        || ''' and price_list_version = '
-                        || coalesce(cast(l.price_list_version as varchar), 'null')
+                    'line_type': l.line_type,
+                    'rebuild_query': 'select * from intermediate.int_usage__sliced where invoice_line_id = '''
+                        || coalesce(l.draft_invoice_line_id, '') || ''''
                 } order by l.line_number)
                 from export_lines as l where l.invoice_number = d.invoice_number
             )

@@ -251,16 +251,15 @@ def _freeze(con: duckdb.DuckDBPyConnection, period: str, closed_by: str) -> None
             u.source_file,
             min(f.file_sha256),
             count(distinct u.usage_line_id),
-            sum(u.quantity_base),
-            min(u.rated_start_at),
-            max(u.rated_end_at)
-        from intermediate.int_usage__rated as u
-        inner join ledger.invoice_lines as il
-            on il.draft_invoice_line_id = u.customer_id || '-' || u.billing_period || ':' || u.sku_id || ':'
-                || u.price_list_id || ':v' || cast(u.price_list_version as varchar)
+            sum(s.quantity_base),
+            min(s.rated_start_at),
+            max(s.rated_end_at)
+        from intermediate.int_usage__sliced as s
+        inner join intermediate.int_usage__rated as u on s.rated_usage_id = u.rated_usage_id
+        inner join ledger.invoice_lines as il on il.draft_invoice_line_id = s.invoice_line_id
         inner join ledger.invoices as i on il.invoice_number = i.invoice_number and i.billing_period = ?
         left join raw.file_registry as f on f.source_file = u.source_file and f.is_current
-        where u.rating_status = 'rated' and u.billing_period = ?
+        where u.rating_status = 'rated' and s.billing_period = ?
         group by il.invoice_line_id, u.source_kind, u.source_file
         """,
         [period, period],

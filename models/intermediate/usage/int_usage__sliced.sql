@@ -139,6 +139,10 @@ final as (
 
     select
         {{ stable_hash(['rated_usage_id', 'line_type', 'tier_number']) }} as usage_slice_id,
+        {{ invoice_line_id(
+            'customer_id', 'sku_id', 'price_list_id', 'price_list_version', 'tier_number',
+            'cost_rate_card_version', 'line_type'
+        ) }} as invoice_line_id,
         rated_usage_id,
         billing_period,
         usage_line_id,

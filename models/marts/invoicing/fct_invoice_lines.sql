@@ -301,11 +301,10 @@ taxed as (
 final as (
 
     select
-        customer_id || '-' || {{ billing_period_literal() }} || ':' || sku_id || ':'
-            || price_list_id || ':v' || cast(price_list_version as varchar)
-            || coalesce(':t' || cast(tier_number as varchar), '')
-            || coalesce(':c' || cast(cost_rate_card_version as varchar), '')
-            || case when line_type <> 'usage' then ':' || line_type else '' end as invoice_line_id,
+        {{ invoice_line_id(
+            'customer_id', 'sku_id', 'price_list_id', 'price_list_version', 'tier_number',
+            'cost_rate_card_version', 'line_type'
+        ) }} as invoice_line_id,
         customer_id || '-' || {{ billing_period_literal() }} as invoice_id,
         cast({{ billing_period_literal() }} as varchar) as billing_period,
         customer_id,
