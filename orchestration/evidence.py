@@ -86,10 +86,11 @@ def _usage_sql(group: dict[str, object]) -> tuple[str, list[object]]:
             [group["vendor_id"], group["vendor_sku_id"], group["site_id"]],
         )
     return (
-        "select source_file, source_row, invoice_id, vendor_item_code, resource_id, "
+        "select source_file, source_row, line_number_in_row, invoice_id, vendor_item_code, resource_id, "
         "charge_period_start_at, charge_period_end_at, billed_quantity, billed_unit, billed_unit_price, "
         "billed_amount, currency_code, row_status from intermediate.int_vendor_charges__unified "
-        "where reconciliation_key = ? order by source_file, source_row",
+        # a raw row can carry several lines (a Google Cloud cost and its credits)
+        "where reconciliation_key = ? order by source_file, source_row, line_number_in_row",
         [group["match_group_id"]],
     )
 

@@ -138,7 +138,7 @@ def generate_demo(
     written.add(write_focus(landing, period, world.start, world.end, policy, defects_on=vendor_defects))
     written.add(write_aws_cur(landing, period, world.start, world.end, policy))
     written.add(write_azure_cost_details(landing, period, world.start, world.end, policy))
-    written.add(write_gcp_billing(landing, period, world.start, world.end, policy))
+    written.add(write_gcp_billing(landing, period, world.start, world.end, policy, defects_on=vendor_defects))
     written.add(
         write_colo_invoices(landing, period, world.start, world.end, policy, sites, defects_on=vendor_defects)
     )

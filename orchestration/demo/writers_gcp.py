@@ -33,12 +33,14 @@ def _pacific(instant: int) -> str:
     return datetime.fromtimestamp(instant, UTC).astimezone(PACIFIC).isoformat()
 
 
-def write_gcp_billing(landing: Path, period: str, start: int, end: int, policy: Policy) -> Written:
+def write_gcp_billing(
+    landing: Path, period: str, start: int, end: int, policy: Policy, *, defects_on: bool = True
+) -> Written:
     relative = f"vendor_billing/gcp/{VENDOR_ID}/billing_export_{period}.csv"
     rows, defects = [], []
     for charge in daily_charges(VENDOR_ID, NODES, start, end, policy):
         credits = []
-        if (charge.start - start) // DAY == CREDIT_DAY:
+        if defects_on and (charge.start - start) // DAY == CREDIT_DAY:
             credits = [{"name": "Spending-based discount", "amount": float(CREDIT), "type": "PROMOTION"}]
             note = (
                 f"{charge.resource_id} on day {CREDIT_DAY + 1}: a {CREDIT} credit the contract does not grant"
