@@ -40,17 +40,3 @@ def allocate(con: duckdb.DuckDBPyConnection, entity: str, year: int) -> tuple[in
     """The next number of the entity's series (for single corrections documents)."""
     sequence = last_sequence(con, entity, year) + 1
     return sequence, format_number(entity_prefix(con, entity), year, sequence)
-
-
-def verify_gapless(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, int, int]]:
-    """Series whose numbers are not exactly 1..n: (entity, year, count, max); empty when sound."""
-    return con.execute(
-        """
-        select issuing_entity_id, series_year, count(*) as documents, max(sequence_number) as last
-        from ledger.invoices
-        group by issuing_entity_id, series_year
-        having count(*) <> max(sequence_number) or min(sequence_number) <> 1
-            or count(distinct sequence_number) <> count(*)
-        order by issuing_entity_id, series_year
-        """
-    ).fetchall()

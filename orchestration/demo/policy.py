@@ -259,17 +259,6 @@ class Policy:
             raise LookupError(f"no single tax rule for {customer_id} ({country_code}) on {date}: {found}")
         return found[0]
 
-    def tax_rate(self, country_code: str, date: str) -> Decimal:
-        """Rate in force on a `YYYY-MM-DD` date (the period start)."""
-        for row in self.tax_rates:
-            if (
-                row["country_code"] == country_code
-                and row["effective_from"] <= date
-                and (not row["effective_to"] or date < row["effective_to"])
-            ):
-                return Decimal(row["tax_rate"])
-        raise LookupError(f"no tax rate for {country_code} on {date}")
-
 
 def load_policy(seeds_dir: Path = SEEDS_DIR) -> Policy:
     layout_columns: dict[str, list[tuple[str, str]]] = {}
