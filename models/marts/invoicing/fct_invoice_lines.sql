@@ -7,6 +7,12 @@
     the line, by the macros in macros/money and macros/rating; the tax once per line (macro
     tax_amount_minor) with the customer's tax rule at the period start (int_customers__tax_rules:
     place of supply, reverse charge, exemptions).
+    FX: usage priced in another currency than the customer's is converted exactly before the
+    line's single rounding: the line sums quantity x rate over its pieces (each piece at the
+    rate its price list's policy dates, int_usage__rated) as an exact HUGEINT and multiplies
+    by the price once (macro fx_rate_amount_minor). Flat fees convert at the rate of the
+    period's last day. The line records the policy, the rate dates, the rate (when one rate
+    priced it) and its source.
 -#}
 
 with
@@ -44,6 +50,22 @@ tax_rules as (
 
 ),
 
+fx_period_end as (
+
+    -- the rate of the period's last day per pair (flat fees); verbatim repeats count once
+    select
+        base_currency,
+        quote_currency,
+        rate_date,
+        min(rate) as rate,
+        string_agg(distinct rate_source, ',' order by rate_source) as rate_source,
+    from {{ ref('stg_reference__fx_rates') }}
+    where quarantine_reason is null
+        and rate_date = cast({{ billing_period_end() }} - interval 1 day as date)
+    group by all
+
+),
+
 usage_lines as (
 
     select
@@ -56,7 +78,8 @@ usage_lines as (
         pricing_model,
         unit_price,
         list_unit_price,
-        currency_code,
+        coalesce(invoice_currency_code, currency_code) as currency_code,
+        currency_code as price_currency_code,
         pricing_unit,
         base_unit,
         base_units_per_pricing_unit,
@@ -67,8 +90,17 @@ usage_lines as (
         cost_rate_card_id,
         cost_rate_card_version,
         cost_unit_price,
+        fx_rate_policy,
         sum(quantity_base) as quantity_base,
         count(distinct usage_line_id) as usage_line_count,
+        -- sum of quantity (10^-6) x rate (10^-6) over the pieces: exact, scaled 10^12
+        sum(
+            {{ decimal_to_scaled_integer('quantity_base') }} * {{ decimal_to_scaled_integer('fx_rate') }}
+        ) as fx_quantity_scaled,
+        min(fx_rate_date) as fx_rate_date_from,
+        max(fx_rate_date) as fx_rate_date,
+        case when count(distinct fx_rate) = 1 then min(fx_rate) end as fx_rate,
+        string_agg(distinct fx_source, ',' order by fx_source) as fx_source,
     from slices
     group by all
 
@@ -81,6 +113,11 @@ usage_priced as (
         currencies.minor_units,
         case
             when usage_lines.line_type = 'included' then cast(0 as hugeint)
+            when usage_lines.fx_rate_policy is not null
+                then {{ fx_rate_amount_minor(
+                    'usage_lines.fx_quantity_scaled', 'usage_lines.unit_price', 'currencies.minor_units',
+                    'usage_lines.base_units_per_pricing_unit'
+                ) }}
             when usage_lines.pricing_model = 'package'
                 then {{ package_amount_minor(
                     'usage_lines.quantity_base', 'usage_lines.unit_price', 'usage_lines.package_size',
@@ -161,7 +198,8 @@ fee_lines as (
         'flat_fee' as pricing_model,
         cast(recurring_charges.amount as decimal(18, 6)) as unit_price,
         cast(recurring_charges.amount as decimal(18, 6)) as list_unit_price,
-        recurring_charges.currency_code,
+        customers.currency_code,
+        recurring_charges.currency_code as price_currency_code,
         'month' as pricing_unit,
         'month' as base_unit,
         1 as base_units_per_pricing_unit,
@@ -175,14 +213,32 @@ fee_lines as (
         cast(1 as decimal(38, 6)) as quantity_base,
         0 as usage_line_count,
         currencies.minor_units,
-        {{ amount_to_minor_units('recurring_charges.amount', 'currencies.minor_units') }} as net_amount_minor,
+        case
+            when fx_period_end.rate is null
+                then {{ amount_to_minor_units('recurring_charges.amount', 'currencies.minor_units') }}
+            else {{ rate_amount_minor_times(
+                '1', 'recurring_charges.amount', 'fx_period_end.rate', 'currencies.minor_units', '1'
+            ) }}
+        end as net_amount_minor,
+        case when fx_period_end.rate is not null then 'period_end' end as fx_rate_policy,
+        fx_period_end.rate_date as fx_rate_date_from,
+        fx_period_end.rate_date as fx_rate_date,
+        fx_period_end.rate as fx_rate,
+        fx_period_end.rate_source as fx_source,
     from customers
     inner join recurring_charges
         on customers.price_list_id = recurring_charges.price_list_id
-        and customers.currency_code = recurring_charges.currency_code
         and recurring_charges.charge_type = 'flat_fee'
+    -- a fee in another currency is converted at the period-end rate; without a rate it is an
+    -- fx_rate_missing exception (fct_billing_exceptions), never billed unconverted
+    left join fx_period_end
+        on customers.currency_code <> recurring_charges.currency_code
+        and recurring_charges.currency_code = fx_period_end.base_currency
+        and customers.currency_code = fx_period_end.quote_currency
     left join currencies
-        on recurring_charges.currency_code = currencies.currency_code
+        on customers.currency_code = currencies.currency_code
+    where customers.currency_code = recurring_charges.currency_code
+        or fx_period_end.rate is not null
 
 ),
 
@@ -342,6 +398,12 @@ final as (
         cast(cost_rate_card_version as integer) as cost_rate_card_version,
         cast(cost_unit_price as decimal(18, 6)) as cost_unit_price,
         cast(place_of_supply_country_code as varchar) as place_of_supply_country_code,
+        cast(coalesce(price_currency_code, currency_code) as varchar) as price_currency_code,
+        cast(fx_rate_policy as varchar) as fx_rate_policy,
+        cast(fx_rate_date_from as date) as fx_rate_date_from,
+        cast(fx_rate_date as date) as fx_rate_date,
+        cast(fx_rate as decimal(18, 6)) as fx_rate,
+        cast(fx_source as varchar) as fx_source,
     from taxed
 
 )

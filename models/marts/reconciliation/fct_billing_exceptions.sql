@@ -265,8 +265,9 @@ unattributed_machines as (
 
 price_missing as (
 
+    -- also fx_rate_missing: usage in a foreign currency without a valid rate for its policy's date
     select
-        'price_missing' as reason_code,
+        rating_status as reason_code,
         case when min(source_kind) like 'energy_%' then 'energy' else min(source_kind) end as source_system,
         min(source_file) as source_file,
         cast(null as bigint) as source_row,
@@ -285,8 +286,8 @@ price_missing as (
         cast(null as varchar) as currency_code,
         min(rating_detail) || ' (' || count(*) || ' usage pieces)' as detail,
     from rated_usage
-    where rating_status = 'price_missing'
-    group by customer_id, sku_id, subject_type, subject_id
+    where rating_status in ('price_missing', 'fx_rate_missing')
+    group by rating_status, customer_id, sku_id, subject_type, subject_id
 
 ),
 
