@@ -20,11 +20,13 @@ def reference_invoice_lines(con: duckdb.DuckDBPyConnection, period: str) -> list
 
 
 # The reference pass prices every line per unit; the pipeline lines it can be compared with are
-# the per-unit usage lines of (customer, SKU, version) without free units (docs/rating.md).
+# the per-unit usage lines of (customer, SKU, version) without free units and without an FX
+# conversion (docs/rating.md).
 PER_UNIT_PIPELINE_LINES_SQL = """
 select customer_id, sku_id, price_list_version, net_amount
 from marts.fct_invoice_lines as lines
 where billing_period = $period and pricing_model = 'per_unit' and line_type = 'usage'
+    and fx_rate_policy is null
     and not exists (
         select 1 from marts.fct_invoice_lines as other
         where other.invoice_id = lines.invoice_id and other.sku_id = lines.sku_id

@@ -122,6 +122,7 @@ def test_every_landing_file_has_the_contract_header(demo: tuple[Path, dict[str, 
         "reference/customers.csv": _contract_text("customer_id,customer_name,"),
         "reference/assignments.csv": _contract_text("assignment_id,"),
         "reference/machines.csv": _contract_text("machine_id,site_id,"),
+        f"reference/fx_rates_{PERIOD}.csv": _contract_text("rate_date,base_currency,"),
     }
     colo_columns: dict[str, list[str]] = {}
     for row in _seed("sources/colo_layout_columns.csv"):
@@ -225,6 +226,11 @@ def test_truth_is_internally_consistent(
         row["pricing_unit"]: int(row["base_units_per_pricing_unit"]) for row in _seed("rating/units.csv")
     }
     tax_rates = {row["tax_rule_id"]: Decimal(row["tax_rate"]) for row in _seed("rating/tax_rates.csv")}
+    # The demo converts at the period-end rate (seeds/rating/fx_policies.csv), read from the landing file.
+    with (demo[0] / "landing" / "reference" / f"fx_rates_{PERIOD}.csv").open(encoding="utf-8") as handle:
+        fx_rows = list(csv.DictReader(handle))
+    fx = {(r["base_currency"], r["quote_currency"], r["rate_date"]): r["rate"] for r in fx_rows}
+    last_day = max(key[2] for key in fx)
     money = re.compile(r"-?\d+\.\d{2}")
     cent = Decimal("0.01")
 
@@ -254,9 +260,12 @@ def test_truth_is_internally_consistent(
             assert Decimal(line["unit_price"]) == Decimal(price["unit_price"])
             with localcontext() as context:
                 context.prec = 60
+                pair = (price["currency_code"], customer["currency_code"], last_day)
+                rate = Decimal(fx[pair]) if pair[0] != pair[1] else Decimal(1)
                 exact = (
                     Decimal(line["quantity_base"])
                     * Decimal(price["unit_price"])
+                    * rate
                     / per_unit[price["pricing_unit"]]
                 )
                 assert Decimal(line["net_amount"]) == exact.quantize(cent, ROUND_HALF_EVEN), line

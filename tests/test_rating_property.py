@@ -42,7 +42,13 @@ create table intermediate.int_usage__rated (
     quantity_base decimal(38, 6), unit_price decimal(18, 6), package_size decimal(18, 6),
     included_quantity decimal(18, 6), committed_quantity decimal(18, 6),
     committed_discount_rate decimal(9, 6), markup_rate decimal(9, 6), cost_rate_card_id varchar,
-    cost_rate_card_version integer, cost_unit_price decimal(18, 6), rating_status varchar
+    cost_rate_card_version integer, cost_unit_price decimal(18, 6), rating_status varchar,
+    invoice_currency_code varchar, fx_rate_policy varchar, fx_rate_date date, fx_rate decimal(18, 6),
+    fx_source varchar
+);
+create table staging.stg_reference__fx_rates (
+    rate_date date, base_currency varchar, quote_currency varchar, rate decimal(18, 6),
+    rate_source varchar, quarantine_reason varchar
 );
 create table policy.customer_price_tiers (
     price_list_id varchar, price_list_version integer, sku_id varchar, tier_number integer,
@@ -113,10 +119,12 @@ class Line:
     tiers: tuple[Tier, ...]
     cost_unit_price: Decimal | None
     pieces: tuple[tuple[int, Decimal], ...]  # (start hour, quantity in base units)
+    fx_rate: Decimal | None  # priced in XPR, invoiced in XTS at this rate (period_end)
 
 
 prices = st.integers(0, 10**8).map(lambda n: Decimal(n).scaleb(-6))
 rates = st.integers(0, 10**6).map(lambda n: Decimal(n).scaleb(-6))
+fx_rates = st.integers(1, 20 * 10**6).map(lambda n: Decimal(n).scaleb(-6))
 
 
 @st.composite
@@ -148,7 +156,9 @@ def lines(draw: st.DrawFn, sku_id: str) -> Line:
         markup_rate=draw(rates) if model == "pass_through" else Decimal(0),
     )
     cost = draw(prices) if model == "pass_through" else None
-    return Line(sku_id, model, base, draw(prices), term, tiers, cost, pieces)
+    convertible = model in ("graduated", "volume") or (model == "per_unit" and not committed)
+    fx_rate = draw(st.none() | fx_rates) if convertible else None
+    return Line(sku_id, model, base, draw(prices), term, tiers, cost, pieces, fx_rate)
 
 
 def _load(con: duckdb.DuckDBPyConnection, batch: list[Line], minor_units: int, tax_rate: Decimal,
@@ -185,13 +195,16 @@ def _load(con: duckdb.DuckDBPyConnection, batch: list[Line], minor_units: int, t
                 line.base, line.model, quantity, line.unit_price, t.package_size, t.included_quantity or None,
                 t.committed_quantity or None, t.committed_discount_rate or None, t.markup_rate or None,
                 t.cost_vendor_id or None, 1 if line.cost_unit_price is not None else None,
-                line.cost_unit_price, "rated",
+                line.cost_unit_price, "rated", "XTS",
+                *(("period_end", "2026-10-31", line.fx_rate, "ecb") if line.fx_rate else (None,) * 4),
             ))  # fmt: skip
+            if line.fx_rate:  # the piece's price currency is XPR, converted to the invoice's XTS
+                rated[-1] = (*rated[-1][:11], "XPR", *rated[-1][12:])
         tiers += [
             ("pl", 1, line.sku_id, tier.tier_number, tier.start, tier.end, tier.unit_price)
             for tier in line.tiers
         ]
-    con.executemany(f"insert into intermediate.int_usage__rated values ({', '.join(['?'] * 26)})", rated)
+    con.executemany(f"insert into intermediate.int_usage__rated values ({', '.join(['?'] * 31)})", rated)
     if tiers:
         con.executemany("insert into policy.customer_price_tiers values (?, ?, ?, ?, ?, ?, ?)", tiers)
 
@@ -241,7 +254,14 @@ def test_rating_models_match_exact_python(
     for line in batch:
         total = sum((Fraction(q) for _, q in line.pieces), Fraction(0))
         for rated in usage_lines(
-            total, line.unit_price, line.base, minor_units, line.term, line.tiers, line.cost_unit_price
+            total,
+            line.unit_price,
+            line.base,
+            minor_units,
+            line.term,
+            line.tiers,
+            line.cost_unit_price,
+            Fraction(line.fx_rate) if line.fx_rate else Fraction(1),
         ):
             usage_net += rated.net_minor
             expected.append(

@@ -104,3 +104,18 @@
         as decimal(38, 6)
     )
 {%- endmacro %}
+
+{#-
+    An FX-converted line (docs/rating.md, FX), rounded once to minor units:
+    round_half_even(fx_quantity_scaled x unit_price x 10^minor_units / (10^18 x base_units_per_pricing_unit))
+    where fx_quantity_scaled = sum over the line's pieces of quantity_base x fx_rate, each scaled
+    to 10^-6 (so the sum is exact at 10^-12) and unit_price is in the price list's currency.
+    HUGEINT arithmetic raises an overflow error rather than wrapping, and the singular test
+    assert_fx_line_amounts_have_headroom checks the magnitudes stay far below its limit.
+-#}
+{% macro fx_rate_amount_minor(fx_quantity_scaled, unit_price, minor_units, base_units_per_pricing_unit) -%}
+    {{ round_half_even_div(
+        'cast(' ~ fx_quantity_scaled ~ ' as hugeint) * ' ~ decimal_to_scaled_integer(unit_price),
+        power_of_ten('(18 - ' ~ minor_units ~ ')') ~ ' * cast(' ~ base_units_per_pricing_unit ~ ' as hugeint)'
+    ) }}
+{%- endmacro %}

@@ -17,10 +17,12 @@ import numpy as np
 
 from orchestration.demo.clock import DAY, LocalClock
 from orchestration.demo.defects import Defect, defect_records, subject_defect, write_json
+from orchestration.demo.fx import daily_rates, write_fx_rates
 from orchestration.demo.k8s import simulate_allocations
 from orchestration.demo.meters import simulate_site
 from orchestration.demo.policy import Policy, load_policy
 from orchestration.demo.slurm import simulate_jobs
+from orchestration.demo.text import Written
 from orchestration.demo.truth import expected_invoices
 from orchestration.demo.vendor_defects import colo_power_rounding, write_vendor_corrections
 from orchestration.demo.world import UNASSIGNED_ACCOUNT, UNASSIGNED_NAMESPACE, build_world
@@ -114,6 +116,7 @@ def generate_demo(
     _clear(out_dir, period, policy)
 
     written = write_reference(landing, world)
+    written.add(Written(rows=write_fx_rates(landing, period, daily_rates(world.start, world.end))))
 
     slurm_clock = LocalClock(
         policy.cluster_timezones[SLURM_CLUSTER], world.start - 40 * DAY, world.end + 10 * DAY

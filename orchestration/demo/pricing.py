@@ -28,8 +28,15 @@ def round_half_even(value: Fraction) -> int:
     return round(value)
 
 
-def per_unit_minor(quantity_base: Fraction, unit_price: Decimal, base_per_unit: int, minor_units: int) -> int:
-    return round_half_even(quantity_base * Fraction(unit_price) * 10**minor_units / base_per_unit)
+def per_unit_minor(
+    quantity_base: Fraction,
+    unit_price: Decimal,
+    base_per_unit: int,
+    minor_units: int,
+    fx_rate: Fraction = Fraction(1),
+) -> int:
+    """`fx_rate` converts the price-list currency to the invoice currency, exactly, before the rounding."""
+    return round_half_even(quantity_base * Fraction(unit_price) * fx_rate * 10**minor_units / base_per_unit)
 
 
 def _overlap(start: Fraction, end: Fraction, tier: Tier, base_per_unit: int) -> Fraction:
@@ -46,16 +53,20 @@ def usage_lines(
     term: PricingTerm,
     tiers: tuple[Tier, ...] = (),
     cost_unit_price: Decimal | None = None,
+    fx_rate: Fraction = Fraction(1),
 ) -> list[RatedLine]:
-    """The lines one (customer, SKU, price list version) month of usage is invoiced on."""
+    """The lines one (customer, SKU, price list version) month of usage is invoiced on.
+    `fx_rate` (one rate for the whole line) converts per-unit, graduated and volume prices."""
     q = Fraction(quantity_base)
     model = term.pricing_model
+    if fx_rate != 1 and (model in ("package", "pass_through") or term.committed_quantity):
+        raise ValueError(f"FX conversion is not supported for {model} or committed-use discounts")
     if model == "graduated":
         lines = []
         for tier in tiers:
             part = _overlap(Fraction(0), q, tier, base_per_unit)
             if part:
-                net = per_unit_minor(part, tier.unit_price, base_per_unit, minor_units)
+                net = per_unit_minor(part, tier.unit_price, base_per_unit, minor_units, fx_rate)
                 lines.append(RatedLine("usage", tier.tier_number, part, tier.unit_price, net))
         return lines
     if model == "volume":
@@ -66,7 +77,7 @@ def usage_lines(
             and (t.end is None or q < Fraction(t.end) * base_per_unit)
         ]
         (tier,) = reached
-        net = per_unit_minor(q, tier.unit_price, base_per_unit, minor_units)
+        net = per_unit_minor(q, tier.unit_price, base_per_unit, minor_units, fx_rate)
         return [RatedLine("usage", tier.tier_number, q, tier.unit_price, net)]
 
     lines = []
@@ -100,7 +111,7 @@ def usage_lines(
                 None,
                 billable,
                 unit_price,
-                per_unit_minor(billable, unit_price, base_per_unit, minor_units),
+                per_unit_minor(billable, unit_price, base_per_unit, minor_units, fx_rate),
             )
         )
         if term.committed_quantity and term.committed_discount_rate and billable > 0:

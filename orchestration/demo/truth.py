@@ -18,10 +18,11 @@ from typing import Any
 import numpy as np
 
 from orchestration.demo.clock import HOUR, utc_date
+from orchestration.demo.fx import daily_rates, load_fx_policies, period_end_rate
 from orchestration.demo.k8s import IDLE, UNALLOCATED, Allocations
 from orchestration.demo.meters import SiteReadings
 from orchestration.demo.policy import Policy, Price
-from orchestration.demo.pricing import amount_minor, true_up_minor, usage_lines
+from orchestration.demo.pricing import true_up_minor, usage_lines
 from orchestration.demo.slurm import INVALID, REQUEUED, Jobs
 from orchestration.demo.world import K8S_NAMESPACE, MACHINE, SLURM_ACCOUNT, World
 
@@ -66,6 +67,7 @@ class Ledger:
     quantities: dict[LineKey, Fraction] = field(default_factory=lambda: defaultdict(Fraction))
     prices: dict[LineKey, Price] = field(default_factory=dict)
     costs: dict[tuple[str, str, int], Price] = field(default_factory=dict)
+    fx_policies: dict[str, str] = field(default_factory=load_fx_policies)
 
     def segments(
         self, subject_type: str, subject_id: str, start: int, end: int
@@ -83,7 +85,9 @@ class Ledger:
             return
         customer = self.world.customer(customer_id)
         price = self.policy.customer_price(customer.price_list_id, sku_id, at)
-        if price is None or price.currency_code != customer.currency_code:
+        if price is None or (
+            price.currency_code != customer.currency_code and price.list_id not in self.fx_policies
+        ):
             raise LookupError(f"{customer_id}: no {customer.currency_code} price for {sku_id} at {at}")
         term = self.policy.pricing_term(price)
         cost_version = 0
@@ -172,11 +176,22 @@ def expected_invoices(
             }
         )
 
+    rates = daily_rates(world.start, world.end)
+
+    def fx_rate(price_list_id: str, base: str, quote: str) -> Fraction:
+        """The demo converts under the period_end policy only (usage_date: dbt unit tests)."""
+        if base == quote:
+            return Fraction(1)
+        if ledger.fx_policies[price_list_id] != "period_end":
+            raise NotImplementedError(f"{price_list_id}: the demo truth converts at the period end only")
+        return Fraction(period_end_rate(rates, world.end, base, quote))
+
     usage_net: dict[str, int] = defaultdict(int)
     for key in sorted(ledger.quantities):
         customer_id, sku_id, price_list_id, version, cost_version = key
         price, quantity = ledger.prices[key], ledger.quantities[key]
-        minor_units = policy.minor_units[price.currency_code]
+        invoice_currency = world.customer(customer_id).currency_code
+        minor_units = policy.minor_units[invoice_currency]
         term = policy.pricing_term(price)
         cost = ledger.costs.get((term.cost_vendor_id, term.cost_vendor_sku_id, cost_version))
         rated = usage_lines(
@@ -187,6 +202,7 @@ def expected_invoices(
             term,
             policy.tiers(price),
             cost.unit_price if cost else None,
+            fx_rate(price_list_id, price.currency_code, invoice_currency),
         )
         for line in rated:
             usage_net[customer_id] += line.net_minor
@@ -209,14 +225,20 @@ def expected_invoices(
     # Recurring charges in force at the period start: flat fees, then minimum-commitment true-ups.
     for customer in world.customers:
         minor_units = policy.minor_units[customer.currency_code]
+        # flat fees in another currency convert at the period-end rate; commitments must match
         charges = [
             c
             for c in policy.charges_in_force(customer.price_list_id, world.start)
-            if c.currency_code == customer.currency_code
+            if c.currency_code == customer.currency_code or c.charge_type == "flat_fee"
         ]
         for charge in sorted(charges, key=lambda c: (c.charge_type != "flat_fee", c.charge_id)):
             if charge.charge_type == "flat_fee":
-                net, line_type, model = amount_minor(charge.amount, minor_units), "fee", "flat_fee"
+                rate = Fraction(1)
+                if charge.currency_code != customer.currency_code:
+                    pair = (charge.currency_code, customer.currency_code)
+                    rate = Fraction(period_end_rate(rates, world.end, *pair))
+                net = round_half_even(Fraction(charge.amount) * rate * 10**minor_units)
+                line_type, model = "fee", "flat_fee"
             else:
                 net = true_up_minor(charge.amount, usage_net[customer.customer_id], minor_units)
                 line_type, model = "true_up", "minimum_commitment"

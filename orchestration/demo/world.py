@@ -54,7 +54,7 @@ FR, NO, FI, US, ET, ID = "CUST-FR01", "CUST-NO01", "CUST-FI01", "CUST-US01", "CU
 CUSTOMERS = (
     Customer(FR, "Atelier Lumière SAS", "FR", "EUR", "standard_eur", "fr"),
     Customer(NO, "Fjordlys Analyse AS", "NO", "NOK", "nordic_nok", "en"),
-    Customer(FI, "Revontuli Labs Oy", "FI", "EUR", "standard_eur", "en"),
+    Customer(FI, "Revontuli Labs Oy", "FI", "SEK", "standard_eur", "en"),  # invoiced in SEK: FX
     Customer(US, "Redwood Signal Inc.", "US", "USD", "global_usd", "en"),
     Customer(ET, "Abay Language Technologies PLC", "ET", "USD", "global_usd", "en"),
     Customer(ID, "PT Nusantara Vision", "ID", "USD", "global_usd", "en"),

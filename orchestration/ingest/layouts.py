@@ -171,9 +171,10 @@ REFERENCE_COLUMNS = {
     ),
     "machines": ("machine_id", "site_id", "meter_id", "billing_mode"),
     "exception_resolutions": ("exception_id", "action", "resolved_by", "resolved_at", "note"),
+    "fx_rates": ("rate_date", "base_currency", "quote_currency", "rate", "source"),
 }
 # Reference tables that may arrive as several files (`<table>*.csv`), e.g. one per month.
-MULTI_FILE_REFERENCE = ("exception_resolutions",)
+MULTI_FILE_REFERENCE = ("exception_resolutions", "fx_rates")
 
 
 @dataclass(frozen=True)
@@ -370,6 +371,7 @@ RAW_TABLES: dict[str, str] = {
     "assignments": "Effective-dated subject -> customer assignments.",
     "machines": "Machines, their sites and meters.",
     "exception_resolutions": "Decisions on billing exceptions (who, when, action, note), verbatim.",
+    "fx_rates": "Daily FX rates (date, base and quote currency, rate, source), verbatim.",
     **RAW_TABLE_DESCRIPTIONS,
     "file_registry": "Every distinct landing file ever seen, its version and load outcome.",
 }

@@ -13,6 +13,7 @@
     ('reference_assignments', 'stg_reference__assignments', 'subject_type', 'subject_id'),
     ('reference_machines', 'stg_reference__machines', "'machine'", 'machine_id'),
     ('reference_exception_resolutions', 'stg_reference__exception_resolutions', 'cast(null as varchar)', 'cast(null as varchar)'),
+    ('reference_fx_rates', 'stg_reference__fx_rates', 'cast(null as varchar)', 'cast(null as varchar)'),
 ] -%}
 
 with

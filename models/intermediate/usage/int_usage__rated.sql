@@ -9,7 +9,13 @@
       and take the version in force at their start;
     - pieces without a customer are `unattributed_usage`;
     - pieces whose customer's price list has no version in force for the SKU, or whose
-      price is in another currency or unit than the usage, are `price_missing`.
+      price is in another unit than the usage, are `price_missing`;
+    - pieces priced in another currency than the customer is invoiced in take the FX rate
+      the price list's policy declares (seeds/rating/fx_policies.csv: the piece's UTC start
+      date or the period's last day) from stg_reference__fx_rates; without a valid rate
+      they are `fx_rate_missing` (never a guessed rate). Conversion is supported for the
+      per-unit, graduated and volume models without a committed-use discount; other models
+      in a foreign currency are `price_missing`.
     Every rated piece pins its price list, version, unit price, currency and units.
     No amount is computed here: rating rounds once per invoice line (fct_invoice_lines).
     A table: invoice lines, control totals, exceptions and the tests all read it.
@@ -45,6 +51,27 @@ pricing_terms as (
 vendor_rates as (
 
     select * from {{ ref('vendor_rate_cards') }}
+
+),
+
+fx_policies as (
+
+    select * from {{ ref('fx_policies') }}
+
+),
+
+fx_rates as (
+
+    -- valid rates only; a row repeated verbatim (same date, pair and rate) counts once
+    select
+        rate_date,
+        base_currency,
+        quote_currency,
+        min(rate) as rate,
+        string_agg(distinct rate_source, ',' order by rate_source) as rate_source,
+    from {{ ref('stg_reference__fx_rates') }}
+    where quarantine_reason is null
+    group by rate_date, base_currency, quote_currency
 
 ),
 
@@ -139,6 +166,39 @@ termed as (
 
 ),
 
+fx_dated as (
+
+    select
+        termed.*,
+        termed.price_currency_code <> termed.customer_currency_code as needs_fx,
+        fx_policies.fx_rate_policy,
+        case
+            when termed.price_currency_code = termed.customer_currency_code then null
+            when fx_policies.fx_rate_policy = 'usage_date' then cast(termed.rated_start_at as date)
+            when fx_policies.fx_rate_policy = 'period_end'
+                then cast({{ billing_period_end() }} - interval 1 day as date)
+        end as fx_rate_date,
+    from termed
+    left join fx_policies
+        on termed.customer_price_list_id = fx_policies.price_list_id
+
+),
+
+converted as (
+
+    select
+        fx_dated.*,
+        fx_rates.rate as fx_rate,
+        fx_rates.rate_source as fx_source,
+    from fx_dated
+    left join fx_rates
+        on fx_dated.needs_fx
+        and fx_dated.price_currency_code = fx_rates.base_currency
+        and fx_dated.customer_currency_code = fx_rates.quote_currency
+        and fx_dated.fx_rate_date = fx_rates.rate_date
+
+),
+
 statused as (
 
     select
@@ -147,7 +207,12 @@ statused as (
             when is_late_usage then 'late_usage'
             when attribution_status <> 'attributed' or customer_price_list_id is null then 'unattributed_usage'
             when price_list_version is null then 'price_missing'
-            when price_currency_code <> customer_currency_code then 'price_missing'
+            when needs_fx
+                and (
+                    pricing_model not in ('per_unit', 'graduated', 'volume')
+                    or coalesce(committed_quantity, 0) > 0
+                )
+                then 'price_missing'
             when price_base_unit is distinct from base_unit then 'price_missing'
             when pricing_model = 'pass_through'
                 and (
@@ -156,9 +221,10 @@ statused as (
                     or cost_pricing_unit <> pricing_unit
                 )
                 then 'price_missing'
+            when needs_fx and fx_rate is null then 'fx_rate_missing'
             else 'rated'
         end as rating_status,
-    from termed
+    from converted
 
 ),
 
@@ -205,6 +271,11 @@ final as (
         case when rating_status = 'rated' then cost_vendor_id end as cost_rate_card_id,
         case when rating_status = 'rated' then cost_rate_card_version end as cost_rate_card_version,
         case when rating_status = 'rated' then cost_unit_price end as cost_unit_price,
+        case when rating_status = 'rated' then customer_currency_code end as invoice_currency_code,
+        case when rating_status = 'rated' and needs_fx then fx_rate_policy end as fx_rate_policy,
+        case when rating_status = 'rated' and needs_fx then fx_rate_date end as fx_rate_date,
+        case when rating_status = 'rated' and needs_fx then fx_rate end as fx_rate,
+        case when rating_status = 'rated' and needs_fx then fx_source end as fx_source,
         rating_status,
         case rating_status
             when 'late_usage'
@@ -217,9 +288,15 @@ final as (
                     when price_list_version is null
                         then 'price list ' || customer_price_list_id || ' has no price for ' || sku_id
                             || ' at ' || strftime(rated_start_at, '%Y-%m-%dT%H:%M:%SZ')
-                    when price_currency_code <> customer_currency_code
+                    when needs_fx
+                        and (
+                            pricing_model not in ('per_unit', 'graduated', 'volume')
+                            or coalesce(committed_quantity, 0) > 0
+                        )
                         then 'price list ' || customer_price_list_id || ' prices ' || sku_id || ' in '
                             || price_currency_code || ', customer is invoiced in ' || customer_currency_code
+                            || '; FX conversion is not supported for the ' || pricing_model
+                            || ' model or a committed-use discount'
                     when pricing_model = 'pass_through' and price_base_unit is not distinct from base_unit
                         then 'price list ' || customer_price_list_id || ' passes ' || sku_id
                             || ' through at ' || cost_vendor_id || '/' || cost_vendor_sku_id
@@ -227,6 +304,16 @@ final as (
                             || ' rate at ' || strftime(rated_start_at, '%Y-%m-%dT%H:%M:%SZ')
                     else 'price list ' || customer_price_list_id || ' prices ' || sku_id || ' per '
                         || pricing_unit || ', usage is in ' || base_unit
+                end
+            when 'fx_rate_missing'
+                then case
+                    when fx_rate_policy is null
+                        then 'price list ' || customer_price_list_id || ' prices ' || sku_id || ' in '
+                            || price_currency_code || ', customer is invoiced in ' || customer_currency_code
+                            || ', and the price list declares no FX policy (seeds/rating/fx_policies.csv)'
+                    else 'no valid ' || price_currency_code || '/' || customer_currency_code
+                        || ' rate for ' || strftime(fx_rate_date, '%Y-%m-%d') || ' (' || fx_rate_policy
+                        || ' policy of price list ' || customer_price_list_id || ') in reference/fx_rates'
                 end
         end as rating_detail,
     from statused

@@ -175,6 +175,11 @@ final as (
         cost_rate_card_id,
         cost_rate_card_version,
         cost_unit_price,
+        invoice_currency_code,
+        fx_rate_policy,
+        fx_rate_date,
+        fx_rate,
+        fx_source,
     from sliced
     -- a piece wholly inside one band has empty overlaps with the others
     where slice_quantity_base <> 0 or (band_from_quantity is null and band_to_quantity is null)

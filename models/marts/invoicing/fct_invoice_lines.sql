@@ -7,6 +7,12 @@
     the line, by the macros in macros/money and macros/rating; the tax once per line (macro
     tax_amount_minor) with the customer's tax rule at the period start (int_customers__tax_rules:
     place of supply, reverse charge, exemptions).
+    FX: usage priced in another currency than the customer's is converted exactly before the
+    line's single rounding: the line sums quantity x rate over its pieces (each piece at the
+    rate its price list's policy dates, int_usage__rated) as an exact HUGEINT and multiplies
+    by the price once (macro fx_rate_amount_minor). Flat fees and commitments convert at the
+    rate of the period's last day (int_recurring_charges__in_force). The line records the
+    policy, the rate dates, the rate (when one rate priced it) and its source.
 -#}
 
 with
@@ -32,9 +38,9 @@ currencies as (
 
 recurring_charges as (
 
-    select * from {{ ref('customer_recurring_charges') }}
-    where effective_from <= {{ billing_period_start() }}
-        and coalesce(effective_to, cast('infinity' as timestamp)) > {{ billing_period_start() }}
+    -- fees and commitments in force at the period start, in the invoice currency
+    select * from {{ ref('int_recurring_charges__in_force') }}
+    where charge_status = 'rated'
 
 ),
 
@@ -56,7 +62,8 @@ usage_lines as (
         pricing_model,
         unit_price,
         list_unit_price,
-        currency_code,
+        coalesce(invoice_currency_code, currency_code) as currency_code,
+        currency_code as price_currency_code,
         pricing_unit,
         base_unit,
         base_units_per_pricing_unit,
@@ -67,8 +74,17 @@ usage_lines as (
         cost_rate_card_id,
         cost_rate_card_version,
         cost_unit_price,
+        fx_rate_policy,
         sum(quantity_base) as quantity_base,
         count(distinct usage_line_id) as usage_line_count,
+        -- sum of quantity (10^-6) x rate (10^-6) over the pieces: exact, scaled 10^12
+        sum(
+            {{ decimal_to_scaled_integer('quantity_base') }} * {{ decimal_to_scaled_integer('fx_rate') }}
+        ) as fx_quantity_scaled,
+        min(fx_rate_date) as fx_rate_date_from,
+        max(fx_rate_date) as fx_rate_date,
+        case when count(distinct fx_rate) = 1 then min(fx_rate) end as fx_rate,
+        string_agg(distinct fx_source, ',' order by fx_source) as fx_source,
     from slices
     group by all
 
@@ -81,6 +97,11 @@ usage_priced as (
         currencies.minor_units,
         case
             when usage_lines.line_type = 'included' then cast(0 as hugeint)
+            when usage_lines.fx_rate_policy is not null
+                then {{ fx_rate_amount_minor(
+                    'usage_lines.fx_quantity_scaled', 'usage_lines.unit_price', 'currencies.minor_units',
+                    'usage_lines.base_units_per_pricing_unit'
+                ) }}
             when usage_lines.pricing_model = 'package'
                 then {{ package_amount_minor(
                     'usage_lines.quantity_base', 'usage_lines.unit_price', 'usage_lines.package_size',
@@ -152,16 +173,17 @@ fee_lines as (
 
     -- flat recurring fees: the whole amount for every month the charge is in force at its start
     select
-        customers.customer_id,
-        recurring_charges.charge_id as sku_id,
-        recurring_charges.price_list_id,
-        recurring_charges.charge_version as price_list_version,
+        customer_id,
+        charge_id as sku_id,
+        price_list_id,
+        charge_version as price_list_version,
         'fee' as line_type,
         cast(null as integer) as tier_number,
         'flat_fee' as pricing_model,
-        cast(recurring_charges.amount as decimal(18, 6)) as unit_price,
-        cast(recurring_charges.amount as decimal(18, 6)) as list_unit_price,
-        recurring_charges.currency_code,
+        amount as unit_price,
+        amount as list_unit_price,
+        invoice_currency_code as currency_code,
+        charge_currency_code as price_currency_code,
         'month' as pricing_unit,
         'month' as base_unit,
         1 as base_units_per_pricing_unit,
@@ -174,15 +196,15 @@ fee_lines as (
         cast(null as decimal(18, 6)) as cost_unit_price,
         cast(1 as decimal(38, 6)) as quantity_base,
         0 as usage_line_count,
-        currencies.minor_units,
-        {{ amount_to_minor_units('recurring_charges.amount', 'currencies.minor_units') }} as net_amount_minor,
-    from customers
-    inner join recurring_charges
-        on customers.price_list_id = recurring_charges.price_list_id
-        and customers.currency_code = recurring_charges.currency_code
-        and recurring_charges.charge_type = 'flat_fee'
-    left join currencies
-        on recurring_charges.currency_code = currencies.currency_code
+        minor_units,
+        amount_minor as net_amount_minor,
+        fx_rate_policy,
+        fx_rate_date as fx_rate_date_from,
+        fx_rate_date,
+        fx_rate,
+        fx_source,
+    from recurring_charges
+    where charge_type = 'flat_fee'
 
 ),
 
@@ -211,24 +233,13 @@ commitments as (
 
     -- what the customer's usage (after included units and discounts, before fees) adds up to
     select
-        customers.customer_id,
-        recurring_charges.charge_id,
-        recurring_charges.price_list_id,
-        recurring_charges.charge_version,
-        recurring_charges.currency_code,
-        recurring_charges.amount,
-        currencies.minor_units,
-        {{ amount_to_minor_units('recurring_charges.amount', 'currencies.minor_units') }} as commitment_minor,
+        recurring_charges.*,
+        recurring_charges.amount_minor as commitment_minor,
         coalesce(usage_totals.usage_net_minor, 0) as usage_net_minor,
-    from customers
-    inner join recurring_charges
-        on customers.price_list_id = recurring_charges.price_list_id
-        and customers.currency_code = recurring_charges.currency_code
-        and recurring_charges.charge_type = 'minimum_commitment'
+    from recurring_charges
     left join usage_totals
-        on customers.customer_id = usage_totals.customer_id
-    left join currencies
-        on recurring_charges.currency_code = currencies.currency_code
+        on recurring_charges.customer_id = usage_totals.customer_id
+    where recurring_charges.charge_type = 'minimum_commitment'
 
 ),
 
@@ -243,8 +254,9 @@ true_up_lines as (
         cast(null as integer) as tier_number,
         'minimum_commitment' as pricing_model,
         {{ minor_units_to_amount('commitment_minor - usage_net_minor', 'minor_units') }} as unit_price,
-        cast(amount as decimal(18, 6)) as list_unit_price,
-        currency_code,
+        amount as list_unit_price,
+        invoice_currency_code as currency_code,
+        charge_currency_code as price_currency_code,
         'month' as pricing_unit,
         'month' as base_unit,
         1 as base_units_per_pricing_unit,
@@ -259,6 +271,11 @@ true_up_lines as (
         0 as usage_line_count,
         minor_units,
         commitment_minor - usage_net_minor as net_amount_minor,
+        fx_rate_policy,
+        fx_rate_date as fx_rate_date_from,
+        fx_rate_date,
+        fx_rate,
+        fx_source,
     from commitments
     where commitment_minor > usage_net_minor
 
@@ -341,6 +358,12 @@ final as (
         cast(cost_rate_card_version as integer) as cost_rate_card_version,
         cast(cost_unit_price as decimal(18, 6)) as cost_unit_price,
         cast(place_of_supply_country_code as varchar) as place_of_supply_country_code,
+        cast(coalesce(price_currency_code, currency_code) as varchar) as price_currency_code,
+        cast(fx_rate_policy as varchar) as fx_rate_policy,
+        cast(fx_rate_date_from as date) as fx_rate_date_from,
+        cast(fx_rate_date as date) as fx_rate_date,
+        cast(fx_rate as decimal(18, 6)) as fx_rate,
+        cast(fx_source as varchar) as fx_source,
     from taxed
 
 )

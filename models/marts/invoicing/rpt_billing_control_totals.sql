@@ -33,11 +33,12 @@ rated as (
     select
         customer_id,
         sku_id,
-        currency_code,
+        -- the invoice currency (a converted piece is priced in another, int_usage__rated)
+        coalesce(invoice_currency_code, currency_code) as currency_code,
         sum(quantity_base) as rated_quantity_base,
         count(*) as rated_piece_count,
     from rated_usage
-    group by customer_id, sku_id, currency_code
+    group by all
 
 ),
 

@@ -5,7 +5,8 @@
       late_usage, double_billed and invalid_value, for rows of files delivered for this
       period (and every invalid row of the current reference files);
     - rating (int_usage__rated): unattributed_usage per usage row (per machine for energy),
-      price_missing per customer, SKU and subject;
+      price_missing and fx_rate_missing per customer, SKU and subject; fx_rate_missing per
+      fee or commitment without its conversion rate (int_recurring_charges__in_force);
     - energy (int_energy__intervals): meter_reset per reset, meter_gap per gap;
     - vendor (fct_vendor_reconciliation): every reconciliation line that is not matched
       (double billing is reported per duplicate line above);
@@ -43,6 +44,12 @@ classified_rows as (
 rated_usage as (
 
     select * from {{ ref('int_usage__rated') }}
+
+),
+
+recurring_charges as (
+
+    select * from {{ ref('int_recurring_charges__in_force') }}
 
 ),
 
@@ -265,8 +272,9 @@ unattributed_machines as (
 
 price_missing as (
 
+    -- also fx_rate_missing: usage in a foreign currency without a valid rate for its policy's date
     select
-        'price_missing' as reason_code,
+        rating_status as reason_code,
         case when min(source_kind) like 'energy_%' then 'energy' else min(source_kind) end as source_system,
         min(source_file) as source_file,
         cast(null as bigint) as source_row,
@@ -285,8 +293,36 @@ price_missing as (
         cast(null as varchar) as currency_code,
         min(rating_detail) || ' (' || count(*) || ' usage pieces)' as detail,
     from rated_usage
-    where rating_status = 'price_missing'
-    group by customer_id, sku_id, subject_type, subject_id
+    where rating_status in ('price_missing', 'fx_rate_missing')
+    group by rating_status, customer_id, sku_id, subject_type, subject_id
+
+),
+
+unconverted_charges as (
+
+    -- a fee or commitment in another currency without the period-end rate: not invoiced
+    select
+        charge_status as reason_code,
+        -- the missing input is the FX reference data
+        'reference' as source_system,
+        cast(null as varchar) as source_file,
+        cast(null as bigint) as source_row,
+        cast(null as varchar) as vendor_id,
+        cast(null as varchar) as vendor_sku_id,
+        cast(null as varchar) as vendor_item_code,
+        cast(null as varchar) as site_id,
+        cast(null as varchar) as resource_id,
+        customer_id,
+        'recurring_charge' as subject_type,
+        charge_id as subject_id,
+        cast(null as varchar) as job_id,
+        charge_id as sku_id,
+        cast(null as decimal(38, 6)) as quantity_base,
+        cast(amount as decimal(38, 6)) as amount_at_risk,
+        charge_currency_code as currency_code,
+        charge_detail as detail,
+    from recurring_charges
+    where charge_status = 'fx_rate_missing'
 
 ),
 
@@ -429,6 +465,8 @@ exceptions as (
     select * from unattributed_machines
     union all
     select * from price_missing
+    union all
+    select * from unconverted_charges
     union all
     select * from meter_events
     union all

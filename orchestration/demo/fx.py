@@ -1,0 +1,53 @@
+"""Daily FX rates of the simulated month and the seeded policy that picks one (docs/rating.md, FX).
+
+The rates are the generator's own model: the landing file `reference/fx_rates_<period>.csv`
+is written from them and the truth converts with them, never by reading the file back.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from orchestration.demo.clock import DAY, utc_date
+from orchestration.demo.policy import SEEDS_DIR, read_seed
+from orchestration.demo.text import write_csv_rows
+
+FX_SOURCE = "ecb"
+# (base, quote, rate on the first day, daily drift): six decimals at most, like the contract says.
+PAIRS = (
+    ("EUR", "SEK", Decimal("11.2417"), Decimal("0.003719")),
+    ("EUR", "NOK", Decimal("11.6853"), Decimal("-0.002113")),
+    ("USD", "NOK", Decimal("10.9732"), Decimal("0.001907")),
+)
+RateKey = tuple[str, str, str]  # date, base, quote
+
+
+def daily_rates(start: int, end: int) -> dict[RateKey, Decimal]:
+    """One rate per pair and UTC day of `[start - 3 days, end)` (rates before the month: weekends)."""
+    rates: dict[RateKey, Decimal] = {}
+    for day_number, instant in enumerate(range(start - 3 * DAY, end, DAY)):
+        for base, quote, first, drift in PAIRS:
+            rates[(utc_date(instant), base, quote)] = first + drift * day_number
+    return rates
+
+
+def load_fx_policies(seeds_dir: Path = SEEDS_DIR) -> dict[str, str]:
+    rows = read_seed("rating/fx_policies.csv", seeds_dir)
+    return {row["price_list_id"]: row["fx_rate_policy"] for row in rows}
+
+
+def period_end_rate(rates: dict[RateKey, Decimal], end: int, base: str, quote: str) -> Decimal:
+    """The rate of the period's last UTC day (policy `period_end`, and flat fees)."""
+    return rates[(utc_date(end - DAY), base, quote)]
+
+
+def write_fx_rates(landing: Path, period: str, rates: dict[RateKey, Decimal]) -> dict[str, int]:
+    relative = f"reference/fx_rates_{period}.csv"
+    rows = [
+        [date, base, quote, f"{rate:f}", FX_SOURCE] for (date, base, quote), rate in sorted(rates.items())
+    ]
+    count = write_csv_rows(
+        landing / relative, ["rate_date", "base_currency", "quote_currency", "rate", "source"], rows
+    )
+    return {relative: count}

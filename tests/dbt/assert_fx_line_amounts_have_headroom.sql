@@ -1,0 +1,30 @@
+{{ config(meta={"dagster": {"ref": {"name": "int_usage__sliced"}}}) }}
+-- Converted invoice lines are rated on HUGEINT (macro fx_rate_amount_minor): the numerator
+-- sum(quantity_base x 10^6 x fx_rate x 10^6) x unit_price x 10^6 must stay far below HUGEINT's
+-- 1.7 x 10^38. DuckDB raises on overflow rather than wrapping; this test fails earlier and
+-- names the line, when a numerator comes within a factor 100 of the limit (estimated in
+-- DOUBLE: a magnitude check, never an amount). Returns the lines without that headroom.
+with
+
+lines as (
+
+    select
+        customer_id,
+        sku_id,
+        price_list_id,
+        price_list_version,
+        line_type,
+        tier_number,
+        max(abs(cast(unit_price as double))) as unit_price,
+        sum(abs(cast(quantity_base as double)) * cast(fx_rate as double)) as fx_quantity,
+    from {{ ref('int_usage__sliced') }}
+    where fx_rate is not null
+    group by all
+
+)
+
+select
+    *,
+    fx_quantity * unit_price * 1e18 as numerator_estimate,
+from lines
+where fx_quantity * unit_price * 1e18 > 1.7e36
