@@ -241,7 +241,9 @@ def main(argv: list[str] | None = None) -> int:
 
     adjust = commands.add_parser("adjust", help="issue debit/credit notes for a re-rated closed period")
     adjust.add_argument("--period", required=True, type=_period, help="the closed period that was rebuilt")
-    adjust.add_argument("--reason", required=True, help="late_usage, vendor_credit, rate_correction, manual")
+    adjust.add_argument(
+        "--reason", required=True, help="a reason of seeds/close/adjustment_reasons.csv, e.g. late_usage"
+    )
     adjust.add_argument("--by", required=True)
     adjust.add_argument("--why", required=True)
 

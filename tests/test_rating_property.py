@@ -1,9 +1,9 @@
 """Property test: the real rating models, run in DuckDB, agree to the minor unit with an
 independent exact Python implementation of every pricing model (orchestration/demo/pricing.py).
 
-The SQL of `int_usage__sliced` and `fct_invoice_lines` is compiled once by dbt (so it is the
-project's own models and money/rating macros), then run on random usage, prices, tiers and
-commitments in one DuckDB session.
+The SQL of `int_usage__sliced`, `int_recurring_charges__in_force` and `fct_invoice_lines` is
+compiled once by dbt (so it is the project's own models and money/rating macros), then run on
+random usage, prices, tiers and commitments in one DuckDB session.
 """
 
 from __future__ import annotations
@@ -28,8 +28,11 @@ from orchestration.demo.pricing import true_up_minor, usage_lines
 from orchestration.demo.truth import tax_minor
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-MODELS = {
+MODELS = {  # in build order
     "intermediate.int_usage__sliced": "models/intermediate/usage/int_usage__sliced.sql",
+    "intermediate.int_recurring_charges__in_force": (
+        "models/intermediate/rating/int_recurring_charges__in_force.sql"
+    ),
     "marts.fct_invoice_lines": "models/marts/invoicing/fct_invoice_lines.sql",
 }
 INPUTS = """
@@ -44,7 +47,7 @@ create table intermediate.int_usage__rated (
     committed_discount_rate decimal(9, 6), markup_rate decimal(9, 6), cost_rate_card_id varchar,
     cost_rate_card_version integer, cost_unit_price decimal(18, 6), rating_status varchar,
     invoice_currency_code varchar, fx_rate_policy varchar, fx_rate_date date, fx_rate decimal(18, 6),
-    fx_source varchar
+    fx_source varchar, is_estimated boolean
 );
 create table staging.stg_reference__fx_rates (
     rate_date date, base_currency varchar, quote_currency varchar, rate decimal(18, 6),
@@ -90,6 +93,7 @@ def con(
             '{billing_period: "2026-10"}',
             "-s",
             "int_usage__sliced",
+            "int_recurring_charges__in_force",
             "fct_invoice_lines",
         ],
         cwd=PROJECT_DIR,
@@ -197,6 +201,7 @@ def _load(con: duckdb.DuckDBPyConnection, batch: list[Line], minor_units: int, t
                 t.cost_vendor_id or None, 1 if line.cost_unit_price is not None else None,
                 line.cost_unit_price, "rated", "XTS",
                 *(("period_end", "2026-10-31", line.fx_rate, "ecb") if line.fx_rate else (None,) * 4),
+                False,
             ))  # fmt: skip
             if line.fx_rate:  # the piece's price currency is XPR, converted to the invoice's XTS
                 rated[-1] = (*rated[-1][:11], "XPR", *rated[-1][12:])
@@ -204,7 +209,7 @@ def _load(con: duckdb.DuckDBPyConnection, batch: list[Line], minor_units: int, t
             ("pl", 1, line.sku_id, tier.tier_number, tier.start, tier.end, tier.unit_price)
             for tier in line.tiers
         ]
-    con.executemany(f"insert into intermediate.int_usage__rated values ({', '.join(['?'] * 31)})", rated)
+    con.executemany(f"insert into intermediate.int_usage__rated values ({', '.join(['?'] * 32)})", rated)
     if tiers:
         con.executemany("insert into policy.customer_price_tiers values (?, ?, ?, ?, ?, ?, ?)", tiers)
 

@@ -3,7 +3,9 @@
 Every site reports in its own format (`seeds/sources/energy_sites.csv`). Alongside the
 readings, each site carries `hour_joules`: the energy the contract's rules derive from those
 readings, per meter and UTC hour of interval start (resets keep their energy, rollovers are
-unwrapped, time lost in a gap is not billed). It is computed from the simulated consumption,
+unwrapped, time lost in a gap is not billed). An `estimate` site also carries the energy it
+fills in across its gap (`estimated_hour_joules`), which the truth bills only where the
+contract allows it. It is computed from the simulated consumption,
 not by parsing the readings back.
 """
 
@@ -42,6 +44,8 @@ class SiteReadings:
     defects: tuple[Defect, ...]
     volts_d: np.ndarray | None = None  # power logs only: decivolts
     power_factor_m: np.ndarray | None = None  # power logs only: thousandths
+    # (meters, hours) energy an `estimate` site fills in across gaps; billed only where allowed
+    estimated_hour_joules: np.ndarray | None = None
 
 
 def _mean_watts(
@@ -96,13 +100,23 @@ def _interval_wh(
     gap = len(machines) - 1
     present[gap, HEL_GAP_START : HEL_GAP_START + HEL_GAP_INTERVALS] = False
     billed = np.where(present, energy_wh, 0) * JOULES_PER_WH
+    hour_joules = billed.reshape(len(machines), -1, HOUR // INTERVAL_SECONDS).sum(axis=2)
+    estimated = None
+    if site.gap_policy == "estimate":
+        # the interval before the gap holds its power across it, booked in that interval's hour
+        estimated = np.zeros_like(hour_joules)
+        before = HEL_GAP_START - 1
+        estimated[gap, before // (HOUR // INTERVAL_SECONDS)] = (
+            energy_wh[gap, before] * HEL_GAP_INTERVALS * JOULES_PER_WH
+        )
     return SiteReadings(
         site=site,
         machines=machines,
         times=times,
         values=energy_wh,
         present=present,
-        hour_joules=billed.reshape(len(machines), -1, HOUR // INTERVAL_SECONDS).sum(axis=2),
+        hour_joules=hour_joules,
+        estimated_hour_joules=estimated,
         defects=(
             subject_defect(
                 "meter_gap",
@@ -187,4 +201,6 @@ SIMULATORS = {
 def simulate_site(
     rng: np.random.Generator, site: EnergySite, machines: tuple[Machine, ...], start: int, end: int
 ) -> SiteReadings:
+    if site.gap_policy == "estimate" and site.reading_format != "interval_wh":
+        raise NotImplementedError(f"{site.site_id}: the demo estimates gaps of interval_wh sites only")
     return SIMULATORS[site.reading_format](rng, site, machines, start, end)

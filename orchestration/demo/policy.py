@@ -46,6 +46,7 @@ class EnergySite:
     reading_format: str
     counter_rollover: int | None
     gap_threshold_seconds: int
+    gap_policy: str = "hold"  # hold | estimate (seeds/sources/energy_sites.csv)
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ class PricingTerm:
     cost_vendor_id: str
     cost_vendor_sku_id: str
     markup_rate: Decimal
+    allow_estimated_usage: bool = False
 
 
 PER_UNIT = PricingTerm("per_unit", None, Decimal(0), Decimal(0), Decimal(0), "", "", Decimal(0))
@@ -121,6 +123,7 @@ def _terms(rows: list[dict[str, str]]) -> dict[tuple[str, int, str], PricingTerm
             cost_vendor_id=row["cost_vendor_id"],
             cost_vendor_sku_id=row["cost_vendor_sku_id"],
             markup_rate=_decimal(row["markup_rate"], Decimal(0)) or Decimal(0),
+            allow_estimated_usage=row.get("allow_estimated_usage", "").lower() == "true",
         )
         for row in rows
     }
@@ -300,6 +303,7 @@ def load_policy(seeds_dir: Path = SEEDS_DIR) -> Policy:
                 reading_format=row["reading_format"],
                 counter_rollover=int(row["counter_rollover"]) if row["counter_rollover"] else None,
                 gap_threshold_seconds=int(row["gap_threshold_minutes"]) * 60,
+                gap_policy=row["gap_policy"],
             )
             for row in read_seed("sources/energy_sites.csv", seeds_dir)
         },

@@ -80,6 +80,11 @@ class Ledger:
                 for c, d in pairwise(cuts):
                     yield c, d, owner
 
+    def allows_estimates(self, customer_id: str, at: int) -> bool:
+        """The contract flag of the customer's energy price at `at` (customer_pricing_terms)."""
+        price = self.policy.customer_price(self.world.customer(customer_id).price_list_id, "energy_kwh", at)
+        return price is not None and self.policy.pricing_term(price).allow_estimated_usage
+
     def add(self, customer_id: str, sku_id: str, at: int, quantity: Fraction | int) -> None:
         if not quantity:
             return
@@ -146,6 +151,8 @@ def _energy(ledger: Ledger, sites: list[SiteReadings]) -> None:
             for a, b, owner in ledger.segments(MACHINE, machine.machine_id, world.start, world.end):
                 in_piece = (hours >= a) & (hours < b)
                 ledger.add(owner, "energy_kwh", a, int(readings.hour_joules[m, in_piece].sum()))
+                if readings.estimated_hour_joules is not None and ledger.allows_estimates(owner, a):
+                    ledger.add(owner, "energy_kwh", a, int(readings.estimated_hour_joules[m, in_piece].sum()))
 
 
 def expected_invoices(

@@ -31,7 +31,10 @@ terms as (
             'cast(included_quantity as decimal(18, 6))', 'cast(committed_quantity as decimal(18, 6))',
             'cast(committed_discount_rate as decimal(9, 6))', 'cost_vendor_id', 'cost_vendor_sku_id',
             'cast(markup_rate as decimal(9, 6))',
-        ]) }} as row_text,
+        ]) }}
+            -- a flag added later: only a set flag enters the text, so versions recorded before
+            -- the flag existed keep their fingerprint
+            || case when allow_estimated_usage then '|allow_estimated_usage' else '' end as row_text,
     from {{ ref('customer_pricing_terms') }}
 
 ),

@@ -64,6 +64,7 @@ final as (
         attribution_mode,
         units_per_second,
         quantity_base as line_quantity_base,
+        is_estimated,
         is_late_usage,
         piece_start_at,
         piece_end_at,

@@ -10,6 +10,9 @@
     - pieces without a customer are `unattributed_usage`;
     - pieces whose customer's price list has no version in force for the SKU, or whose
       price is in another unit than the usage, are `price_missing`;
+    - estimated pieces (energy an `estimate` site filled in across a meter gap) are billed,
+      flagged `is_estimated`, only where the version's pricing terms set
+      allow_estimated_usage; otherwise `estimate_not_allowed`, never billed;
     - pieces priced in another currency than the customer is invoiced in take the FX rate
       the price list's policy declares (seeds/rating/fx_policies.csv: the piece's UTC start
       date or the period's last day) from stg_reference__fx_rates; without a valid rate
@@ -145,6 +148,7 @@ termed as (
         pricing_terms.committed_quantity,
         pricing_terms.committed_discount_rate,
         pricing_terms.markup_rate,
+        coalesce(pricing_terms.allow_estimated_usage, false) as allow_estimated_usage,
         pricing_terms.cost_vendor_id,
         pricing_terms.cost_vendor_sku_id,
         vendor_rates.rate_card_version as cost_rate_card_version,
@@ -221,6 +225,7 @@ statused as (
                     or cost_pricing_unit <> pricing_unit
                 )
                 then 'price_missing'
+            when is_estimated and not allow_estimated_usage then 'estimate_not_allowed'
             when needs_fx and fx_rate is null then 'fx_rate_missing'
             else 'rated'
         end as rating_status,
@@ -253,6 +258,7 @@ final as (
                 then cast(units_per_second * date_diff('second', rated_start_at, rated_end_at) as decimal(38, 6))
             else quantity_base
         end as quantity_base,
+        is_estimated,
         assignment_id,
         customer_id,
         attribution_status,
@@ -305,6 +311,12 @@ final as (
                     else 'price list ' || customer_price_list_id || ' prices ' || sku_id || ' per '
                         || pricing_unit || ', usage is in ' || base_unit
                 end
+            when 'estimate_not_allowed'
+                then 'estimated ' || sku_id || ' of ' || subject_type || ' ' || subject_id || ' at '
+                    || strftime(rated_start_at, '%Y-%m-%dT%H:%M:%SZ') || ': price list '
+                    || customer_price_list_id || ' v' || cast(price_list_version as varchar)
+                    || ' does not allow estimated usage (customer_pricing_terms.allow_estimated_usage);'
+                    || ' not billed until real readings replace the estimate'
             when 'fx_rate_missing'
                 then case
                     when fx_rate_policy is null

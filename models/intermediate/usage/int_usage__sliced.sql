@@ -180,6 +180,7 @@ final as (
         fx_rate_date,
         fx_rate,
         fx_source,
+        is_estimated,
     from sliced
     -- a piece wholly inside one band has empty overlaps with the others
     where slice_quantity_base <> 0 or (band_from_quantity is null and band_to_quantity is null)

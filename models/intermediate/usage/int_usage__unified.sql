@@ -10,7 +10,9 @@
       `k8s_idle_memory_gib_hour` per namespace, their own lines so an invoice can show them;
     - dedicated machines' energy: `energy_kwh` in joules per UTC hour (`'start'` as well);
     - facility overhead of `pue_factor` sites: `energy_overhead_kwh` per machine and hour, its
-      own line so the invoice can show it or not (int_energy__facility_overhead).
+      own line so the invoice can show it or not (int_energy__facility_overhead);
+    - energy an `estimate` site estimated across a meter gap is its own line per hour,
+      `is_estimated` (measured usage never is), billed only where the contract allows it.
     Lines with zero quantity are dropped. Late lines are kept and flagged.
 -#}
 
@@ -124,9 +126,13 @@ overhead_share_lines as (
 
 energy_lines as (
 
+    -- an hour holding estimated energy (a gap of an `estimate` site) is two lines: the measured
+    -- energy and the estimate, so rating can bill or withhold the estimate alone
     select
-        {{ stable_hash(["'energy'", 'hourly_energy.site_id', 'hourly_energy.meter_id', 'hourly_energy.hour_start_at']) }}
-            as usage_line_id,
+        {{ stable_hash([
+            "case when parts.is_estimated then 'energy_estimate' else 'energy' end",
+            'hourly_energy.site_id', 'hourly_energy.meter_id', 'hourly_energy.hour_start_at',
+        ]) }} as usage_line_id,
         'energy_' || hourly_energy.reading_format as source_kind,
         hourly_energy.site_id as source_id,
         hourly_energy.source_file,
@@ -140,20 +146,27 @@ energy_lines as (
         hourly_energy.hour_end_at as usage_end_at,
         'start' as attribution_mode,
         cast(null as decimal(38, 6)) as units_per_second,
-        hourly_energy.energy_joules as quantity_base,
+        case
+            when parts.is_estimated then hourly_energy.estimated_energy_joules
+            else hourly_energy.energy_joules - hourly_energy.estimated_energy_joules
+        end as quantity_base,
+        parts.is_estimated,
         false as is_late_usage,
     from hourly_energy
     inner join machines
         on hourly_energy.site_id = machines.site_id
         and hourly_energy.meter_id = machines.meter_id
+    cross join (values (false), (true)) as parts (is_estimated)
 
 ),
 
 overhead_energy_lines as (
 
     select
-        {{ stable_hash(["'energy_overhead'", 'overhead.site_id', 'overhead.meter_id', 'overhead.hour_start_at']) }}
-            as usage_line_id,
+        {{ stable_hash([
+            "case when parts.is_estimated then 'energy_overhead_estimate' else 'energy_overhead' end",
+            'overhead.site_id', 'overhead.meter_id', 'overhead.hour_start_at',
+        ]) }} as usage_line_id,
         'energy_' || overhead.reading_format as source_kind,
         overhead.site_id as source_id,
         overhead.source_file,
@@ -167,12 +180,19 @@ overhead_energy_lines as (
         overhead.hour_end_at as usage_end_at,
         'start' as attribution_mode,
         cast(null as decimal(38, 6)) as units_per_second,
-        cast(overhead.overhead_energy_joules as decimal(38, 6)) as quantity_base,
+        cast(
+            case
+                when parts.is_estimated then overhead.estimated_overhead_energy_joules
+                else overhead.overhead_energy_joules - overhead.estimated_overhead_energy_joules
+            end as decimal(38, 6)
+        ) as quantity_base,
+        parts.is_estimated,
         false as is_late_usage,
     from {{ ref('int_energy__facility_overhead') }} as overhead
     inner join machines
         on overhead.site_id = machines.site_id
         and overhead.meter_id = machines.meter_id
+    cross join (values (false), (true)) as parts (is_estimated)
 
 ),
 
@@ -208,6 +228,7 @@ final as (
         attribution_mode,
         units_per_second,
         quantity_base,
+        coalesce(is_estimated, false) as is_estimated,
         is_late_usage,
     from unioned
     where quantity_base > 0

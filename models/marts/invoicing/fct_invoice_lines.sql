@@ -7,6 +7,10 @@
     the line, by the macros in macros/money and macros/rating; the tax once per line (macro
     tax_amount_minor) with the customer's tax rule at the period start (int_customers__tax_rules:
     place of supply, reverse charge, exemptions).
+    Estimated usage (int_usage__rated: only where the contract allows it) is rated on the
+    same line as measured usage of its SKU, so tiers, packages and discounts see one quantity;
+    the line is flagged `is_estimated` with its estimated_quantity_base, the close holds the
+    invoice for approval, and real readings later correct it through adjustment notes.
     FX: usage priced in another currency than the customer's is converted exactly before the
     line's single rounding: the line sums quantity x rate over its pieces (each piece at the
     rate its price list's policy dates, int_usage__rated) as an exact HUGEINT and multiplies
@@ -85,6 +89,9 @@ usage_lines as (
         max(fx_rate_date) as fx_rate_date,
         case when count(distinct fx_rate) = 1 then min(fx_rate) end as fx_rate,
         string_agg(distinct fx_source, ',' order by fx_source) as fx_source,
+        -- estimated usage (only where the contract allows it) stays on the line it prices
+        coalesce(bool_or(is_estimated), false) as is_estimated,
+        coalesce(sum(quantity_base) filter (where is_estimated), 0) as estimated_quantity_base,
     from slices
     group by all
 
@@ -149,6 +156,7 @@ discount_lines as (
         cost_unit_price,
         discounted_base as quantity_base,
         usage_line_count,
+        is_estimated,
         minor_units,
         -{{ rate_amount_minor_times(
             'discounted_base', 'list_unit_price', 'committed_discount_rate', 'minor_units',
@@ -364,6 +372,8 @@ final as (
         cast(fx_rate_date as date) as fx_rate_date,
         cast(fx_rate as decimal(18, 6)) as fx_rate,
         cast(fx_source as varchar) as fx_source,
+        coalesce(is_estimated, false) as is_estimated,
+        cast(coalesce(estimated_quantity_base, 0) as decimal(38, 6)) as estimated_quantity_base,
     from taxed
 
 )

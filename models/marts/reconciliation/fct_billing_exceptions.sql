@@ -5,8 +5,9 @@
       late_usage, double_billed and invalid_value, for rows of files delivered for this
       period (and every invalid row of the current reference files);
     - rating (int_usage__rated): unattributed_usage per usage row (per machine for energy),
-      price_missing and fx_rate_missing per customer, SKU and subject; fx_rate_missing per
-      fee or commitment without its conversion rate (int_recurring_charges__in_force);
+      price_missing, fx_rate_missing and estimate_not_allowed per customer, SKU and subject;
+      fx_rate_missing per fee or commitment without its conversion rate
+      (int_recurring_charges__in_force);
     - energy (int_energy__intervals): meter_reset per reset, meter_gap per gap;
     - vendor (fct_vendor_reconciliation): every reconciliation line that is not matched
       (double billing is reported per duplicate line above);
@@ -272,7 +273,8 @@ unattributed_machines as (
 
 price_missing as (
 
-    -- also fx_rate_missing: usage in a foreign currency without a valid rate for its policy's date
+    -- also fx_rate_missing (usage in a foreign currency without a valid rate for its policy's
+    -- date) and estimate_not_allowed (estimated energy the contract does not let us bill)
     select
         rating_status as reason_code,
         case when min(source_kind) like 'energy_%' then 'energy' else min(source_kind) end as source_system,
@@ -293,7 +295,7 @@ price_missing as (
         cast(null as varchar) as currency_code,
         min(rating_detail) || ' (' || count(*) || ' usage pieces)' as detail,
     from rated_usage
-    where rating_status in ('price_missing', 'fx_rate_missing')
+    where rating_status in ('price_missing', 'fx_rate_missing', 'estimate_not_allowed')
     group by rating_status, customer_id, sku_id, subject_type, subject_id
 
 ),
@@ -353,7 +355,11 @@ meter_events as (
                 then 'no readings of meter ' || energy_intervals.meter_id || ' from '
                     || strftime(energy_intervals.gap_start_at, '%Y-%m-%dT%H:%M:%SZ') || ' to '
                     || strftime(energy_intervals.gap_end_at, '%Y-%m-%dT%H:%M:%SZ')
-                    || '; energy held, not billed'
+                    || case
+                        when energy_intervals.gap_policy = 'estimate' and energy_intervals.is_estimated
+                            then '; energy estimated, billed only where the contract allows it'
+                        else '; energy held, not billed'
+                    end
                     || coalesce(' (machine ' || machines.machine_id || ', ' || machines.billing_mode || ')', '')
             else 'counter of meter ' || energy_intervals.meter_id || ' went backwards at '
                 || strftime(energy_intervals.interval_end_at, '%Y-%m-%dT%H:%M:%SZ')
