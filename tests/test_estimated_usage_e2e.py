@@ -114,17 +114,25 @@ def test_estimated_energy_is_billed_on_a_flagged_line_and_matches_truth(estimati
     invoices = dict(_query(estimating, "select customer_id, net_amount from marts.fct_invoices"))
     assert invoices == expected
     expected_lines = {
-        (t["customer_id"], ln["sku_id"], ln["line_type"], ln["tier_number"]): Decimal(ln["net_amount"])
+        (
+            t["customer_id"],
+            ln["sku_id"],
+            int(ln["price_list_version"]),
+            ln["line_type"],
+            ln["tier_number"],
+        ): Decimal(ln["net_amount"])
         for t in truth
         for ln in t["lines"]
     }
     actual_lines = {
-        row[:4]: row[4]
+        row[:5]: row[5]
         for row in _query(
             estimating,
-            "select customer_id, sku_id, line_type, tier_number, net_amount from marts.fct_invoice_lines",
+            "select customer_id, sku_id, price_list_version, line_type, tier_number, net_amount "
+            "from marts.fct_invoice_lines",
         )
     }
+    assert len(actual_lines) == sum(len(t["lines"]) for t in truth)
     assert actual_lines == expected_lines
 
 

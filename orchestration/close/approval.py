@@ -3,7 +3,7 @@
 A document is held while one of its reasons applies and no approval is recorded:
 - high_value: |gross| at or above the threshold of its currency (row `*` for the others);
 - first_invoice: the customer has no invoice issued before this one in the ledger;
-- estimated_usage: a line carries `is_estimated` (absent column = no estimate);
+- estimated_usage: a line carries `is_estimated` (estimated energy the contract allows);
 - manual_adjustment: a debit or credit note raised by a correction of a closed period.
 Held documents keep their number (the series stays gapless) but are not exported.
 """

@@ -181,6 +181,8 @@ def adjust(con: duckdb.DuckDBPyConnection, period: str, reason: str, by: str, wh
             coalesce(live.tax_treatment, frozen.tax_treatment) as tax_treatment,
             coalesce(live.legal_mention_code, frozen.legal_mention_code) as legal_mention_code,
             coalesce(live.usage_line_count, 0) as usage_line_count,
+            -- a note still carrying estimated usage (the re-rated line's estimate) says so
+            coalesce(live.is_estimated, false) as is_estimated,
             coalesce(live.currency_code, frozen_doc.currency_code) as currency_code,
         from live
         full outer join billed on live.invoice_line_id = billed.draft_invoice_line_id
@@ -220,7 +222,7 @@ def adjust(con: duckdb.DuckDBPyConnection, period: str, reason: str, by: str, wh
                     select draft_invoice_line_id, 'adjustment', sku_id, price_list_id, price_list_version,
                         pricing_unit, base_unit, base_units_per_pricing_unit, quantity_base_delta,
                         quantity_delta, unit_price, net_delta, tax_rate, tax_delta, tax_rule_id,
-                        tax_treatment, legal_mention_code, false, usage_line_count,
+                        tax_treatment, legal_mention_code, is_estimated, usage_line_count,
                         original_invoice_line_id, '{reason}'
                     from close_adjustment_lines
                     where customer_id = ? and net_delta + tax_delta {sign}

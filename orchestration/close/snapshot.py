@@ -112,15 +112,6 @@ def content_sha256(con: duckdb.DuckDBPyConnection, period: str) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def _has_column(con: duckdb.DuckDBPyConnection, schema: str, table: str, column: str) -> bool:
-    row = con.execute(
-        "select count(*) from information_schema.columns "
-        "where table_schema = ? and table_name = ? and column_name = ?",
-        [schema, table, column],
-    ).fetchone()
-    return bool(row and row[0])
-
-
 def existing_close(con: duckdb.DuckDBPyConnection, period: str) -> CloseRecord | None:
     row = con.execute(
         """
@@ -135,15 +126,10 @@ def existing_close(con: duckdb.DuckDBPyConnection, period: str) -> CloseRecord |
 
 def _stage_drafts(con: duckdb.DuckDBPyConnection, period: str) -> None:
     """Temp tables close_draft_invoices / close_draft_lines: the marts plus entity and numbers."""
-    estimated = (
-        "coalesce(l.is_estimated, false)"
-        if _has_column(con, "marts", "fct_invoice_lines", "is_estimated")
-        else "false"
-    )
     con.execute(
-        f"""
+        """
         create or replace temp table close_draft_lines as
-        select l.*, {estimated} as is_estimated_flag
+        select l.*, l.is_estimated as is_estimated_flag
         from marts.fct_invoice_lines as l where l.billing_period = ?
         """,
         [period],
