@@ -10,6 +10,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
+
 PERIOD = "2026-10"
 
 
@@ -78,6 +80,28 @@ DEMO_WAIVER = (
     "--why",
     "demo: unassigned machines are not billed",
 )
+
+
+# Billed (the closed invoices' frozen lines) plus adjustment notes, per draft line, against the
+# re-rated period: a row is a line whose net the notes do not account for.
+UNACCOUNTED_LINES_SQL = """
+    with billed as (
+        select l.draft_invoice_line_id, sum(l.net_amount_minor) as net from ledger.invoice_lines as l
+        inner join ledger.invoices as i using (invoice_number)
+        where (i.billing_period = $period and i.original_invoice_number is null)
+            or l.invoice_line_id in (select note_invoice_line_id from ledger.adjustments)
+        group by 1
+    )
+    select * from marts.fct_invoice_lines as m full outer join billed as b
+        on m.invoice_line_id = b.draft_invoice_line_id
+    where m.billing_period = $period and coalesce(m.net_amount_minor, 0) <> coalesce(b.net, 0)
+"""
+
+
+def lines_not_matching_billed_plus_adjustments(deployment: Deployment) -> list[tuple[object, ...]]:
+    """Re-rated lines of PERIOD whose net differs from what was billed plus its adjustment notes."""
+    with duckdb.connect(str(deployment.duckdb_path), read_only=True) as con:
+        return con.execute(UNACCOUNTED_LINES_SQL, {"period": PERIOD}).fetchall()
 
 
 def close_demo_month(deployment: Deployment) -> subprocess.CompletedProcess[str]:

@@ -23,7 +23,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.e2e_support import DEMO_WAIVER, PERIOD, Deployment, folder_digest
+from tests.e2e_support import (
+    DEMO_WAIVER,
+    PERIOD,
+    Deployment,
+    folder_digest,
+    lines_not_matching_billed_plus_adjustments,
+)
 
 pytestmark = pytest.mark.e2e
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -197,22 +203,6 @@ def test_the_close_holds_the_estimated_invoice_and_real_readings_become_an_adjus
     )
     assert notes == [(real - estimate, False, "estimate_replaced")]
     # Billed + adjustments = the re-rated period, line by line; the closed export is untouched.
-    mismatched = _query(
-        estimating,
-        """
-        with billed as (
-            select l.draft_invoice_line_id, sum(l.net_amount_minor) as net from ledger.invoice_lines as l
-            inner join ledger.invoices as i using (invoice_number)
-            where (i.billing_period = ? and i.original_invoice_number is null)
-                or l.invoice_line_id in (select note_invoice_line_id from ledger.adjustments)
-            group by 1
-        )
-        select * from marts.fct_invoice_lines as m full outer join billed as b
-            on m.invoice_line_id = b.draft_invoice_line_id
-        where m.billing_period = ? and coalesce(m.net_amount_minor, 0) <> coalesce(b.net, 0)
-        """,
-        [PERIOD, PERIOD],
-    )
-    assert not mismatched
+    assert not lines_not_matching_billed_plus_adjustments(estimating)
     assert estimating.meterline("export", "--period", PERIOD).returncode == 0
     assert folder_digest(exports) == before

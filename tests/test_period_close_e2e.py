@@ -13,7 +13,14 @@ from collections.abc import Iterator
 import duckdb
 import pytest
 
-from tests.e2e_support import DEMO_WAIVER, PERIOD, DemoMonth, Deployment, folder_digest
+from tests.e2e_support import (
+    DEMO_WAIVER,
+    PERIOD,
+    DemoMonth,
+    Deployment,
+    folder_digest,
+    lines_not_matching_billed_plus_adjustments,
+)
 
 pytestmark = pytest.mark.e2e
 NEXT_PERIOD = "2026-11"
@@ -172,23 +179,7 @@ def test_late_usage_after_close_lands_as_adjustments_and_the_closed_export_stays
         assert kind == ("debit_note" if delta > 0 else "credit_note")  # type: ignore[operator]
         assert "manual_adjustment" in str(reasons)
     # Billed + adjustments = the re-rated period, line by line.
-    mismatched = _query(
-        closed,
-        """
-        with billed as (
-            select l.draft_invoice_line_id, sum(l.net_amount_minor) as net from ledger.invoice_lines as l
-            inner join ledger.invoices as i using (invoice_number)
-            where (i.billing_period = ? and i.original_invoice_number is null)
-                or l.invoice_line_id in (select note_invoice_line_id from ledger.adjustments)
-            group by 1
-        )
-        select * from marts.fct_invoice_lines as m full outer join billed as b
-            on m.invoice_line_id = b.draft_invoice_line_id
-        where m.billing_period = ? and coalesce(m.net_amount_minor, 0) <> coalesce(b.net, 0)
-        """,
-        [PERIOD, PERIOD],
-    )
-    assert not mismatched
+    assert not lines_not_matching_billed_plus_adjustments(closed)
     # The closed period is untouched: same snapshot hash, byte-identical re-export.
     assert closed.meterline("export", "--period", PERIOD).returncode == 0
     assert folder_digest(folder) == before

@@ -1,9 +1,9 @@
 """Property test: the real rating models, run in DuckDB, agree to the minor unit with an
 independent exact Python implementation of every pricing model (orchestration/demo/pricing.py).
 
-The SQL of `int_usage__sliced`, `int_recurring_charges__in_force` and `fct_invoice_lines` is
-compiled once by dbt (so it is the project's own models and money/rating macros), then run on
-random usage, prices, tiers and commitments in one DuckDB session.
+The SQL of `int_usage__sliced`, the recurring charges (with their FX rates) and
+`fct_invoice_lines` is compiled once by dbt (so it is the project's own models and money/rating
+macros), then run on random usage, prices, tiers and commitments in one DuckDB session.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from orchestration.demo.truth import tax_minor
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 MODELS = {  # in build order
     "intermediate.int_usage__sliced": "models/intermediate/usage/int_usage__sliced.sql",
+    "intermediate.int_fx_rates__daily": "models/intermediate/rating/int_fx_rates__daily.sql",
     "intermediate.int_recurring_charges__in_force": (
         "models/intermediate/rating/int_recurring_charges__in_force.sql"
     ),
@@ -93,6 +94,7 @@ def con(
             '{billing_period: "2026-10"}',
             "-s",
             "int_usage__sliced",
+            "int_fx_rates__daily",
             "int_recurring_charges__in_force",
             "fct_invoice_lines",
         ],

@@ -35,17 +35,8 @@ currencies as (
 
 period_end_rates as (
 
-    -- valid rates of the period's last day; a row repeated verbatim counts once
-    select
-        base_currency,
-        quote_currency,
-        rate_date,
-        min(rate) as rate,
-        string_agg(distinct rate_source, ',' order by rate_source) as rate_source,
-    from {{ ref('stg_reference__fx_rates') }}
-    where quarantine_reason is null
-        and rate_date = cast({{ billing_period_end() }} - interval 1 day as date)
-    group by all
+    select * from {{ ref('int_fx_rates__daily') }}
+    where rate_date = cast({{ billing_period_end() }} - interval 1 day as date)
 
 ),
 

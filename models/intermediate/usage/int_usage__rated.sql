@@ -15,7 +15,7 @@
       allow_estimated_usage; otherwise `estimate_not_allowed`, never billed;
     - pieces priced in another currency than the customer is invoiced in take the FX rate
       the price list's policy declares (seeds/rating/fx_policies.csv: the piece's UTC start
-      date or the period's last day) from stg_reference__fx_rates; without a valid rate
+      date or the period's last day) from int_fx_rates__daily; without a valid rate
       they are `fx_rate_missing` (never a guessed rate). Conversion is supported for the
       per-unit, graduated and volume models without a committed-use discount; other models
       in a foreign currency are `price_missing`.
@@ -65,16 +65,7 @@ fx_policies as (
 
 fx_rates as (
 
-    -- valid rates only; a row repeated verbatim (same date, pair and rate) counts once
-    select
-        rate_date,
-        base_currency,
-        quote_currency,
-        min(rate) as rate,
-        string_agg(distinct rate_source, ',' order by rate_source) as rate_source,
-    from {{ ref('stg_reference__fx_rates') }}
-    where quarantine_reason is null
-    group by rate_date, base_currency, quote_currency
+    select * from {{ ref('int_fx_rates__daily') }}
 
 ),
 
