@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import duckdb
@@ -90,6 +91,39 @@ def test_invoice_lines_match_truth(billed: Deployment) -> None:
     assert {row[3] for row in actual} == {"usage", "included", "discount", "fee", "true_up"}
     # An EU business customer in another member state than the issuer is reverse charged.
     assert {row[8] for row in actual if row[0] == "CUST-FI01"} == {"fi_reverse_charge_b2b_2024"}
+
+
+def test_margin_converts_costs_into_the_revenue_currency_exactly(billed: Deployment) -> None:
+    """A cost in another currency is converted at the period's last-day rate of its pair (x rate)
+    or of the inverse pair (/ rate), rounded half-even once; the margin is revenue minus that."""
+    rates = {
+        (base, quote): Fraction(rate)
+        for base, quote, rate in _query(
+            billed,
+            "select base_currency, quote_currency, rate from intermediate.int_fx_rates__daily "
+            "where rate_date = date '2026-10-31'",
+        )
+    }
+    rows = _query(
+        billed,
+        "select revenue_currency_code, revenue_amount, cost_currency_code, cost_amount, cost_fx_pair, "
+        "cost_fx_rate, cost_in_margin_currency_amount, margin_amount from marts.fct_margin",
+    )
+    converted = [row for row in rows if row[0] and row[2] and row[0] != row[2]]
+    assert {row[4].split("/")[0] == row[2] for row in converted} == {True, False}  # both directions used
+    for revenue_currency, revenue, cost_currency, cost, pair, rate, cost_converted, margin in converted:
+        if (cost_currency, revenue_currency) in rates:
+            exact = Fraction(cost) * rates[(cost_currency, revenue_currency)]
+            assert pair == f"{cost_currency}/{revenue_currency}"
+        else:
+            exact = Fraction(cost) / rates[(revenue_currency, cost_currency)]
+            assert pair == f"{revenue_currency}/{cost_currency}"
+        assert Fraction(rate) == rates[tuple(pair.split("/"))]
+        assert cost_converted == Decimal(round(exact * 100)) / 100  # round() on a Fraction is half-even
+        assert margin == revenue - cost_converted
+    for revenue_currency, revenue, cost_currency, cost, pair, _, cost_converted, margin in rows:
+        if revenue_currency == cost_currency or not (revenue_currency and cost_currency):
+            assert pair is None and cost_converted == cost and margin == revenue - cost
 
 
 def test_every_injected_defect_is_an_exception_with_its_reason(billed: Deployment) -> None:

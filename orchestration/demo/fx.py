@@ -15,10 +15,16 @@ from orchestration.demo.text import write_csv_rows
 
 FX_SOURCE = "ecb"
 # (base, quote, rate on the first day, daily drift): six decimals at most, like the contract says.
+# EUR/SEK converts CUST-FI01's invoices; the other pairs let the margin mart convert costs.
 PAIRS = (
     ("EUR", "SEK", Decimal("11.2417"), Decimal("0.003719")),
     ("EUR", "NOK", Decimal("11.6853"), Decimal("-0.002113")),
     ("USD", "NOK", Decimal("10.9732"), Decimal("0.001907")),
+    ("EUR", "USD", Decimal("1.0843"), Decimal("0.000417")),
+    ("USD", "SEK", Decimal("10.3681"), Decimal("0.002281")),
+    ("NOK", "SEK", Decimal("0.962037"), Decimal("0.000119")),
+    ("USD", "ETB", Decimal("57.1214"), Decimal("0.011352")),
+    ("USD", "IDR", Decimal("15731.5"), Decimal("2.75")),
 )
 RateKey = tuple[str, str, str]  # date, base, quote
 

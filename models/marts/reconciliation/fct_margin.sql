@@ -11,8 +11,11 @@
     - a capacity's cost is shared among its customers by their attributed quantity of the
       rule's allocation SKU; what no customer used stays with customer_id null.
     Every allocation rounds half-even to minor units, so shares can differ from the whole by a
-    minor unit per row. Revenue is in the customer's currency, cost in the vendor's; margin is
-    only computed when they agree (no FX conversion here).
+    minor unit per row. Revenue is in the customer's currency, cost in the vendor's. Where they
+    differ, the cost is converted into the revenue currency at the rate of the period's last
+    day (int_fx_rates__daily, as for recurring charges): cost x rate of the pair cost/revenue,
+    else cost / rate of the pair revenue/cost, exactly and rounded once; without either rate
+    the margin stays null (never a guessed rate).
 -#}
 
 with
@@ -309,6 +312,13 @@ allocated_cost as (
 
 ),
 
+period_end_rates as (
+
+    select * from {{ ref('int_fx_rates__daily') }}
+    where rate_date = cast({{ billing_period_end() }} - interval 1 day as date)
+
+),
+
 joined as (
 
     select
@@ -330,6 +340,47 @@ joined as (
 
 ),
 
+converted as (
+
+    -- the cost currency's rate into the revenue currency, else the inverse pair's rate
+    select
+        joined.*,
+        coalesce(direct.rate, inverse.rate) as cost_fx_rate,
+        case
+            when direct.rate is not null then direct.base_currency || '/' || direct.quote_currency
+            when inverse.rate is not null then inverse.base_currency || '/' || inverse.quote_currency
+        end as cost_fx_pair,
+        case
+            when joined.revenue_currency_code = joined.cost_currency_code
+                or joined.revenue_currency_code is null
+                or joined.cost_currency_code is null
+                then coalesce(joined.cost_minor, 0)
+            -- cost minor units x rate (or / inverse rate) into the revenue's minor units, rounded once
+            when direct.rate is not null
+                then {{ round_half_even_div(
+                    'cast(joined.cost_minor as hugeint) * ' ~ decimal_to_scaled_integer('direct.rate')
+                        ~ ' * ' ~ power_of_ten('joined.revenue_minor_units'),
+                    power_of_ten(6) ~ ' * ' ~ power_of_ten('joined.cost_minor_units')
+                ) }}
+            when inverse.rate is not null
+                then {{ round_half_even_div(
+                    'cast(joined.cost_minor as hugeint) * ' ~ power_of_ten(6)
+                        ~ ' * ' ~ power_of_ten('joined.revenue_minor_units'),
+                    decimal_to_scaled_integer('inverse.rate') ~ ' * ' ~ power_of_ten('joined.cost_minor_units')
+                ) }}
+        end as cost_in_margin_currency_minor,
+    from joined
+    left join period_end_rates as direct
+        on joined.revenue_currency_code <> joined.cost_currency_code
+        and joined.cost_currency_code = direct.base_currency
+        and joined.revenue_currency_code = direct.quote_currency
+    left join period_end_rates as inverse
+        on joined.revenue_currency_code <> joined.cost_currency_code
+        and joined.revenue_currency_code = inverse.base_currency
+        and joined.cost_currency_code = inverse.quote_currency
+
+),
+
 final as (
 
     select
@@ -344,17 +395,17 @@ final as (
         {{ minor_units_to_amount('coalesce(revenue_minor, 0)', 'coalesce(revenue_minor_units, 2)') }} as revenue_amount,
         cast(cost_currency_code as varchar) as cost_currency_code,
         {{ minor_units_to_amount('coalesce(cost_minor, 0)', 'coalesce(cost_minor_units, 2)') }} as cost_amount,
-        case
-            when revenue_currency_code = cost_currency_code
-                or revenue_currency_code is null
-                or cost_currency_code is null
-                then {{ minor_units_to_amount(
-                    'coalesce(revenue_minor, 0) - coalesce(cost_minor, 0)',
-                    'coalesce(revenue_minor_units, cost_minor_units)'
-                ) }}
-        end as margin_amount,
+        cast(cost_fx_pair as varchar) as cost_fx_pair,
+        cast(cost_fx_rate as decimal(18, 6)) as cost_fx_rate,
+        {{ minor_units_to_amount(
+            'cost_in_margin_currency_minor', 'coalesce(revenue_minor_units, cost_minor_units)'
+        ) }} as cost_in_margin_currency_amount,
+        {{ minor_units_to_amount(
+            'coalesce(revenue_minor, 0) - cost_in_margin_currency_minor',
+            'coalesce(revenue_minor_units, cost_minor_units)'
+        ) }} as margin_amount,
         cast(coalesce(revenue_currency_code, cost_currency_code) as varchar) as margin_currency_code,
-    from joined
+    from converted
 
 )
 
