@@ -29,6 +29,11 @@
     timestamp '{{ "%04d-%02d" | format(next_year, next_month) }}-01 00:00:00'
 {%- endmacro %}
 
+{#- The period's last UTC day, as a DATE: the day whose FX rate `period_end` conversions use. -#}
+{% macro billing_period_last_day() -%}
+    cast({{ billing_period_end() }} - interval 1 day as date)
+{%- endmacro %}
+
 {#- Whether a row's file belongs to the period being billed: it holds a valid row of the
     period, or no valid row at all. Decides `late_usage` (an old row in this period's drop)
     versus `outside_period` (a file of another period). -#}

@@ -129,7 +129,7 @@ def _stage_drafts(con: duckdb.DuckDBPyConnection, period: str) -> None:
     con.execute(
         """
         create or replace temp table close_draft_lines as
-        select l.*, l.is_estimated as is_estimated_flag
+        select l.*
         from marts.fct_invoice_lines as l where l.billing_period = ?
         """,
         [period],
@@ -153,7 +153,7 @@ def _stage_drafts(con: duckdb.DuckDBPyConnection, period: str) -> None:
                 sum(l.net_amount_minor) as net_amount_minor,
                 sum(l.tax_amount_minor) as tax_amount_minor,
                 sum(l.net_amount_minor + l.tax_amount_minor) as gross_amount_minor,
-                bool_or(l.is_estimated_flag) as has_estimated
+                bool_or(l.is_estimated) as has_estimated
             from marts.fct_invoices as i
             inner join close_draft_lines as l on i.invoice_id = l.invoice_id
             left join marts.dim_customers as c on i.customer_id = c.customer_id
@@ -219,7 +219,7 @@ def _freeze(con: duckdb.DuckDBPyConnection, period: str, closed_by: str) -> None
             l.invoice_line_id, l.line_type, l.sku_id, l.price_list_id, l.price_list_version,
             l.pricing_unit, l.base_unit, l.base_units_per_pricing_unit, l.quantity_base, l.quantity,
             l.unit_price, l.net_amount_minor, l.tax_rate, l.tax_amount_minor, l.tax_rule_id,
-            l.tax_treatment, l.legal_mention_code, l.is_estimated_flag, l.usage_line_count, null, null
+            l.tax_treatment, l.legal_mention_code, l.is_estimated, l.usage_line_count, null, null
         from close_draft_lines as l
         inner join ledger.invoices as i
             on i.draft_invoice_id = l.invoice_id and i.document_type = 'invoice' and i.billing_period = ?

@@ -36,7 +36,7 @@ currencies as (
 period_end_rates as (
 
     select * from {{ ref('int_fx_rates__daily') }}
-    where rate_date = cast({{ billing_period_end() }} - interval 1 day as date)
+    where rate_date = {{ billing_period_last_day() }}
 
 ),
 
@@ -53,7 +53,7 @@ charges as (
         customers.currency_code as invoice_currency_code,
         currencies.minor_units,
         recurring_charges.currency_code <> customers.currency_code as needs_fx,
-        cast({{ billing_period_end() }} - interval 1 day as date) as period_end_date,
+        {{ billing_period_last_day() }} as period_end_date,
         period_end_rates.rate as fx_rate,
         period_end_rates.rate_source as fx_source,
     from customers

@@ -166,12 +166,15 @@ fx_dated as (
     select
         termed.*,
         termed.price_currency_code <> termed.customer_currency_code as needs_fx,
+        -- conversion is defined for per-unit, graduated and volume prices without a discount
+        termed.pricing_model in ('per_unit', 'graduated', 'volume')
+            and coalesce(termed.committed_quantity, 0) = 0 as is_fx_convertible,
         fx_policies.fx_rate_policy,
         case
             when termed.price_currency_code = termed.customer_currency_code then null
             when fx_policies.fx_rate_policy = 'usage_date' then cast(termed.rated_start_at as date)
             when fx_policies.fx_rate_policy = 'period_end'
-                then cast({{ billing_period_end() }} - interval 1 day as date)
+                then {{ billing_period_last_day() }}
         end as fx_rate_date,
     from termed
     left join fx_policies
@@ -202,11 +205,7 @@ statused as (
             when is_late_usage then 'late_usage'
             when attribution_status <> 'attributed' or customer_price_list_id is null then 'unattributed_usage'
             when price_list_version is null then 'price_missing'
-            when needs_fx
-                and (
-                    pricing_model not in ('per_unit', 'graduated', 'volume')
-                    or coalesce(committed_quantity, 0) > 0
-                )
+            when needs_fx and not is_fx_convertible
                 then 'price_missing'
             when price_base_unit is distinct from base_unit then 'price_missing'
             when pricing_model = 'pass_through'
@@ -285,11 +284,7 @@ final as (
                     when price_list_version is null
                         then 'price list ' || customer_price_list_id || ' has no price for ' || sku_id
                             || ' at ' || strftime(rated_start_at, '%Y-%m-%dT%H:%M:%SZ')
-                    when needs_fx
-                        and (
-                            pricing_model not in ('per_unit', 'graduated', 'volume')
-                            or coalesce(committed_quantity, 0) > 0
-                        )
+                    when needs_fx and not is_fx_convertible
                         then 'price list ' || customer_price_list_id || ' prices ' || sku_id || ' in '
                             || price_currency_code || ', customer is invoiced in ' || customer_currency_code
                             || '; FX conversion is not supported for the ' || pricing_model

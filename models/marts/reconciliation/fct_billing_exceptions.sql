@@ -271,7 +271,7 @@ unattributed_machines as (
 
 ),
 
-price_missing as (
+unrated_usage as (
 
     -- also fx_rate_missing (usage in a foreign currency without a valid rate for its policy's
     -- date) and estimate_not_allowed (estimated energy the contract does not let us bill)
@@ -470,7 +470,7 @@ exceptions as (
     union all
     select * from unattributed_machines
     union all
-    select * from price_missing
+    select * from unrated_usage
     union all
     select * from unconverted_charges
     union all

@@ -315,7 +315,7 @@ allocated_cost as (
 period_end_rates as (
 
     select * from {{ ref('int_fx_rates__daily') }}
-    where rate_date = cast({{ billing_period_end() }} - interval 1 day as date)
+    where rate_date = {{ billing_period_last_day() }}
 
 ),
 
