@@ -39,8 +39,8 @@ test: install  ## lint, then the whole test suite
 	$(VENV)/bin/pytest
 
 bench: install  ## scaled month through the real job (time, memory per stage); then rows/s per adapter
-	$(VENV)/bin/python -m orchestration.bench
-	$(VENV)/bin/python -m orchestration.bench_adapters
+	$(VENV)/bin/python -m bench.whole_job
+	$(VENV)/bin/python -m bench.adapters
 
 ui: install  ## the Dagster UI on the same DAGSTER_HOME as `make run`
 	mkdir -p $(DAGSTER_HOME)

@@ -9,7 +9,7 @@ from contextlib import redirect_stdout
 from pathlib import Path
 from typing import Any
 
-from orchestration.settings import PROJECT_DIR, Settings
+from orchestration.wiring.settings import PROJECT_DIR, Settings
 
 TELEMETRY_OFF = "telemetry:\n  enabled: false\n"
 
@@ -152,7 +152,7 @@ def ledger_command(args: argparse.Namespace) -> int:
     from orchestration.close import approval, corrections
     from orchestration.close.ledger import ClosedPeriodError, LedgerError, ensure_ledger, is_closed
     from orchestration.close.report import period_report
-    from orchestration.exports import write_exports
+    from orchestration.exports.writer import write_exports
 
     settings = prepare_environment()
     with duckdb.connect(str(settings.duckdb_path)) as con:
@@ -272,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _period(value: str) -> str:
     """A billing period argument: YYYY-MM, nothing else (it is used in paths and SQL)."""
-    from orchestration.periods import period_bounds
+    from orchestration.wiring.periods import period_bounds
 
     try:
         period_bounds(value)

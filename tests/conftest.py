@@ -22,7 +22,7 @@ REAL_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "real"
 def pytest_configure(config: pytest.Config) -> None:
     """Parse the dbt project once, before any test worker starts (they only read the manifest)."""
     if not hasattr(config, "workerinput"):
-        import orchestration.dbt_project  # noqa: F401  (importing it writes target/manifest.json when stale)
+        import orchestration.wiring.dbt_project  # noqa: F401  (importing it writes target/manifest.json when stale)
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.close.layouts import QBO_COLUMNS, XERO_COLUMNS
 from orchestration.close.ledger import ClosedPeriodError, ensure_ledger, ensure_open
-from orchestration.exports import PeriodNotClosedError, write_exports
+from orchestration.exports.layouts import QBO_COLUMNS, XERO_COLUMNS
+from orchestration.exports.writer import PeriodNotClosedError, write_exports
 from tests.e2e_support import folder_digest
 
 PERIOD = "2026-10"

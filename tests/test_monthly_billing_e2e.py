@@ -195,7 +195,7 @@ def test_rerunning_the_period_gives_byte_identical_exports(billed: Deployment, t
 
 
 def test_hand_written_reference_pass_gives_the_same_invoice_lines(billed: Deployment) -> None:
-    from orchestration.reference_pass import comparable_lines, reference_invoice_lines
+    from bench.reference_pass import comparable_lines, reference_invoice_lines
 
     with duckdb.connect(str(billed.duckdb_path), read_only=True) as con:
         reference, pipeline = comparable_lines(con, reference_invoice_lines(con, PERIOD), PERIOD)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from orchestration.close.ledger import ensure_ledger
-from orchestration.rating_versions import record_used_versions
+from orchestration.close.rating_versions import record_used_versions
 
 
 def _warehouse() -> duckdb.DuckDBPyConnection:

@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.bench_vendor_files import BENCH_FORMATS
+from bench.vendor_files import BENCH_FORMATS
 from orchestration.ingest.layouts import Declarations, layout_for
 from orchestration.ingest.loader import ingest_landing
 from orchestration.ingest.vendor_layouts import (

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
-from orchestration.periods import period_bounds
+from orchestration.wiring.periods import period_bounds
 
 DDL = """
 create schema if not exists ledger;

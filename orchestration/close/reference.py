@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.settings import PROJECT_DIR
+from orchestration.wiring.settings import PROJECT_DIR
 
 CLOSE_SEEDS_DIR = PROJECT_DIR / "seeds" / "close"
 

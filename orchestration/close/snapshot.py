@@ -20,11 +20,11 @@ import duckdb
 from orchestration.close.approval import APPROVAL_REASONS_SQL
 from orchestration.close.ledger import audit, ensure_open, is_closed, next_id, now
 from orchestration.close.numbering import CUSTOMER_ENTITY_SQL
+from orchestration.close.rating_versions import record_used_versions
 from orchestration.close.readiness import Readiness
 from orchestration.close.reference import load_close_reference
-from orchestration.periods import period_bounds
-from orchestration.rating_versions import record_used_versions
-from orchestration.settings import PROJECT_DIR
+from orchestration.wiring.periods import period_bounds
+from orchestration.wiring.settings import PROJECT_DIR
 
 DBT_PROJECT_PATHS = ("dbt_project.yml", "models", "macros", "seeds", "tests/dbt")
 INVOICE_COLUMNS = """invoice_number, document_type, billing_period, issuing_entity_id, series_year,

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from orchestration.periods import period_bounds as billing_period_bounds
+from orchestration.wiring.periods import period_bounds as billing_period_bounds
 
 HOUR = 3600
 DAY = 86400

@@ -20,7 +20,7 @@ import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from orchestration.settings import PROJECT_DIR
+from orchestration.wiring.settings import PROJECT_DIR
 
 EXPECTATIONS_DIR = PROJECT_DIR / "expectations"
 

@@ -7,8 +7,8 @@ from dagster import AssetExecutionContext, AssetSpec, MaterializeResult, multi_a
 
 from orchestration.ingest.layouts import RAW_TABLES
 from orchestration.ingest.loader import ingest_landing
-from orchestration.partitions import billing_periods, one_period_per_run
-from orchestration.resources import Warehouse
+from orchestration.wiring.partitions import billing_periods, one_period_per_run
+from orchestration.wiring.resources import Warehouse
 
 RAW_SPECS = [
     AssetSpec(["raw", table], group_name="raw", kinds={"duckdb"}, description=description)

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.periods import period_bounds
+from orchestration.wiring.periods import period_bounds
 
-REFERENCE_SQL = Path(__file__).with_name("bench_reference.sql")
+REFERENCE_SQL = Path(__file__).with_name("reference.sql")
 
 
 def reference_invoice_lines(con: duckdb.DuckDBPyConnection, period: str) -> list[tuple[object, ...]]:

@@ -14,7 +14,7 @@ from dagster import (
 )
 
 from orchestration.gates.suites import load_suite, run_suites_isolated, suite_names
-from orchestration.resources import Warehouse
+from orchestration.wiring.resources import Warehouse
 
 
 def gate_check_name(suite: str) -> str:

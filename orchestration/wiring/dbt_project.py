@@ -7,7 +7,7 @@ from pathlib import Path
 
 from dagster_dbt import DbtProject
 
-from orchestration.settings import PROJECT_DIR
+from orchestration.wiring.settings import PROJECT_DIR
 
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 

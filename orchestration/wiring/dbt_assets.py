@@ -7,8 +7,8 @@ from typing import Any
 from dagster import AssetExecutionContext, AssetKey, AssetSpec
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from orchestration.dbt_project import meterline_dbt_project
-from orchestration.partitions import billing_periods, one_period_per_run
+from orchestration.wiring.dbt_project import meterline_dbt_project
+from orchestration.wiring.partitions import billing_periods, one_period_per_run
 
 
 class MeterlineTranslator(DagsterDbtTranslator):

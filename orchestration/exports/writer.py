@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.close.approval import held_documents
-from orchestration.close.layouts import (
+from orchestration.exports.layouts import (
     QBO_COLUMNS,
     XERO_COLUMNS,
     XERO_MAX_INVOICES_PER_FILE,
@@ -31,7 +31,7 @@ from orchestration.close.layouts import (
 )
 from orchestration.close.ledger import is_closed
 from orchestration.close.reference import load_close_reference
-from orchestration.close.views import create_export_views
+from orchestration.exports.views import create_export_views
 
 
 class PeriodNotClosedError(RuntimeError):

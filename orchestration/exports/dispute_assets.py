@@ -4,10 +4,10 @@ from pathlib import Path
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from orchestration.assets.dbt import dbt_key
-from orchestration.evidence import write_dispute_packs
-from orchestration.partitions import billing_periods, one_period_per_run
-from orchestration.resources import Warehouse
+from orchestration.wiring.dbt_assets import dbt_key
+from orchestration.exports.evidence import write_dispute_packs
+from orchestration.wiring.partitions import billing_periods, one_period_per_run
+from orchestration.wiring.resources import Warehouse
 
 
 @asset(

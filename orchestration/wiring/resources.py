@@ -11,8 +11,8 @@ import duckdb
 from dagster import ConfigurableResource
 from dagster_dbt import DbtCliResource
 
-from orchestration.dbt_project import meterline_dbt_project
-from orchestration.settings import Settings
+from orchestration.wiring.dbt_project import meterline_dbt_project
+from orchestration.wiring.settings import Settings
 
 
 class Warehouse(ConfigurableResource):

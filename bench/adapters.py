@@ -25,8 +25,8 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.bench_vendor_files import BENCH_FORMATS
-from orchestration.settings import PROJECT_DIR
+from bench.vendor_files import BENCH_FORMATS
+from orchestration.wiring.settings import PROJECT_DIR
 
 DEFAULT_ROWS = 200_000
 MIB = 1024 * 1024
@@ -297,7 +297,7 @@ def run_case(case: AdapterCase, rows: int, work: Path) -> dict[str, object]:
     started = time.perf_counter()
     case.write(target, rows)
     written = time.perf_counter() - started
-    command = [sys.executable, "-m", "orchestration.bench_adapters", "--child", str(landing), str(warehouse)]
+    command = [sys.executable, "-m", "bench.adapters", "--child", str(landing), str(warehouse)]
     child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=PROJECT_DIR)
     assert child.stdout is not None
     output = child.stdout.read()

@@ -188,7 +188,7 @@ def write_colo_bench_file(path: Path, rows: int) -> None:
     _copy(path, _COLO_COLUMNS, rows, "format csv, header")
 
 
-# format -> (landing folder, file name, writer); orchestration.bench_adapters measures each one.
+# format -> (landing folder, file name, writer); bench.adapters measures each one.
 BENCH_FORMATS: dict[str, tuple[str, str, Callable[[Path, int], None]]] = {
     "focus_csv": ("vendor_billing/focus/nimbus_cloud", "bench.csv", write_focus_csv_bench_file),
     "focus_csv_gz": ("vendor_billing/focus/nimbus_cloud", "bench.csv.gz", write_focus_csv_gz_bench_file),

@@ -21,7 +21,7 @@ from typing import Any
 
 import psutil
 
-from orchestration.settings import PROJECT_DIR
+from orchestration.wiring.settings import PROJECT_DIR
 
 MIB = 1024 * 1024
 
@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import duckdb
 
-    from orchestration.reference_pass import comparable_lines, reference_invoice_lines
+    from bench.reference_pass import comparable_lines, reference_invoice_lines
 
     with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
         raw_rows = dict(

@@ -1,1 +1,0 @@
-"""Dagster assets: landing ingest, dbt models, and the invoice export."""

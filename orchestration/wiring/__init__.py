@@ -1,0 +1,1 @@
+"""How the stages are wired into Dagster: settings, resources, partitions, dbt assets, jobs."""
