@@ -3,7 +3,7 @@
 For every case a vectorised writer (DuckDB `range()` + COPY, no Python loop over rows)
 writes an N-row file into a fresh landing folder, and a child process ingests it with
 `ingest_landing` into a fresh warehouse. Wall time, rows/s and the child's peak RSS
-(`wait4` rusage) are reported per adapter and written to bench/adapters.json.
+(`wait4` rusage) are reported per adapter and written to bench/work/adapters.json.
 
 A new format is one more `AdapterCase` in `CASES`; a writer is any
 `write(path: Path, rows: int) -> None`, e.g. a vendor format's `write_<format>_bench_file`.
@@ -334,7 +334,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="meterline-bench-adapters", description=__doc__)
     parser.add_argument("--rows", type=int, default=int(os.environ.get("BENCH_ADAPTER_ROWS", DEFAULT_ROWS)))
     parser.add_argument("--only", nargs="*", help="case names to run (default: all)")
-    parser.add_argument("--output", type=Path, default=PROJECT_DIR / "bench" / "adapters.json")
+    parser.add_argument("--output", type=Path, default=PROJECT_DIR / "bench" / "work" / "adapters.json")
     parser.add_argument("--child", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:

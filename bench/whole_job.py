@@ -1,7 +1,7 @@
 """`make bench`: a scaled demo month through the real monthly billing job.
 
 Prints wall time, peak memory (RSS of the whole process tree, dbt's subprocess included)
-and rows per second for each stage, and writes the figures to bench/results.json so later
+and rows per second for each stage, and writes the figures to bench/work/results.json so later
 work can be compared against them.
 """
 
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=float, default=float(os.environ.get("MET_BENCH_SCALE", "141")))
     parser.add_argument("--period", default="2026-10")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--workdir", type=Path, default=PROJECT_DIR / "bench")
+    parser.add_argument("--workdir", type=Path, default=PROJECT_DIR / "bench" / "work")
     args = parser.parse_args(argv)
 
     workdir: Path = args.workdir.resolve()
