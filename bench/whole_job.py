@@ -93,8 +93,8 @@ def main(argv: list[str] | None = None) -> int:
         MET_EXPORTS_DIR=str(workdir / "exports"),
         DAGSTER_HOME=str(workdir / "dagster_home"),
     )
-    from orchestration.cli import execute_monthly_billing, prepare_environment
     from orchestration.demo.generate import generate_demo
+    from orchestration.runner import execute_monthly_billing, prepare_environment
 
     settings = prepare_environment()
 

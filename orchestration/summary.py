@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 
 
-def _table(rows: list[tuple[object, ...]], headers: tuple[str, ...]) -> str:
+def format_table(rows: list[tuple[object, ...]], headers: tuple[str, ...]) -> str:
     cells = [headers, *[tuple("" if v is None else str(v) for v in row) for row in rows]]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
     lines = ["  ".join(value.ljust(width) for value, width in zip(row, widths, strict=True)) for row in cells]
@@ -43,19 +43,19 @@ def billing_summary(
             [period],
         ).fetchall()
     parts.append("  Invoices (draft):")
-    parts.append(_table(invoices, ("customer", "currency", "lines", "net", "tax", "gross")))
+    parts.append(format_table(invoices, ("customer", "currency", "lines", "net", "tax", "gross")))
     parts.append("  Exceptions by reason:")
-    parts.append(_table(exceptions, ("reason", "severity", "count", "currency", "amount at risk")))
+    parts.append(format_table(exceptions, ("reason", "severity", "count", "currency", "amount at risk")))
     parts.append("  Gates:")
     parts.append(
-        _table(
+        format_table(
             [(name, "passed" if ok else "FAILED", detail) for name, (ok, detail) in sorted(gates.items())],
             ("gate", "result", "detail"),
         )
     )
     if failed_steps:
         parts.append("  Failed steps:")
-        parts.append(_table(sorted(failed_steps.items()), ("step", "error")))
+        parts.append(format_table(sorted(failed_steps.items()), ("step", "error")))
     if export_dir is not None:
         parts.append(f"  Exports: {export_dir}")
         parts.extend(f"    {path}" for path in sorted(export_dir.iterdir()))

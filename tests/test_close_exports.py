@@ -11,9 +11,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.close.ledger import ClosedPeriodError, ensure_ledger, ensure_open
+from orchestration.close.ledger import ClosedPeriodError, ensure_open
 from orchestration.exports.layouts import QBO_COLUMNS, XERO_COLUMNS
 from orchestration.exports.writer import PeriodNotClosedError, write_exports
+from orchestration.wiring.warehouse_setup import ensure_ledger
 from tests.e2e_support import folder_digest
 
 PERIOD = "2026-10"

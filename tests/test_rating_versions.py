@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import duckdb
 
-from orchestration.close.ledger import ensure_ledger
 from orchestration.close.rating_versions import record_used_versions
+from orchestration.wiring.warehouse_setup import ensure_ledger
 
 
 def _warehouse() -> duckdb.DuckDBPyConnection:

@@ -17,13 +17,13 @@ from dagster import (
     asset,
 )
 
-from orchestration.close.ledger import ensure_ledger
 from orchestration.close.readiness import assess, check_gates
 from orchestration.close.snapshot import CloseRefusedError, close_period, existing_close
 from orchestration.exports.writer import write_exports
 from orchestration.wiring.dbt_assets import dbt_key
 from orchestration.wiring.partitions import billing_periods, one_period_per_run
 from orchestration.wiring.resources import Warehouse
+from orchestration.wiring.warehouse_setup import ensure_ledger
 
 CLOSE_INPUTS = ["fct_invoice_lines", "fct_invoices", "fct_billing_exceptions", "dim_customers"]
 PERIOD_CLOSE_KEY = AssetKey(["ledger", "period_close"])

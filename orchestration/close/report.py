@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.close.approval import APPROVAL_STATE_SQL
-from orchestration.summary import _table
+from orchestration.summary import format_table
 
 
 def period_report(con: duckdb.DuckDBPyConnection, period: str, exports_dir: Path) -> str:
@@ -42,7 +42,9 @@ def period_report(con: duckdb.DuckDBPyConnection, period: str, exports_dir: Path
     ]
     parts.append("  Documents:")
     parts.append(
-        _table(rows, ("number", "type", "customer", "currency", "gross", "approval", "hold reasons", "fixes"))
+        format_table(
+            rows, ("number", "type", "customer", "currency", "gross", "approval", "hold reasons", "fixes")
+        )
     )
     held = [row for row in rows if row[5] == "held"]
     if held:

@@ -16,7 +16,6 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from orchestration.close.ledger import ensure_ledger
 from orchestration.ingest import registry
 from orchestration.ingest.layouts import (
     LAYOUT_COLUMN,
@@ -25,12 +24,11 @@ from orchestration.ingest.layouts import (
     Declarations,
     Layout,
     UnknownLayoutError,
-    declared_columns,
     layout_for,
 )
 from orchestration.ingest.vendor_layouts import HeaderError
+from orchestration.wiring.warehouse_setup import prepare_warehouse
 
-METADATA_COLUMNS = ("_source_file", "_source_row", "_file_sha256", "_source_id", "_loaded_at")
 RAW_TABLES_WITH_COLUMNS = (
     "select table_name, column_name from information_schema.columns where table_schema = 'raw'"
 )
@@ -196,29 +194,6 @@ def _read(con: duckdb.DuckDBPyConnection, path: Path, layout: Layout) -> pa.Tabl
     return con.sql(f"select {select} from {source} as t").to_arrow_table()
 
 
-def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every declared raw table, so staging runs even before a source's first file."""
-    types = {"_source_row": "bigint", "_loaded_at": "timestamp"}
-    for table in RAW_TABLES:
-        if table == "file_registry":
-            continue
-        columns = (*declared_columns(table), *METADATA_COLUMNS)
-        body = ", ".join(f'"{c}" {types.get(c, "varchar")}' for c in columns)
-        con.execute(f"create table if not exists raw.{table} ({body})")
-        # A warehouse created before a column was declared (e.g. `_layout`) gains it empty.
-        existing = {
-            row[0].lower()
-            for row in con.execute(
-                "select column_name from information_schema.columns where table_schema = 'raw' "
-                "and table_name = ?",
-                [table],
-            ).fetchall()
-        }
-        for column in columns:
-            if column.lower() not in existing:
-                con.execute(f'alter table raw.{table} add column "{column}" {types.get(column, "varchar")}')
-
-
 def _add_new_columns(
     con: duckdb.DuckDBPyConnection, table: str, columns: list[str], existing: set[str]
 ) -> None:
@@ -237,11 +212,8 @@ def ingest_landing(con: duckdb.DuckDBPyConnection, landing_dir: Path, seeds_dir:
     con.execute("set timezone = 'UTC'")
     # Checkpoint once at the end instead of after every file's commit (halves ingest time).
     con.execute("set wal_autocheckpoint = '4GB'")
-    registry.ensure_registry(con)
+    prepare_warehouse(con)
     known = registry.RegistryState.load(con)
-    ensure_raw_tables(con)
-    # The close's ledger exists from the first load: models check policy edits against it.
-    ensure_ledger(con)
     declarations = Declarations.from_seeds(seeds_dir)
     report = IngestReport()
     columns_by_table: dict[str, set[str]] = {table: set() for table in RAW_TABLES}

@@ -8,24 +8,6 @@ from pathlib import Path
 
 import duckdb
 
-REGISTRY_DDL = """
-create schema if not exists raw;
-create table if not exists raw.file_registry (
-    source_file varchar not null,
-    file_sha256 varchar not null,
-    source_kind varchar,
-    source_id varchar,
-    raw_table varchar,
-    row_count bigint,
-    file_version integer not null,
-    is_current boolean not null,
-    status varchar not null,
-    error varchar,
-    first_seen_at timestamp not null,
-    primary key (source_file, file_sha256)
-);
-"""
-
 
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
@@ -33,10 +15,6 @@ def file_sha256(path: Path) -> str:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def ensure_registry(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(REGISTRY_DDL)
 
 
 @dataclass

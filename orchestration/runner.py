@@ -1,0 +1,75 @@
+"""The one way to run meterline's Dagster jobs in-process, shared by the CLI and the benchmark."""
+
+from __future__ import annotations
+
+import os
+from contextlib import redirect_stdout
+from pathlib import Path
+from typing import Any
+
+from orchestration.wiring.settings import PROJECT_DIR, Settings
+
+TELEMETRY_OFF = "telemetry:\n  enabled: false\n"
+
+
+def prepare_environment() -> Settings:
+    """Persistent DAGSTER_HOME with telemetry off; absolute paths shared with dbt."""
+    settings = Settings.from_env()
+    dagster_home = Path(os.environ.setdefault("DAGSTER_HOME", str(PROJECT_DIR / ".dagster_home")))
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    config = dagster_home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(TELEMETRY_OFF)
+    os.environ["MET_DUCKDB_PATH"] = str(settings.duckdb_path)
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+    return settings
+
+
+def execute_monthly_billing(settings: Settings, period: str) -> tuple[Any, list[Any], Path]:
+    """Run the monthly billing job in-process on the persistent instance.
+
+    Returns the run result, the run's event log entries (timestamped) and the log file that
+    receives dbt's per-node output; the terminal only gets warnings.
+    """
+    from dagster import DagsterInstance
+
+    from orchestration.definitions import defs
+
+    job = defs.resolve_job_def("monthly_billing")
+    log_path = settings.duckdb_path.parent / "logs" / f"monthly_billing_{period}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    quiet_console = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    with DagsterInstance.get() as instance, log_path.open("w") as log, redirect_stdout(log):
+        result = job.execute_in_process(
+            partition_key=period, instance=instance, raise_on_error=False, run_config=quiet_console
+        )
+        entries = instance.all_logs(result.run_id)
+    return result, entries, log_path
+
+
+def execute_close(settings: Settings, period: str, closed_by: str) -> tuple[Any, dict[str, str]]:
+    """Run the `period_close` job (close + exports) in-process; returns its result and failures."""
+    from dagster import DagsterInstance
+
+    from orchestration.definitions import defs
+
+    job = defs.resolve_job_def("period_close")
+    run_config = {
+        # A refused close is reported below, not as a Dagster stack trace on the terminal.
+        "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
+        "ops": {"ledger__period_close": {"config": {"closed_by": closed_by}}},
+    }
+    with DagsterInstance.get() as instance:
+        result = job.execute_in_process(
+            partition_key=period, instance=instance, raise_on_error=False, run_config=run_config
+        )
+    failures = {
+        event.step_key: event.event_specific_data.error.message.strip().removeprefix(
+            "dagster._core.definitions.events.Failure: "
+        )
+        for event in result.all_events
+        if event.event_type_value == "STEP_FAILURE" and event.step_key
+    }
+    return result, failures

@@ -1,0 +1,212 @@
+"""Every table the Python side creates: the file registry, the raw tables and the ledger.
+
+dbt owns the models; these are the tables Python writes into. Each `ensure_*` is idempotent
+(`create ... if not exists`), so any entry point can call them before its first write.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from orchestration.ingest.layouts import RAW_TABLES, declared_columns
+
+METADATA_COLUMNS = ("_source_file", "_source_row", "_file_sha256", "_source_id", "_loaded_at")
+
+REGISTRY_DDL = """
+create schema if not exists raw;
+create table if not exists raw.file_registry (
+    source_file varchar not null,
+    file_sha256 varchar not null,
+    source_kind varchar,
+    source_id varchar,
+    raw_table varchar,
+    row_count bigint,
+    file_version integer not null,
+    is_current boolean not null,
+    status varchar not null,
+    error varchar,
+    first_seen_at timestamp not null,
+    primary key (source_file, file_sha256)
+);
+"""
+
+LEDGER_DDL = """
+create schema if not exists ledger;
+create table if not exists ledger.closes (
+    close_id varchar primary key,
+    billing_period varchar not null unique,
+    closed_at timestamptz not null,
+    closed_by varchar not null,
+    run_id varchar not null,
+    code_version varchar not null,
+    dbt_project_sha256 varchar not null,
+    content_sha256 varchar not null,
+    rate_card_versions varchar not null,
+    gate_results varchar not null,
+    document_count integer not null,
+    waiver_count integer not null
+);
+create table if not exists ledger.rate_card_versions (
+    policy_kind varchar not null,
+    policy_id varchar not null,
+    version integer not null,
+    fingerprint varchar not null,
+    first_closed_period varchar not null,
+    close_id varchar not null,
+    primary key (policy_kind, policy_id, version)
+);
+create table if not exists ledger.invoices (
+    invoice_number varchar primary key,
+    document_type varchar not null,
+    billing_period varchar not null,
+    issuing_entity_id varchar not null,
+    series_year integer not null,
+    sequence_number integer not null,
+    draft_invoice_id varchar,
+    customer_id varchar not null,
+    customer_name varchar,
+    country_code varchar,
+    language_code varchar not null,
+    currency_code varchar not null,
+    minor_units integer not null,
+    net_amount_minor bigint not null,
+    tax_amount_minor bigint not null,
+    gross_amount_minor bigint not null,
+    issue_date date not null,
+    due_date date not null,
+    original_invoice_number varchar,
+    related_invoice_number varchar,
+    reason_code varchar,
+    reason_text varchar,
+    approval_reasons varchar not null,
+    issued_by varchar not null,
+    issued_at timestamptz not null,
+    unique (issuing_entity_id, series_year, sequence_number)
+);
+create table if not exists ledger.invoice_lines (
+    invoice_line_id varchar primary key,
+    invoice_number varchar not null,
+    line_number integer not null,
+    draft_invoice_line_id varchar,
+    line_type varchar not null,
+    sku_id varchar not null,
+    price_list_id varchar,
+    price_list_version integer,
+    pricing_unit varchar,
+    base_unit varchar,
+    base_units_per_pricing_unit bigint,
+    quantity_base decimal(38, 6) not null,
+    quantity decimal(38, 6) not null,
+    unit_price decimal(18, 6),
+    net_amount_minor bigint not null,
+    tax_rate decimal(9, 6),
+    tax_amount_minor bigint not null,
+    tax_rule_id varchar,
+    tax_treatment varchar,
+    legal_mention_code varchar,
+    is_estimated boolean not null,
+    usage_line_count bigint not null,
+    original_invoice_line_id varchar,
+    adjustment_reason_code varchar
+);
+create table if not exists ledger.evidence (
+    invoice_line_id varchar not null,
+    source_kind varchar,
+    source_file varchar,
+    file_sha256 varchar,
+    usage_rows bigint not null,
+    quantity_base decimal(38, 6) not null,
+    first_usage_at timestamptz,
+    last_usage_at timestamptz
+);
+create table if not exists ledger.waivers (
+    waiver_id varchar primary key,
+    billing_period varchar not null,
+    exception_id varchar not null,
+    reason_code varchar not null,
+    waived_by varchar not null,
+    why varchar not null,
+    waived_at timestamptz not null
+);
+create table if not exists ledger.approvals (
+    approval_id varchar primary key,
+    invoice_number varchar not null,
+    approved_by varchar not null,
+    note varchar,
+    approved_at timestamptz not null
+);
+create table if not exists ledger.adjustments (
+    adjustment_id varchar primary key,
+    source_period varchar not null,
+    target_period varchar not null,
+    customer_id varchar not null,
+    original_invoice_number varchar,
+    original_invoice_line_id varchar,
+    draft_invoice_line_id varchar not null,
+    reason_code varchar not null,
+    why varchar not null,
+    quantity_base_delta decimal(38, 6) not null,
+    net_amount_minor_delta bigint not null,
+    tax_amount_minor_delta bigint not null,
+    note_invoice_number varchar not null,
+    note_invoice_line_id varchar not null,
+    created_by varchar not null,
+    created_at timestamptz not null
+);
+create table if not exists ledger.voids (
+    invoice_number varchar primary key,
+    credit_note_number varchar not null,
+    replacement_number varchar not null,
+    voided_by varchar not null,
+    why varchar not null,
+    voided_at timestamptz not null
+);
+create table if not exists ledger.audit_log (
+    event_id varchar primary key,
+    event_at timestamptz not null,
+    actor varchar not null,
+    action varchar not null,
+    billing_period varchar,
+    subject varchar,
+    detail varchar not null
+);
+"""
+
+
+def ensure_registry(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(REGISTRY_DDL)
+
+
+def ensure_ledger(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(LEDGER_DDL)
+
+
+def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every declared raw table, so staging runs even before a source's first file."""
+    types = {"_source_row": "bigint", "_loaded_at": "timestamp"}
+    for table in RAW_TABLES:
+        if table == "file_registry":
+            continue
+        columns = (*declared_columns(table), *METADATA_COLUMNS)
+        body = ", ".join(f'"{c}" {types.get(c, "varchar")}' for c in columns)
+        con.execute(f"create table if not exists raw.{table} ({body})")
+        # A warehouse created before a column was declared (e.g. `_layout`) gains it empty.
+        existing = {
+            row[0].lower()
+            for row in con.execute(
+                "select column_name from information_schema.columns where table_schema = 'raw' "
+                "and table_name = ?",
+                [table],
+            ).fetchall()
+        }
+        for column in columns:
+            if column.lower() not in existing:
+                con.execute(f'alter table raw.{table} add column "{column}" {types.get(column, "varchar")}')
+
+
+def prepare_warehouse(con: duckdb.DuckDBPyConnection) -> None:
+    """Registry, raw tables and ledger; the ledger exists from the first load because models
+    check policy edits against it."""
+    ensure_registry(con)
+    ensure_raw_tables(con)
+    ensure_ledger(con)
