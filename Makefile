@@ -15,7 +15,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := false
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: install run test lint bench ui clean
+.PHONY: install run test lint lint-sql bench ui clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -34,9 +34,18 @@ run: install  ## generate the demo month, bill it, close it and write its financ
 		--waive-reason-code unattributed_usage --why "$(DEMO_WAIVER)"
 	$(VENV)/bin/meterline approve --period $(PERIOD) --rule first_invoice --by "$(DEMO_APPROVER)"
 
-test: install  ## lint, then the whole test suite
+test: install  ## lint and type-check the Python, then the whole test suite
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest
+
+lint: install  ## Python: ruff lint, ruff format check, mypy (config in pyproject.toml)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+lint-sql: install  ## SQL of models, macros, dbt tests and the benchmark's reference pass (.sqlfluff)
+	$(VENV)/bin/sqlfluff lint models macros tests/dbt bench/reference.sql --processes 2
 
 bench: install  ## scaled month through the real job (time, memory per stage); then rows/s per adapter
 	$(VENV)/bin/python -m bench.whole_job

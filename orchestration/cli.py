@@ -6,8 +6,9 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import cast
 
-from orchestration.runner import execute_close, execute_monthly_billing, prepare_environment
+from orchestration.runner import execute_close, execute_monthly_billing, prepare_environment, step_failures
 from orchestration.wiring.settings import PROJECT_DIR
 
 
@@ -20,18 +21,14 @@ def run_billing(period: str) -> int:
     gates = {
         evaluation.check_name: (
             evaluation.passed,
-            "; ".join(evaluation.metadata["failed_expectations"].value or [])
+            "; ".join(cast(list[str], evaluation.metadata["failed_expectations"].value or []))
             if "failed_expectations" in evaluation.metadata
             else "",
         )
         for evaluation in result.get_asset_check_evaluations()
         if evaluation.check_name.startswith("gx_")
     }
-    failed_steps = {
-        event.step_key: event.event_specific_data.error.message.strip().splitlines()[0]
-        for event in result.all_events
-        if event.event_type_value == "STEP_FAILURE" and event.step_key
-    }
+    failed_steps = {step: message.splitlines()[0] for step, message in step_failures(result).items()}
     gates_passed = bool(gates) and all(ok for ok, _ in gates.values())
     if settings.duckdb_path.exists():
         print(
@@ -104,13 +101,10 @@ def ledger_command(args: argparse.Namespace) -> int:
             elif args.command == "void":
                 credit, replacement = corrections.void(con, args.invoice, args.by, args.why)
                 print(f"  {args.invoice} voided: credit note {credit}, replacement {replacement}")
-                periods = {
-                    str(
-                        con.execute(
-                            "select billing_period from ledger.invoices where invoice_number = ?", [credit]
-                        ).fetchone()[0]
-                    )
-                }  # type: ignore[index]
+                row = con.execute(
+                    "select billing_period from ledger.invoices where invoice_number = ?", [credit]
+                ).fetchone()
+                periods = {str(row[0])} if row else set()
             elif args.command == "adjust":
                 notes = corrections.adjust(con, args.period, args.reason, args.by, args.why)
                 for note in notes:

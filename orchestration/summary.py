@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
 
 
-def format_table(rows: list[tuple[object, ...]], headers: tuple[str, ...]) -> str:
+def format_table(rows: Sequence[tuple[object, ...]], headers: tuple[str, ...]) -> str:
     cells = [headers, *[tuple("" if v is None else str(v) for v in row) for row in rows]]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
     lines = ["  ".join(value.ljust(width) for value, width in zip(row, widths, strict=True)) for row in cells]

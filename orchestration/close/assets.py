@@ -6,6 +6,7 @@ Both call the same functions as `meterline close`.
 """
 
 from pathlib import Path
+from typing import Any, cast
 
 from dagster import (
     AssetExecutionContext,
@@ -84,8 +85,8 @@ def invoice_export(context: AssetExecutionContext, warehouse: Warehouse) -> Mate
     return MaterializeResult(
         metadata={
             "path": MetadataValue.path(str(Path(warehouse.exports_dir) / period)),
-            "files": MetadataValue.json(manifest["files"]),
+            "files": MetadataValue.json(cast(list[Any], manifest["files"])),
             "content_sha256": str(manifest["content_sha256"]),
-            "held_documents": MetadataValue.json(manifest["held_documents"]),
+            "held_documents": MetadataValue.json(cast(list[Any], manifest["held_documents"])),
         }
     )

@@ -11,6 +11,7 @@ linked to the original and to each other. Every document takes the next gapless 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 
@@ -123,7 +124,7 @@ def _insert_document(
     return number
 
 
-def _customer(con: duckdb.DuckDBPyConnection, invoice_number: str) -> tuple[str, tuple]:  # type: ignore[type-arg]
+def _customer(con: duckdb.DuckDBPyConnection, invoice_number: str) -> tuple[str, tuple]:
     row = con.execute(
         """
         select issuing_entity_id, customer_id, customer_name, country_code, language_code, currency_code,
@@ -256,7 +257,7 @@ def adjust(con: duckdb.DuckDBPyConnection, period: str, reason: str, by: str, wh
 
 def _entity_and_customer(
     con: duckdb.DuckDBPyConnection, customer_id: str, original: str | None, period: str
-) -> tuple[str, tuple]:  # type: ignore[type-arg]
+) -> tuple[str, tuple]:
     """The original invoice's entity; a customer new to the period takes its entity from dim_customers."""
     if original:
         return _customer(con, original)
@@ -297,7 +298,9 @@ def void(con: duckdb.DuckDBPyConnection, invoice_number: str, by: str, why: str)
     """
     con.execute("begin transaction")
     try:
-        common = {"period": target, "entity": entity, "customer": customer, "why": why, "by": by}
+        common: dict[str, Any] = {
+            "period": target, "entity": entity, "customer": customer, "why": why, "by": by
+        }
         credit = _insert_document(
             con, document_type="credit_note", original=invoice_number, related=None, reason="void_reissue",
             lines_sql=copy.format(sign="-"), lines_params=[invoice_number], **common,

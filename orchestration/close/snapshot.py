@@ -121,7 +121,12 @@ def existing_close(con: duckdb.DuckDBPyConnection, period: str) -> CloseRecord |
         """,
         [period],
     ).fetchone()
-    return CloseRecord(*row, already_closed=True) if row else None  # type: ignore[arg-type]
+    if row is None:
+        return None
+    close_id, billing_period, closed_at, closed_by, run_id, code_version, content, documents = row
+    return CloseRecord(
+        close_id, billing_period, closed_at, closed_by, run_id, code_version, content, documents, True
+    )
 
 
 def _stage_drafts(con: duckdb.DuckDBPyConnection, period: str) -> None:
@@ -326,7 +331,7 @@ def close_period(
 def snapshot_matches(con: duckdb.DuckDBPyConnection, period: str) -> bool:
     """The frozen documents still hash to the close's recorded content hash."""
     record = existing_close(con, period)
-    return bool(record) and content_sha256(con, period) == record.content_sha256  # type: ignore[union-attr]
+    return record is not None and content_sha256(con, period) == record.content_sha256
 
 
 def is_period_closed(duckdb_path: Path, period: str) -> bool:

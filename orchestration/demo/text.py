@@ -10,6 +10,7 @@ import csv
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeAlias
 
 import numpy as np
 import pyarrow as pa
@@ -18,7 +19,7 @@ import pyarrow.csv as pacsv
 
 from orchestration.demo.defects import Defect
 
-Text = pa.Array | str
+Text: TypeAlias = pa.Array | str
 
 
 def strings(values: Sequence[str] | np.ndarray) -> pa.Array:

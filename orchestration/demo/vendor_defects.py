@@ -64,7 +64,7 @@ def write_vendor_corrections(
     if not defects_on:
         return Written()
     relative = f"vendor_billing/focus/{VENDOR_ID}/focus_{period}_corrections.csv"
-    rows: list[dict[str, str]] = []
+    rows: list[dict[str, str | None]] = []
     found: list[Defect] = []
     for injected in INJECTED:
         day_start = start + injected.day * DAY
@@ -74,7 +74,7 @@ def write_vendor_corrections(
         line = _day_line(
             injected.sku_id, injected.resource_id, day_start + injected.shift_hours * HOUR, price
         )
-        values = _values(line, period, start, end)
+        values: dict[str, str | None] = dict(_values(line, period, start, end))
         values["BilledCost"] = str((line.billed() + injected.cost_delta).quantize(CENT, ROUND_HALF_EVEN))
         if injected.previous_month:
             credit = str(-line.billed())
@@ -85,8 +85,8 @@ def write_vendor_corrections(
                 ContractedCost=credit,
                 EffectiveCost=credit,
                 ListCost=credit,
-                PricingQuantity=None,  # type: ignore[dict-item]
-                ConsumedQuantity=None,  # type: ignore[dict-item]
+                PricingQuantity=None,
+                ConsumedQuantity=None,
             )
         values["ContractedCost"] = values["EffectiveCost"] = values["BilledCost"]
         rows.append(values)
@@ -97,9 +97,8 @@ def write_vendor_corrections(
     burst_start = start + BURST_DAY * DAY
     for n in range(1, BURST_NODES + 1):
         price = policy.vendor_price(VENDOR_ID, "NC-GP8-STD", burst_start).unit_price
-        rows.append(
-            _values(_day_line("NC-GP8-STD", f"nimbus-burst-{n:02d}", burst_start, price), period, start, end)
-        )
+        burst = _day_line("NC-GP8-STD", f"nimbus-burst-{n:02d}", burst_start, price)
+        rows.append(dict(_values(burst, period, start, end)))
     note = f"{BURST_NODES} extra NC-GP8-STD nodes on {iso_utc(burst_start)[:10]}, each correctly priced"
     found.append(
         Defect(
@@ -114,8 +113,8 @@ def write_vendor_corrections(
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="") as handle:
         handle.write(",".join(f'"{c}"' for c in COLUMNS) + "\n")
-        for values in rows:
-            handle.write(",".join(_render(c, values.get(c)) for c in COLUMNS) + "\n")
+        for row in rows:
+            handle.write(",".join(_render(c, row.get(c)) for c in COLUMNS) + "\n")
     return Written(rows={relative: len(rows)}, defects=found)
 
 

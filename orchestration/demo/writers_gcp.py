@@ -37,7 +37,8 @@ def write_gcp_billing(
     landing: Path, period: str, start: int, end: int, policy: Policy, *, defects_on: bool = True
 ) -> Written:
     relative = f"vendor_billing/gcp/{VENDOR_ID}/billing_export_{period}.csv"
-    rows, defects = [], []
+    rows: list[list[str]] = []
+    defects: list[Defect] = []
     for charge in daily_charges(VENDOR_ID, NODES, start, end, policy):
         credits = []
         if defects_on and (charge.start - start) // DAY == CREDIT_DAY:

@@ -19,6 +19,7 @@ import subprocess
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from orchestration.wiring.settings import PROJECT_DIR
 
@@ -60,7 +61,8 @@ def suite_names() -> list[str]:
     return sorted(path.stem for path in EXPECTATIONS_DIR.glob("*.json"))
 
 
-def load_suite(name: str) -> dict[str, object]:
+def load_suite(name: str) -> dict[str, Any]:
+    """The suite's JSON: relation, period column and expectations."""
     return json.loads((EXPECTATIONS_DIR / f"{name}.json").read_text(encoding="utf-8"))
 
 
@@ -83,11 +85,12 @@ def run_suite(duckdb_path: Path, name: str, billing_period: str) -> SuiteResult:
         name="warehouse",
         connection_string=f"duckdb+gx:///{duckdb_path}",
         create_temp_table=False,
-        kwargs={"connect_args": {"read_only": True}},
+        # Passed through to SQLAlchemy's create_engine; GX's stub does not declare it.
+        kwargs={"connect_args": {"read_only": True}},  # type: ignore[call-arg]
     )
     batch = datasource.add_query_asset(name=name, query=query).add_batch_definition_whole_table(name)
     suite = gx.ExpectationSuite(name=name)
-    for expectation in spec["expectations"]:  # type: ignore[union-attr]
+    for expectation in spec["expectations"]:
         suite.add_expectation_configuration(
             ExpectationConfiguration(type=expectation["type"], kwargs=expectation["kwargs"])
         )
@@ -104,10 +107,12 @@ def run_suite(duckdb_path: Path, name: str, billing_period: str) -> SuiteResult:
             errors.append(info.get("exception_message"))
         error = next((e for e in errors if e), None)
         details = item.result or {}
+        config = item.expectation_config
+        assert config is not None, "a suite's validation result carries its expectation"
         outcomes.append(
             ExpectationOutcome(
-                expectation=item.expectation_config.type,
-                kwargs={k: v for k, v in item.expectation_config.kwargs.items() if k != "batch_id"},
+                expectation=config.type,
+                kwargs={k: v for k, v in config.kwargs.items() if k != "batch_id"},
                 success=bool(item.success) and error is None,
                 unexpected_count=details.get("unexpected_count"),
                 sample=str(details.get("partial_unexpected_list", details.get("observed_value")))[:300],
