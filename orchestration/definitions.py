@@ -3,18 +3,29 @@
 from dagster import Definitions
 
 from orchestration.close.assets import invoice_export, period_close
+from orchestration.close.ledger_sources import LEDGER_SOURCES
 from orchestration.exports.dispute_assets import dispute_evidence
 from orchestration.gates.checks import gx_gates
-from orchestration.ingest.assets import landing_files
+from orchestration.ingest.assets import LANDING_FILES, landing_files
 from orchestration.wiring.dbt_assets import meterline_dbt_models
 from orchestration.wiring.jobs import monthly_billing_job, monthly_billing_schedule, period_close_job
 from orchestration.wiring.resources import build_resources
+from orchestration.wiring.sensors import new_landing_files, period_ready_to_close
 from orchestration.wiring.settings import Settings
 
 defs = Definitions(
-    assets=[landing_files, meterline_dbt_models, period_close, invoice_export, dispute_evidence],
+    assets=[
+        LANDING_FILES,
+        landing_files,
+        meterline_dbt_models,
+        *LEDGER_SOURCES,
+        period_close,
+        invoice_export,
+        dispute_evidence,
+    ],
     asset_checks=[gx_gates],
     jobs=[monthly_billing_job, period_close_job],
     schedules=[monthly_billing_schedule],
+    sensors=[new_landing_files, period_ready_to_close],
     resources=build_resources(Settings.from_env()),
 )

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from contextlib import redirect_stdout
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from orchestration.wiring.settings import PROJECT_DIR, Settings
+
+if TYPE_CHECKING:
+    from dagster import EventLogEntry, ExecuteInProcessResult
 
 TELEMETRY_OFF = "telemetry:\n  enabled: false\n"
 
@@ -24,10 +28,15 @@ def prepare_environment() -> Settings:
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+    from orchestration.wiring.dbt_project import prepare_dbt_project
+
+    prepare_dbt_project()
     return settings
 
 
-def execute_monthly_billing(settings: Settings, period: str) -> tuple[Any, list[Any], Path]:
+def execute_monthly_billing(
+    settings: Settings, period: str
+) -> tuple[ExecuteInProcessResult, Sequence[EventLogEntry], Path]:
     """Run the monthly billing job in-process on the persistent instance.
 
     Returns the run result, the run's event log entries (timestamped) and the log file that
@@ -49,7 +58,9 @@ def execute_monthly_billing(settings: Settings, period: str) -> tuple[Any, list[
     return result, entries, log_path
 
 
-def execute_close(settings: Settings, period: str, closed_by: str) -> tuple[Any, dict[str, str]]:
+def execute_close(
+    settings: Settings, period: str, closed_by: str
+) -> tuple[ExecuteInProcessResult, dict[str, str]]:
     """Run the `period_close` job (close + exports) in-process; returns its result and failures."""
     from dagster import DagsterInstance
 
@@ -65,11 +76,15 @@ def execute_close(settings: Settings, period: str, closed_by: str) -> tuple[Any,
         result = job.execute_in_process(
             partition_key=period, instance=instance, raise_on_error=False, run_config=run_config
         )
-    failures = {
-        event.step_key: event.event_specific_data.error.message.strip().removeprefix(
-            "dagster._core.definitions.events.Failure: "
-        )
-        for event in result.all_events
-        if event.event_type_value == "STEP_FAILURE" and event.step_key
-    }
-    return result, failures
+    return result, step_failures(result)
+
+
+def step_failures(result: ExecuteInProcessResult) -> dict[str, str]:
+    """The error message of every failed step, without Dagster's exception class prefix."""
+    failures = {}
+    for event in result.all_events:
+        if event.event_type_value == "STEP_FAILURE" and event.step_key:
+            error = event.step_failure_data.error
+            message = error.message.strip() if error else "the step failed"
+            failures[event.step_key] = message.removeprefix("dagster._core.definitions.events.Failure: ")
+    return failures

@@ -22,7 +22,9 @@ REAL_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "real"
 def pytest_configure(config: pytest.Config) -> None:
     """Parse the dbt project once, before any test worker starts (they only read the manifest)."""
     if not hasattr(config, "workerinput"):
-        import orchestration.wiring.dbt_project  # noqa: F401  (importing it writes target/manifest.json when stale)
+        from orchestration.wiring.dbt_project import prepare_dbt_project
+
+        prepare_dbt_project()
 
 
 @pytest.fixture

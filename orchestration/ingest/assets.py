@@ -2,16 +2,27 @@
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-from dagster import AssetExecutionContext, AssetSpec, MaterializeResult, multi_asset
+from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, multi_asset
 
 from orchestration.ingest.layouts import RAW_TABLES
 from orchestration.ingest.loader import ingest_landing
 from orchestration.wiring.partitions import billing_periods, one_period_per_run
 from orchestration.wiring.resources import Warehouse
 
+# The files themselves start the lineage; `wiring/sensors.py` watches them.
+LANDING_FILES = AssetSpec(
+    AssetKey(["landing", "files"]),
+    group_name="landing",
+    kinds={"file"},
+    description="Files dropped under landing/ by vendors, schedulers, meters and the CRM, read as they are.",
+)
+
 RAW_SPECS = [
-    AssetSpec(["raw", table], group_name="raw", kinds={"duckdb"}, description=description)
+    AssetSpec(
+        ["raw", table], group_name="raw", kinds={"duckdb"}, description=description, deps=[LANDING_FILES]
+    )
     for table, description in RAW_TABLES.items()
 ]
 
@@ -30,7 +41,7 @@ def landing_files(context: AssetExecutionContext, warehouse: Warehouse) -> Itera
         )
     for source_file, error in sorted(report.rejected.items()):
         context.log.warning(f"rejected landing file {source_file}: {error}")
-    metadata = report.as_metadata()
+    metadata: dict[str, Any] = report.as_metadata()
     for spec in RAW_SPECS:
         table = spec.key.path[-1]
         yield MaterializeResult(

@@ -4,7 +4,7 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, AssetSpec
+from dagster import AssetCheckSpec, AssetExecutionContext, AssetKey, AssetSpec
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from orchestration.wiring.dbt_project import meterline_dbt_project
@@ -12,7 +12,9 @@ from orchestration.wiring.partitions import billing_periods, one_period_per_run
 
 
 class MeterlineTranslator(DagsterDbtTranslator):
-    """Keys are <layer>/<name>; dbt sources map onto the ingest assets' raw/<table> keys."""
+    """Keys are <layer>/<name>. A dbt source is keyed as the asset that writes its table:
+    `meta.dagster.asset_key` when the source declares it (the ledger), else <schema>/<table>
+    (raw/<table>, the ingest assets' keys), so the graph is one connected lineage."""
 
     def get_asset_spec(
         self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
@@ -20,12 +22,40 @@ class MeterlineTranslator(DagsterDbtTranslator):
         spec = super().get_asset_spec(manifest, unique_id, project)
         node = (manifest["sources"] | manifest["nodes"])[unique_id]
         if node["resource_type"] == "source":
-            return spec.replace_attributes(key=AssetKey(["raw", node["name"]]))
+            declared = (node.get("meta") or {}).get("dagster", {}).get("asset_key")
+            return spec.replace_attributes(key=AssetKey(declared or [node["schema"], node["name"]]))
         if node["resource_type"] == "seed":
             layer = "policy"
         else:
             layer = node["fqn"][1] if len(node["fqn"]) > 2 else "models"
         return spec.replace_attributes(key=AssetKey([layer, node["name"]]), group_name=layer)
+
+    def get_asset_check_spec(
+        self,
+        asset_spec: AssetSpec,
+        manifest: Mapping[str, Any],
+        unique_id: str,
+        project: DbtProject | None,
+    ) -> AssetCheckSpec | None:
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None or spec.description:
+            return spec
+        return spec._replace(description=describe_test(manifest["nodes"][unique_id]))
+
+
+def describe_test(test: Mapping[str, Any]) -> str:
+    """What a dbt test asserts, from its YAML description or else its name and arguments."""
+    if str(test.get("description") or "").strip():
+        return str(test["description"]).strip()
+    metadata = test.get("test_metadata") or {}
+    severity = str(test.get("config", {}).get("severity", "error")).lower()
+    if not metadata:
+        return f"Singular dbt test {test['original_file_path']} ({severity}): fails for every row it selects."
+    kwargs = metadata.get("kwargs") or {}
+    arguments = {name: value for name, value in kwargs.items() if name not in ("model", "column_name")}
+    subject = f"column {test['column_name']}" if test.get("column_name") else "the model"
+    detail = f" with {json.dumps(arguments, sort_keys=True)}" if arguments else ""
+    return f"dbt test {metadata['name']} on {subject}{detail} ({severity})."
 
 
 def dbt_key(layer: str, name: str) -> AssetKey:

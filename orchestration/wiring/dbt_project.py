@@ -1,4 +1,9 @@
-"""The dbt project, built once and shared by the dbt assets and the dbt resource."""
+"""The dbt project, built once and shared by the dbt assets and the dbt resource.
+
+Importing this module does not run dbt. The manifest the assets are built from is written
+by `prepare_dbt_project()` (the CLI, the benchmark and the tests call it before loading the
+definitions), or by `dagster dev` through `prepare_if_dev()`.
+"""
 
 import os
 import subprocess
@@ -16,6 +21,8 @@ meterline_dbt_project = DbtProject(
     profiles_dir=PROJECT_DIR,
     target_path=Path("target"),
 )
+# Under `dagster dev` (make ui) the project is parsed on start, so edits show on reload.
+meterline_dbt_project.prepare_if_dev()
 
 
 DBT_SOURCES = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests/dbt")
@@ -34,7 +41,7 @@ def _manifest_is_current() -> bool:
     return True
 
 
-def parse_dbt_project() -> None:
+def prepare_dbt_project() -> None:
     """Write target/manifest.json (the assets are built from it) unless it is newer than every dbt file."""
     if _manifest_is_current():
         return
@@ -45,5 +52,3 @@ def parse_dbt_project() -> None:
         cwd=PROJECT_DIR,
     )
 
-
-parse_dbt_project()

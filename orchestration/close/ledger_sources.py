@@ -1,0 +1,23 @@
+"""The ledger tables the dbt models read, as Dagster assets of the `ledger` group.
+
+`ledger__period_close` writes them when a period closes; the models read what earlier
+closes recorded (a policy version already billed must not change). They are observable
+specs, not materialised by a job, so they carry no dependency on this period's close:
+that would make the lineage a cycle.
+"""
+
+from dagster import AssetKey, AssetSpec
+
+LEDGER_GROUP = "ledger"
+
+LEDGER_SOURCES = [
+    AssetSpec(
+        AssetKey(["ledger", "rate_card_versions"]),
+        group_name=LEDGER_GROUP,
+        kinds={"duckdb"},
+        description=(
+            "One row per billing-policy version the first time a closed period used it, with the "
+            "fingerprint of its seed rows at that close. Written by ledger/period_close."
+        ),
+    ),
+]
