@@ -3,20 +3,31 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import os
 import sys
+from importlib.metadata import version
 from pathlib import Path
-from typing import cast
+from typing import NoReturn, cast
 
 from orchestration.runner import execute_close, execute_monthly_billing, prepare_environment, step_failures
-from orchestration.wiring.settings import PROJECT_DIR
+from orchestration.wiring.settings import PROJECT_DIR, Settings
 
 
 def run_billing(period: str) -> int:
     """Run the monthly billing job for `period` and print the summary; 0 only if all passed."""
+    settings = Settings.from_env()
+    if not settings.landing_dir.is_dir():
+        print(
+            f"meterline run: no landing folder {settings.landing_dir} (set MET_LANDING_DIR, "
+            "or write the demo month: meterline demo generate)",
+            file=sys.stderr,
+        )
+        return 2
     settings = prepare_environment()
-    from orchestration.summary import billing_summary
+    from orchestration.summary import billing_summary, usage_line_count
 
+    print(f"meterline run {period}: ingest, dbt build and gates (dbt progress below)", flush=True)
     result, _, log_path = execute_monthly_billing(settings, period)
     gates = {
         evaluation.check_name: (
@@ -41,6 +52,12 @@ def run_billing(period: str) -> int:
                 ready_to_close=result.success and gates_passed,
             )
         )
+        if result.success and usage_line_count(settings.duckdb_path, period) == 0:
+            print(
+                f"  WARNING: no usage billed in {period}: its invoices hold only commitments and fees. "
+                "Check that landing/ holds this month's files.",
+                file=sys.stderr,
+            )
     outcome = "succeeded" if result.success else "FAILED"
     print(f"  Dagster run {result.run_id}: {outcome} (log: {log_path})")
     return 0 if result.success and gates_passed else 1
@@ -58,7 +75,9 @@ def close(args: argparse.Namespace) -> int:
     settings = prepare_environment()
     with duckdb.connect(str(settings.duckdb_path)) as con:
         ensure_ledger(con)
-        if args.waive_reason_code and not is_closed(con, args.period):
+        if is_closed(con, args.period):
+            print(f"meterline close {args.period}: already closed; its documents stay as they are")
+        elif args.waive_reason_code:
             if not args.why:
                 print("a waiver needs --by NAME and --why TEXT", file=sys.stderr)
                 return 2
@@ -95,6 +114,10 @@ def ledger_command(args: argparse.Namespace) -> int:
                 if args.invoice:
                     periods = {approval.approve(con, args.invoice, args.by, args.note)[1]}
                 else:
+                    rules = approval_rules()
+                    if args.rule not in rules:
+                        known = ", ".join(sorted(rules))
+                        raise LedgerError(f"unknown approval rule {args.rule!r}; the rules are {known}")
                     approved = approval.approve_held(con, args.period, args.rule, args.by, args.note)
                     print(f"  approved {len(approved)} document(s) held only for {args.rule}")
                     periods = {args.period}
@@ -113,25 +136,49 @@ def ledger_command(args: argparse.Namespace) -> int:
                     print(f"  no difference between the rebuilt {args.period} and its closed invoices")
                 periods = {note.billing_period for note in notes}
             else:
+                if not is_closed(con, args.period):
+                    raise LedgerError(f"period {args.period} is not closed; close it first: meterline close")
                 periods = {args.period}
         except (LedgerError, ClosedPeriodError, ValueError) as error:
             print(f"meterline {args.command}: {error}", file=sys.stderr)
             return 1
         for period in sorted(periods):
             if is_closed(con, period):
-                write_exports(con, period, settings.exports_dir)
+                manifest = write_exports(con, period, settings.exports_dir)
+                record_export(period, settings.exports_dir, manifest, args.command)
             print(period_report(con, period, settings.exports_dir))
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="meterline", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
+def record_export(period: str, exports_dir: Path, manifest: dict[str, object], command: str) -> None:
+    """Record the rewritten exports as a materialisation of `exports/invoice_export`, so the
+    Dagster UI shows what `meterline <command>` changed, as it shows the close's own run."""
+    from dagster import AssetMaterialization, DagsterInstance
 
-    demo = commands.add_parser("demo", help="demo data").add_subparsers(dest="demo_command", required=True)
+    from orchestration.exports.metadata import export_metadata
+
+    with DagsterInstance.get() as instance:
+        instance.report_runless_asset_event(
+            AssetMaterialization(
+                asset_key=["exports", "invoice_export"],
+                partition=period,
+                description=f"rewritten by meterline {command}",
+                metadata=export_metadata(manifest, exports_dir / period),
+            )
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = Parser(prog="meterline", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"meterline {version('meterline')}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+
+    demo = commands.add_parser("demo", help="demo data").add_subparsers(
+        dest="demo_command", required=True, parser_class=Parser
+    )
     generate = demo.add_parser("generate", help="write a demo month into landing/ and truth/")
-    generate.add_argument("--period", default="2026-10", help="billing period YYYY-MM")
-    generate.add_argument("--seed", type=int, default=7)
+    generate.add_argument("--period", default="2026-10", type=_period, help="billing period YYYY-MM")
+    generate.add_argument("--seed", type=int, default=7, help="random seed (same seed, same files)")
     generate.add_argument("--scale", type=float, default=1.0, help="multiplies jobs, containers, meters")
     generate.add_argument(
         "--out", type=Path, default=PROJECT_DIR, help="folder that receives landing/ and truth/"
@@ -141,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     run = commands.add_parser("run", help="run the monthly billing job for one period")
-    run.add_argument("--period", default="2026-10", help="billing period YYYY-MM")
+    run.add_argument("--period", default="2026-10", type=_period, help="billing period YYYY-MM")
 
     closing = commands.add_parser("close", help="close a gated period: numbers, snapshot, exports")
     closing.add_argument("--period", required=True, type=_period, help="billing period YYYY-MM")
@@ -165,20 +212,20 @@ def main(argv: list[str] | None = None) -> int:
     void = commands.add_parser(
         "void", help="void an invoice: credit note and replacement in the next open period"
     )
-    void.add_argument("--invoice", required=True)
-    void.add_argument("--by", required=True)
-    void.add_argument("--why", required=True)
+    void.add_argument("--invoice", required=True, help="number of the issued invoice to void")
+    void.add_argument("--by", required=True, help="who voids it")
+    void.add_argument("--why", required=True, help="why, kept in the ledger's audit log")
 
     adjust = commands.add_parser("adjust", help="issue debit/credit notes for a re-rated closed period")
     adjust.add_argument("--period", required=True, type=_period, help="the closed period that was rebuilt")
     adjust.add_argument(
         "--reason", required=True, help="a reason of seeds/close/adjustment_reasons.csv, e.g. late_usage"
     )
-    adjust.add_argument("--by", required=True)
-    adjust.add_argument("--why", required=True)
+    adjust.add_argument("--by", required=True, help="who issues the notes")
+    adjust.add_argument("--why", required=True, help="why, kept in the ledger's audit log")
 
     export = commands.add_parser("export", help="rewrite a closed period's exports from the ledger")
-    export.add_argument("--period", required=True, type=_period)
+    export.add_argument("--period", required=True, type=_period, help="the closed billing period YYYY-MM")
 
     args = parser.parse_args(argv)
     if args.command == "demo":
@@ -198,6 +245,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "close":
         return close(args)
     return ledger_command(args)
+
+
+def approval_rules() -> set[str]:
+    """The hold reasons of the approval policy (seeds/close/approval_policy.csv)."""
+    policy = PROJECT_DIR / "seeds" / "close" / "approval_policy.csv"
+    with policy.open(encoding="utf-8", newline="") as handle:
+        return {row["rule_id"] for row in csv.DictReader(handle)}
+
+
+class Parser(argparse.ArgumentParser):
+    """Argument mistakes are one line on stderr and exit code 2, before any work starts."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see --help)\n")
 
 
 def _period(value: str) -> str:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import os
+import re
+import sys
 from collections.abc import Sequence
 from contextlib import redirect_stdout
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO, cast
 
 from orchestration.wiring.settings import PROJECT_DIR, Settings
 
@@ -34,6 +37,39 @@ def prepare_environment() -> Settings:
     return settings
 
 
+class ProgressLog(io.TextIOBase):
+    """The run's log file, echoing dbt's progress to the terminal as nodes finish.
+
+    dbt prints `N of TOTAL <STATUS> ...` per node; every 50th finished node, the last one and
+    every error, failure or warning are echoed, so a long build shows it is moving.
+    """
+
+    NODE_DONE = re.compile(r"\b(\d+) of (\d+) (OK|PASS|ERROR|FAIL|WARN|SKIP)\b")
+    EVERY = 50
+
+    def __init__(self, log: TextIO, terminal: TextIO) -> None:
+        super().__init__()
+        self._log, self._terminal, self._pending = log, terminal, ""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self._log.write(text)
+        self._pending += text
+        *lines, self._pending = self._pending.split("\n")
+        for line in lines:
+            done = self.NODE_DONE.search(line)
+            if done and (
+                int(done[1]) % self.EVERY == 0 or done[1] == done[2] or done[3] in ("ERROR", "FAIL", "WARN")
+            ):
+                print(f"  dbt {line.strip()}", file=self._terminal, flush=True)
+        return len(text)
+
+    def flush(self) -> None:
+        self._log.flush()
+
+
 def execute_monthly_billing(
     settings: Settings, period: str
 ) -> tuple[ExecuteInProcessResult, Sequence[EventLogEntry], Path]:
@@ -50,7 +86,11 @@ def execute_monthly_billing(
     log_path = settings.duckdb_path.parent / "logs" / f"monthly_billing_{period}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     quiet_console = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-    with DagsterInstance.get() as instance, log_path.open("w") as log, redirect_stdout(log):
+    with (
+        DagsterInstance.get() as instance,
+        log_path.open("w") as log,
+        redirect_stdout(cast(TextIO, ProgressLog(log, sys.stderr))),
+    ):
         result = job.execute_in_process(
             partition_key=period, instance=instance, raise_on_error=False, run_config=quiet_console
         )

@@ -15,6 +15,16 @@ def format_table(rows: Sequence[tuple[object, ...]], headers: tuple[str, ...]) -
     return "\n".join("    " + line.rstrip() for line in lines)
 
 
+def usage_line_count(duckdb_path: Path, period: str) -> int:
+    """Draft invoice lines of the period that bill usage (not commitments or fees alone)."""
+    with duckdb.connect(str(duckdb_path), read_only=True) as con:
+        row = con.execute(
+            "select count(*) from marts.fct_invoice_lines where billing_period = ? and usage_line_count > 0",
+            [period],
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
 def billing_summary(
     duckdb_path: Path,
     period: str,

@@ -6,7 +6,6 @@ Both call the same functions as `meterline close`.
 """
 
 from pathlib import Path
-from typing import Any, cast
 
 from dagster import (
     AssetExecutionContext,
@@ -14,12 +13,12 @@ from dagster import (
     Config,
     Failure,
     MaterializeResult,
-    MetadataValue,
     asset,
 )
 
 from orchestration.close.readiness import assess, check_gates
 from orchestration.close.snapshot import CloseRefusedError, close_period, existing_close
+from orchestration.exports.metadata import export_metadata
 from orchestration.exports.writer import write_exports
 from orchestration.wiring.dbt_assets import dbt_key
 from orchestration.wiring.partitions import billing_periods, one_period_per_run
@@ -82,11 +81,4 @@ def invoice_export(context: AssetExecutionContext, warehouse: Warehouse) -> Mate
     period = context.partition_key
     with warehouse.connect(read_only=True) as con:
         manifest = write_exports(con, period, Path(warehouse.exports_dir))
-    return MaterializeResult(
-        metadata={
-            "path": MetadataValue.path(str(Path(warehouse.exports_dir) / period)),
-            "files": MetadataValue.json(cast(list[Any], manifest["files"])),
-            "content_sha256": str(manifest["content_sha256"]),
-            "held_documents": MetadataValue.json(cast(list[Any], manifest["held_documents"])),
-        }
-    )
+    return MaterializeResult(metadata=export_metadata(manifest, Path(warehouse.exports_dir) / period))
