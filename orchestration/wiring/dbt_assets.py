@@ -7,6 +7,7 @@ from typing import Any
 from dagster import AssetCheckSpec, AssetExecutionContext, AssetKey, AssetSpec
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from orchestration.wiring.dbt_checks import describe_test
 from orchestration.wiring.dbt_project import meterline_dbt_project
 from orchestration.wiring.partitions import billing_periods, one_period_per_run
 
@@ -41,21 +42,6 @@ class MeterlineTranslator(DagsterDbtTranslator):
         if spec is None or spec.description:
             return spec
         return spec._replace(description=describe_test(manifest["nodes"][unique_id]))
-
-
-def describe_test(test: Mapping[str, Any]) -> str:
-    """What a dbt test asserts, from its YAML description or else its name and arguments."""
-    if str(test.get("description") or "").strip():
-        return str(test["description"]).strip()
-    metadata = test.get("test_metadata") or {}
-    severity = str(test.get("config", {}).get("severity", "error")).lower()
-    if not metadata:
-        return f"Singular dbt test {test['original_file_path']} ({severity}): fails for every row it selects."
-    kwargs = metadata.get("kwargs") or {}
-    arguments = {name: value for name, value in kwargs.items() if name not in ("model", "column_name")}
-    subject = f"column {test['column_name']}" if test.get("column_name") else "the model"
-    detail = f" with {json.dumps(arguments, sort_keys=True)}" if arguments else ""
-    return f"dbt test {metadata['name']} on {subject}{detail} ({severity})."
 
 
 def dbt_key(layer: str, name: str) -> AssetKey:
