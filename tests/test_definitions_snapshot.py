@@ -20,9 +20,7 @@ SNAPSHOT = Path(__file__).resolve().parent / "snapshots" / "definitions.json"
 def current_definitions() -> dict[str, Any]:
     graph = defs.resolve_asset_graph()
     repository = defs.get_repository_def()
-    assets = {
-        key.to_user_string(): graph.get(key).group_name for key in sorted(graph.get_all_asset_keys())
-    }
+    assets = {key.to_user_string(): graph.get(key).group_name for key in sorted(graph.get_all_asset_keys())}
     checks = sorted(
         f"{key.asset_key.to_user_string()}:{key.name}"
         + (" (blocking)" if graph.get_check_spec(key).blocking else "")

@@ -13,6 +13,7 @@ from dagster import (
     Config,
     Failure,
     MaterializeResult,
+    MetadataValue,
     asset,
 )
 
@@ -56,6 +57,13 @@ def period_close(
             record = close_period(con, period, assess(con, period, gates), config.closed_by, context.run_id)
         except CloseRefusedError as refused:
             raise Failure(description=str(refused)) from None
+        totals = con.execute(
+            """
+            select currency_code, count(*), sum(gross_amount_minor), any_value(minor_units)
+            from ledger.invoices where billing_period = ? group by currency_code order by currency_code
+            """,
+            [period],
+        ).fetchall()
     return MaterializeResult(
         metadata={
             "close_id": record.close_id,
@@ -64,6 +72,13 @@ def period_close(
             "documents": record.document_count,
             "closing_run_id": record.run_id,
             "code_version": record.code_version,
+            # Documents and gross per currency, in minor units (exact; no float on the way).
+            "totals_by_currency": MetadataValue.json(
+                {
+                    currency: {"documents": count, "gross_amount_minor": int(gross), "minor_units": units}
+                    for currency, count, gross, units in totals
+                }
+            ),
         }
     )
 

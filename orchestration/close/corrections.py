@@ -299,7 +299,11 @@ def void(con: duckdb.DuckDBPyConnection, invoice_number: str, by: str, why: str)
     con.execute("begin transaction")
     try:
         common: dict[str, Any] = {
-            "period": target, "entity": entity, "customer": customer, "why": why, "by": by
+            "period": target,
+            "entity": entity,
+            "customer": customer,
+            "why": why,
+            "by": by,
         }
         credit = _insert_document(
             con, document_type="credit_note", original=invoice_number, related=None, reason="void_reissue",

@@ -51,4 +51,3 @@ def prepare_dbt_project() -> None:
         check=True,
         cwd=PROJECT_DIR,
     )
-

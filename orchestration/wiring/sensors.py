@@ -39,7 +39,9 @@ def landing_fingerprint(landing_dir: Path) -> tuple[str, int]:
     files = sorted(path for path in landing_dir.rglob("*") if path.is_file()) if landing_dir.is_dir() else []
     for path in files:
         stat = path.stat()
-        digest.update(f"{path.relative_to(landing_dir).as_posix()}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+        digest.update(
+            f"{path.relative_to(landing_dir).as_posix()}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode()
+        )
     return digest.hexdigest(), len(files)
 
 
