@@ -25,7 +25,7 @@ vendor_lines as (
 
 rated_usage as (
 
-    select * from {{ ref('int_usage__rated') }}
+    select * from {{ of_billing_period(ref('int_usage__rated')) }}
     where rating_status = 'rated'
 
 ),
