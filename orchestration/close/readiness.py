@@ -14,6 +14,7 @@ import duckdb
 
 from orchestration.close.ledger import audit, ensure_open, next_id, now
 from orchestration.gates.suites import run_suites_isolated, suite_names
+from orchestration.wiring.periods import has_ended
 
 OPEN_BLOCKING = """
     select e.exception_id, e.reason_code, coalesce(e.detail, '') as detail
@@ -29,11 +30,13 @@ class Readiness:
     gates: dict[str, tuple[bool, str]] = field(default_factory=dict)
     blocking: list[tuple[str, str, str]] = field(default_factory=list)
     waived: int = 0
+    has_ended: bool = True
 
     @property
     def ready(self) -> bool:
         return (
-            self.is_built
+            self.has_ended
+            and self.is_built
             and bool(self.gates)
             and all(ok for ok, _ in self.gates.values())
             and not self.blocking
@@ -41,6 +44,8 @@ class Readiness:
 
     def problems(self) -> list[str]:
         lines = []
+        if not self.has_ended:
+            lines.append(f"{self.period} has not ended yet: its drafts are a preview and it cannot close")
         if not self.is_built:
             lines.append(
                 f"the marts hold no draft of {self.period}; run `meterline run --period {self.period}` first"
@@ -97,7 +102,7 @@ def assess(con: duckdb.DuckDBPyConnection, period: str, gates: dict[str, tuple[b
     is_built = marts_hold_period(con, period)
     blocking = open_blocking_exceptions(con, period) if is_built else []
     waived = con.execute("select count(*) from ledger.waivers where billing_period = ?", [period]).fetchone()
-    return Readiness(period, is_built, gates, blocking, int(waived[0]) if waived else 0)
+    return Readiness(period, is_built, gates, blocking, int(waived[0]) if waived else 0, has_ended(period))
 
 
 def record_waivers(
