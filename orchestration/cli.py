@@ -63,6 +63,31 @@ def run_billing(period: str) -> int:
     return 0 if result.success and gates_passed else 1
 
 
+def run_periods(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """`run --period P`, or `run --from A --to B`: one billing run per period, oldest first."""
+    from orchestration.wiring.periods import PeriodError, has_ended, periods_between
+
+    if args.period and (args.first or args.last):
+        parser.error("give --period, or --from and --to, not both")
+    if bool(args.first) != bool(args.last):
+        parser.error("a range needs both --from and --to")
+    try:
+        periods = periods_between(args.first, args.last) if args.first else [args.period or "2026-10"]
+    except PeriodError as error:
+        parser.error(str(error))
+    failed = []
+    for period in periods:
+        if not has_ended(period):
+            print(f"meterline run {period}: PREVIEW, the month has not ended; drafts only, no close yet")
+        if run_billing(period) != 0:
+            failed.append(period)
+    if len(periods) > 1:
+        print(f"meterline run {periods[0]}..{periods[-1]}: {len(periods) - len(failed)} of {len(periods)} "
+              f"period(s) passed" + (f"; failed: {', '.join(failed)}" if failed else ""))
+    return 1 if failed else 0
+
+
+
 def close(args: argparse.Namespace) -> int:
     """Record waivers if asked, close the period through the Dagster job, print the report."""
     import duckdb
@@ -187,8 +212,12 @@ def main(argv: list[str] | None = None) -> int:
         "--no-vendor-defects", action="store_true", help="clean vendor bills: no vendor defect, no cost burst"
     )
 
-    run = commands.add_parser("run", help="run the monthly billing job for one period")
-    run.add_argument("--period", default="2026-10", type=_period, help="billing period YYYY-MM")
+    run = commands.add_parser(
+        "run", help="run the monthly billing job for one period, or each period of a range in order"
+    )
+    run.add_argument("--period", type=_period, help="billing period YYYY-MM (default 2026-10, the demo's)")
+    run.add_argument("--from", dest="first", type=_period, help="first period of a range (with --to)")
+    run.add_argument("--to", dest="last", type=_period, help="last period of a range (with --from)")
 
     closing = commands.add_parser("close", help="close a gated period: numbers, snapshot, exports")
     closing.add_argument("--period", required=True, type=_period, help="billing period YYYY-MM")
@@ -241,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"demo month {args.period} written under {args.out}: {summary}")
         return 0
     if args.command == "run":
-        return run_billing(args.period)
+        return run_periods(parser, args)
     if args.command == "close":
         return close(args)
     return ledger_command(args)
@@ -262,16 +291,13 @@ class Parser(argparse.ArgumentParser):
 
 
 def _period(value: str) -> str:
-    """A billing period argument: YYYY-MM, nothing else (it is used in paths and SQL)."""
-    from orchestration.wiring.periods import period_bounds
+    """A billing period argument: YYYY-MM within the billable range (it is used in paths and SQL)."""
+    from orchestration.wiring.periods import PeriodError, checked_period
 
     try:
-        period_bounds(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a YYYY-MM period: {value!r}") from None
-    if len(value) != 7:
-        raise argparse.ArgumentTypeError(f"not a YYYY-MM period: {value!r}")
-    return value
+        return checked_period(value)
+    except PeriodError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 if __name__ == "__main__":

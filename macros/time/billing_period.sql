@@ -29,6 +29,18 @@
     timestamp '{{ "%04d-%02d" | format(next_year, next_month) }}-01 00:00:00'
 {%- endmacro %}
 
+{#- The month before the period, as a SQL string literal: the history a baseline looks back on. -#}
+{% macro previous_billing_period_literal() -%}
+    {%- set year = billing_period()[0:4] | int -%}
+    {%- set month = billing_period()[5:7] | int -%}
+    {%- if month == 1 -%}
+        {%- set year, month = year - 1, 12 -%}
+    {%- else -%}
+        {%- set month = month - 1 -%}
+    {%- endif -%}
+    '{{ "%04d-%02d" | format(year, month) }}'
+{%- endmacro %}
+
 {#- The period's last UTC day, as a DATE: the day whose FX rate `period_end` conversions use. -#}
 {% macro billing_period_last_day() -%}
     cast({{ billing_period_end() }} - interval 1 day as date)

@@ -26,7 +26,7 @@ from orchestration.close.ledger import (
     now,
 )
 from orchestration.close.numbering import allocate
-from orchestration.close.readiness import marts_period
+from orchestration.close.readiness import marts_hold_period
 from orchestration.close.reference import load_close_reference, reason_codes
 from orchestration.close.snapshot import issue_dates
 
@@ -147,8 +147,8 @@ def adjust(con: duckdb.DuckDBPyConnection, period: str, reason: str, by: str, wh
         raise LedgerError("an adjustment needs who (--by) and why (--why)")
     if not is_closed(con, period):
         raise LedgerError(f"period {period} is not closed: rebuild and close it instead of adjusting")
-    if marts_period(con) != period:
-        raise LedgerError(f"the marts hold {marts_period(con)}; run `meterline run --period {period}` first")
+    if not marts_hold_period(con, period):
+        raise LedgerError(f"the marts hold no draft of {period}; run `meterline run --period {period}` first")
     target = next_open_period(con, period)
     con.execute(
         f"""
@@ -266,9 +266,9 @@ def _entity_and_customer(
         select issuing_entity_id, customer_id, customer_name, country_code,
             coalesce(language_code, 'en') as language_code, currency_code, minor_units
         from marts.dim_customers
-        where customer_id = ? and issuing_entity_id is not null
+        where customer_id = ? and billing_period = ? and issuing_entity_id is not null
         """,
-        [customer_id],
+        [customer_id, period],
     ).fetchone()
     if not row:
         raise LedgerError(f"customer {customer_id} of {period} has no issuing entity")

@@ -14,6 +14,7 @@ import duckdb
 
 from orchestration.close.ledger import audit, ensure_open, next_id, now
 from orchestration.gates.suites import run_suites_isolated, suite_names
+from orchestration.wiring.periods import has_ended
 
 OPEN_BLOCKING = """
     select e.exception_id, e.reason_code, coalesce(e.detail, '') as detail
@@ -25,15 +26,17 @@ OPEN_BLOCKING = """
 @dataclass
 class Readiness:
     period: str
-    marts_period: str | None
+    is_built: bool
     gates: dict[str, tuple[bool, str]] = field(default_factory=dict)
     blocking: list[tuple[str, str, str]] = field(default_factory=list)
     waived: int = 0
+    has_ended: bool = True
 
     @property
     def ready(self) -> bool:
         return (
-            self.marts_period == self.period
+            self.has_ended
+            and self.is_built
             and bool(self.gates)
             and all(ok for ok, _ in self.gates.values())
             and not self.blocking
@@ -41,10 +44,11 @@ class Readiness:
 
     def problems(self) -> list[str]:
         lines = []
-        if self.marts_period != self.period:
+        if not self.has_ended:
+            lines.append(f"{self.period} has not ended yet: its drafts are a preview and it cannot close")
+        if not self.is_built:
             lines.append(
-                f"the marts hold period {self.marts_period or 'none'}; "
-                f"run `meterline run --period {self.period}` first"
+                f"the marts hold no draft of {self.period}; run `meterline run --period {self.period}` first"
             )
         lines.extend(
             f"gate {name} failed: {detail}" for name, (ok, detail) in sorted(self.gates.items()) if not ok
@@ -60,13 +64,15 @@ class Readiness:
         return lines
 
 
-def marts_period(con: duckdb.DuckDBPyConnection) -> str | None:
-    """The period the invoicing marts were last built for (every customer row carries it)."""
+def marts_hold_period(con: duckdb.DuckDBPyConnection, period: str) -> bool:
+    """Whether the marts hold a draft of the period (every customer row of a run carries it)."""
     try:
-        row = con.execute("select min(billing_period) from marts.dim_customers").fetchone()
+        row = con.execute(
+            "select count(*) from marts.dim_customers where billing_period = ?", [period]
+        ).fetchone()
     except duckdb.CatalogException:
-        return None
-    return row[0] if row else None
+        return False
+    return bool(row and row[0])
 
 
 def open_blocking_exceptions(con: duckdb.DuckDBPyConnection, period: str) -> list[tuple[str, str, str]]:
@@ -93,10 +99,10 @@ def check_gates(duckdb_path: Path, period: str) -> dict[str, tuple[bool, str]]:
 
 
 def assess(con: duckdb.DuckDBPyConnection, period: str, gates: dict[str, tuple[bool, str]]) -> Readiness:
-    built_for = marts_period(con)
-    blocking = open_blocking_exceptions(con, period) if built_for == period else []
+    is_built = marts_hold_period(con, period)
+    blocking = open_blocking_exceptions(con, period) if is_built else []
     waived = con.execute("select count(*) from ledger.waivers where billing_period = ?", [period]).fetchone()
-    return Readiness(period, built_for, gates, blocking, int(waived[0]) if waived else 0)
+    return Readiness(period, is_built, gates, blocking, int(waived[0]) if waived else 0, has_ended(period))
 
 
 def record_waivers(

@@ -161,8 +161,9 @@ def _stage_drafts(con: duckdb.DuckDBPyConnection, period: str) -> None:
                 bool_or(l.is_estimated) as has_estimated
             from marts.fct_invoices as i
             inner join close_draft_lines as l on i.invoice_id = l.invoice_id
-            left join marts.dim_customers as c on i.customer_id = c.customer_id
-            where i.billing_period = ?
+            left join marts.dim_customers as c
+                on i.customer_id = c.customer_id and i.billing_period = c.billing_period
+            where i.billing_period = $period
             group by all
         ),
         entities as ({CUSTOMER_ENTITY_SQL}),
@@ -183,7 +184,7 @@ def _stage_drafts(con: duckdb.DuckDBPyConnection, period: str) -> None:
         inner join close_issuing_entities as ie on e.issuing_entity_id = ie.issuing_entity_id
         left join series as s on e.issuing_entity_id = s.issuing_entity_id
         """,
-        [period],
+        {"period": period},
     )
     missing = con.execute(
         "select count(*) from marts.fct_invoices where billing_period = ? "
@@ -246,7 +247,8 @@ def _freeze(con: duckdb.DuckDBPyConnection, period: str, closed_by: str) -> None
             min(s.rated_start_at),
             max(s.rated_end_at)
         from intermediate.int_usage__sliced as s
-        inner join intermediate.int_usage__rated as u on s.rated_usage_id = u.rated_usage_id
+        inner join intermediate.int_usage__rated as u
+            on s.rated_usage_id = u.rated_usage_id and s.billing_period = u.billing_period
         inner join ledger.invoice_lines as il on il.draft_invoice_line_id = s.invoice_line_id
         inner join ledger.invoices as i on il.invoice_number = i.invoice_number and i.billing_period = ?
         left join raw.file_registry as f on f.source_file = u.source_file and f.is_current

@@ -1,10 +1,14 @@
 """The monthly billing job and its schedule, and the period close job."""
 
+from datetime import UTC, datetime, timedelta
+
 from dagster import (
     AssetSelection,
     DefaultScheduleStatus,
-    build_schedule_from_partitioned_job,
+    RunRequest,
+    ScheduleEvaluationContext,
     define_asset_job,
+    schedule,
 )
 
 CLOSE_GROUPS = ("ledger", "exports")
@@ -23,6 +27,15 @@ period_close_job = define_asset_job(
 
 # On the 2nd at 06:00 UTC, bill the month that just ended (late drops of the 1st included).
 # Running by default: it fires as soon as a daemon is up (`make ui` starts one).
-monthly_billing_schedule = build_schedule_from_partitioned_job(
-    monthly_billing_job, day_of_month=2, hour_of_day=6, default_status=DefaultScheduleStatus.RUNNING
+# The partitions reach into the month under way (for previews), so the schedule names the
+# ended month itself instead of taking the last partition.
+@schedule(
+    job=monthly_billing_job,
+    cron_schedule="0 6 2 * *",
+    execution_timezone="UTC",
+    default_status=DefaultScheduleStatus.RUNNING,
 )
+def monthly_billing_schedule(context: ScheduleEvaluationContext) -> RunRequest:
+    tick = context.scheduled_execution_time or datetime.now(UTC)
+    ended = (tick.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    return RunRequest(run_key=ended, partition_key=ended)

@@ -17,7 +17,7 @@ lines as (
         tier_number,
         max(abs(cast(unit_price as double))) as unit_price,
         sum(abs(cast(quantity_base as double)) * cast(fx_rate as double)) as fx_quantity,
-    from {{ ref('int_usage__sliced') }}
+    from {{ of_billing_period(ref('int_usage__sliced')) }}
     where fx_rate is not null
     group by all
 

@@ -39,7 +39,7 @@ rated as (
     select
         usage_line_id,
         sum(quantity_base) as rated_quantity_base,
-    from {{ ref('int_usage__rated') }}
+    from {{ of_billing_period(ref('int_usage__rated')) }}
     group by usage_line_id
 
 )

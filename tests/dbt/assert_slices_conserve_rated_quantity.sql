@@ -6,7 +6,7 @@ with
 rated as (
 
     select rated_usage_id, quantity_base
-    from {{ ref('int_usage__rated') }}
+    from {{ of_billing_period(ref('int_usage__rated')) }}
     where rating_status = 'rated'
 
 ),
@@ -14,7 +14,7 @@ rated as (
 sliced as (
 
     select rated_usage_id, sum(quantity_base) as sliced_quantity_base
-    from {{ ref('int_usage__sliced') }}
+    from {{ of_billing_period(ref('int_usage__sliced')) }}
     group by rated_usage_id
 
 )

@@ -9,7 +9,7 @@ with
 
 rated as (
 
-    select * from {{ ref('int_usage__rated') }}
+    select * from {{ of_billing_period(ref('int_usage__rated')) }}
 
 ),
 
@@ -18,7 +18,7 @@ invoice_lines as (
     -- Usage is invoiced on `usage` lines and, for included units, on zero-priced `included` lines;
     -- tiers split one (customer, SKU, version) over several lines.
     select customer_id, sku_id, price_list_version, sum(quantity_base) as quantity_base,
-    from {{ ref('fct_invoice_lines') }}
+    from {{ of_billing_period(ref('fct_invoice_lines')) }}
     where line_type in ('usage', 'included')
     group by all
 
@@ -26,7 +26,7 @@ invoice_lines as (
 
 exceptions as (
 
-    select * from {{ ref('fct_billing_exceptions') }}
+    select * from {{ of_billing_period(ref('fct_billing_exceptions')) }}
 
 ),
 

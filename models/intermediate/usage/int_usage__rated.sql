@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(materialized='incremental', incremental_strategy='replace_period') }}
 
 {#-
     Attributed usage pieces priced for the billing period (contract section 4, pricing), in

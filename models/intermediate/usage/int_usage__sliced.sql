@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(materialized='incremental', incremental_strategy='replace_period') }}
 
 {#-
     Rated usage pieces cut into the slices each invoice line is rated from (docs/rating.md).
@@ -16,7 +16,7 @@ with
 
 rated as (
 
-    select * from {{ ref('int_usage__rated') }}
+    select * from {{ of_billing_period(ref('int_usage__rated')) }}
     where rating_status = 'rated'
 
 ),

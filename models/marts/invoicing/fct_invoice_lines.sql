@@ -23,7 +23,7 @@ with
 
 slices as (
 
-    select * from {{ ref('int_usage__sliced') }}
+    select * from {{ of_billing_period(ref('int_usage__sliced')) }}
 
 ),
 

@@ -8,13 +8,13 @@ with
 
 invoice_lines as (
 
-    select * from {{ ref('fct_invoice_lines') }}
+    select * from {{ of_billing_period(ref('fct_invoice_lines')) }}
 
 ),
 
 customers as (
 
-    select * from {{ ref('dim_customers') }}
+    select * from {{ of_billing_period(ref('dim_customers')) }}
 
 ),
 

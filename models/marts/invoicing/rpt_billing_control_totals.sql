@@ -11,20 +11,20 @@ with
 
 rated_usage as (
 
-    select * from {{ ref('int_usage__rated') }}
+    select * from {{ of_billing_period(ref('int_usage__rated')) }}
     where rating_status = 'rated'
 
 ),
 
 invoice_lines as (
 
-    select * from {{ ref('fct_invoice_lines') }}
+    select * from {{ of_billing_period(ref('fct_invoice_lines')) }}
 
 ),
 
 invoices as (
 
-    select * from {{ ref('fct_invoices') }}
+    select * from {{ of_billing_period(ref('fct_invoices')) }}
 
 ),
 

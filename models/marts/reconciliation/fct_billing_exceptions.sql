@@ -44,7 +44,7 @@ classified_rows as (
 
 rated_usage as (
 
-    select * from {{ ref('int_usage__rated') }}
+    select * from {{ of_billing_period(ref('int_usage__rated')) }}
 
 ),
 
@@ -69,13 +69,13 @@ machines as (
 
 reconciliation as (
 
-    select * from {{ ref('fct_vendor_reconciliation') }}
+    select * from {{ of_billing_period(ref('fct_vendor_reconciliation')) }}
 
 ),
 
 anomalies as (
 
-    select * from {{ ref('fct_cost_anomalies') }}
+    select * from {{ of_billing_period(ref('fct_cost_anomalies')) }}
     where is_anomaly
 
 ),

@@ -4,7 +4,9 @@
     - vendor_sku: per (vendor, vendor SKU), the day's billed cost of in-period canonical FOCUS
       usage lines of at most one day (credits and monthly lines have no daily shape);
     - customer_sku: per (customer, SKU), the day's rated usage in base units, each rated piece
-      spread pro rata over the UTC days it covers.
+      spread pro rata over the UTC days it covers. The previous month's rated usage (kept by
+      int_usage__rated) is baseline only: the first days of a month are judged against the
+      last days of the one before, not against a handful of days of their own.
     The baseline of a day is every other day of the same key within window_days either side:
     median (lower median, exact) and MAD = median |value - median|. A day is an anomaly when
     value - median > mad_multiplier x 1.4826 x MAD and > min_relative_deviation x median.
@@ -25,8 +27,12 @@ vendor_lines as (
 
 rated_usage as (
 
-    select * from {{ ref('int_usage__rated') }}
-    where rating_status = 'rated'
+    select
+        *,
+        billing_period <> {{ billing_period_literal() }} as is_baseline_only,
+    from {{ ref('int_usage__rated') }}
+    where billing_period in ({{ billing_period_literal() }}, {{ previous_billing_period_literal() }})
+        and rating_status = 'rated'
 
 ),
 
@@ -41,6 +47,7 @@ usage_days as (
         rated_usage.source_kind,
         rated_usage.source_file,
         rated_usage.source_row,
+        rated_usage.is_baseline_only,
         cast(days.day_start as date) as usage_date,
         {{ round_half_even_div(
             decimal_to_scaled_integer('rated_usage.quantity_base') ~ ' * cast(date_diff(\'second\', '
@@ -76,6 +83,7 @@ daily as (
         min(currency_code) as unit,
         cast(sum(billed_amount) as decimal(38, 6)) as daily_value,
         min({'source_file': source_file, 'source_row': source_row}) as first_line,
+        false as is_baseline_only,
     from vendor_lines
     group by vendor_id, vendor_sku_id, cast(date_trunc('day', charge_period_start_at) as date)
     union all
@@ -88,6 +96,7 @@ daily as (
         min(base_unit) as unit,
         cast(cast(sum(quantity_scaled) as decimal(38, 0)) * 0.000001 as decimal(38, 6)) as daily_value,
         min({'source_file': source_file, 'source_row': source_row}) as first_line,
+        bool_and(is_baseline_only) as is_baseline_only,
     from usage_days
     group by customer_id, sku_id, usage_date
 
@@ -203,6 +212,7 @@ final as (
         cast(first_line.source_file as varchar) as first_source_file,
         cast(first_line.source_row as bigint) as first_source_row,
     from judged
+    where not is_baseline_only
 
 )
 

@@ -22,14 +22,14 @@ with
 
 rated as (
 
-    select * from {{ ref('int_usage__rated') }}
+    select * from {{ of_billing_period(ref('int_usage__rated')) }}
     where rating_status in ('rated', 'unattributed_usage')
 
 ),
 
 invoice_lines as (
 
-    select * from {{ ref('fct_invoice_lines') }}
+    select * from {{ of_billing_period(ref('fct_invoice_lines')) }}
 
 ),
 
@@ -72,7 +72,7 @@ hourly_energy as (
 
 vendor_groups as (
 
-    select * from {{ ref('fct_vendor_reconciliation') }}
+    select * from {{ of_billing_period(ref('fct_vendor_reconciliation')) }}
 
 ),
 

@@ -23,7 +23,7 @@ expected_lines as (
 
 groups as (
 
-    select * from {{ ref('fct_vendor_reconciliation') }}
+    select * from {{ of_billing_period(ref('fct_vendor_reconciliation')) }}
 
 ),
 

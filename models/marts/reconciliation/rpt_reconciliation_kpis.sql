@@ -19,19 +19,19 @@ with
 
 groups as (
 
-    select * from {{ ref('fct_vendor_reconciliation') }}
+    select * from {{ of_billing_period(ref('fct_vendor_reconciliation')) }}
 
 ),
 
 lines as (
 
-    select * from {{ ref('fct_vendor_reconciliation_lines') }}
+    select * from {{ of_billing_period(ref('fct_vendor_reconciliation_lines')) }}
 
 ),
 
 exceptions as (
 
-    select * from {{ ref('fct_billing_exceptions') }}
+    select * from {{ of_billing_period(ref('fct_billing_exceptions')) }}
     where vendor_id is not null
 
 ),
