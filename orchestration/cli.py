@@ -152,12 +152,14 @@ def ledger_command(args: argparse.Namespace) -> int:
     from orchestration.close import approval, corrections
     from orchestration.close.ledger import ClosedPeriodError, LedgerError, ensure_ledger, is_closed
     from orchestration.close.report import period_report
+    from orchestration.close.verify import LedgerTamperedError, refuse_if_tampered
     from orchestration.exports.writer import write_exports
 
     settings = prepare_environment()
     with duckdb.connect(str(settings.duckdb_path)) as con:
         ensure_ledger(con)
         try:
+            refuse_if_tampered(con)
             if args.command == "approve":
                 if args.invoice:
                     periods = {approval.approve(con, args.invoice, args.by, args.note)[1]}
@@ -184,13 +186,42 @@ def ledger_command(args: argparse.Namespace) -> int:
                 periods = {note.billing_period for note in notes}
             else:
                 periods = {args.period}
-        except (LedgerError, ClosedPeriodError, ValueError) as error:
+        except (LedgerError, ClosedPeriodError, LedgerTamperedError, ValueError) as error:
             print(f"meterline {args.command}: {error}", file=sys.stderr)
             return 1
         for period in sorted(periods):
             if is_closed(con, period):
                 write_exports(con, period, settings.exports_dir)
             print(period_report(con, period, settings.exports_dir))
+    return 0
+
+
+def verify_command(args: argparse.Namespace) -> int:
+    """Recompute every close's hashes and the export manifests; 1 and the differences on a mismatch."""
+    import duckdb
+
+    from orchestration.close.verify import verify
+
+    settings = prepare_environment()
+    if not settings.duckdb_path.exists():
+        print(f"meterline verify: no warehouse at {settings.duckdb_path}", file=sys.stderr)
+        return 1
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+        has_ledger = con.execute(
+            "select count(*) from information_schema.tables where table_schema = 'ledger' "
+            "and table_name = 'close_chain'"
+        ).fetchone()
+        if not has_ledger or not has_ledger[0]:
+            print("meterline verify: no close to verify")
+            return 0
+        problems = verify(con, settings.exports_dir, args.period)
+    scope = args.period or "every closed period"
+    if problems:
+        print(f"meterline verify {scope}: {len(problems)} difference(s)", file=sys.stderr)
+        for problem in problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    print(f"meterline verify {scope}: ledger and exports match their recorded hashes")
     return 0
 
 
@@ -250,6 +281,9 @@ def main(argv: list[str] | None = None) -> int:
     export = commands.add_parser("export", help="rewrite a closed period's exports from the ledger")
     export.add_argument("--period", required=True, type=_period)
 
+    checking = commands.add_parser("verify", help="recompute the closes' hashes and the export manifests")
+    checking.add_argument("--period", type=_period, help="only this closed period (default: all)")
+
     args = parser.parse_args(argv)
     if args.command == "demo":
         from orchestration.demo.generate import generate_demo
@@ -267,6 +301,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_billing(args.period)
     if args.command == "close":
         return close(args)
+    if args.command == "verify":
+        return verify_command(args)
     return ledger_command(args)
 
 
