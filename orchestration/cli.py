@@ -297,13 +297,23 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(f"demo month {args.period} written under {args.out}: {summary}")
         return 0
-    if args.command == "run":
-        return run_billing(args.period)
-    if args.command == "close":
-        return close(args)
     if args.command == "verify":
         return verify_command(args)
-    return ledger_command(args)
+    from orchestration.wiring.run_lock import WarehouseBusyError, writer_lock
+
+    # Named in the lock file, so a second command can say which one is running.
+    targets = [f"--{key} {getattr(args, key)}" for key in ("period", "invoice") if getattr(args, key, None)]
+    described = " ".join([args.command, *targets])
+    try:
+        with writer_lock(Settings.from_env().duckdb_path, described):
+            if args.command == "run":
+                return run_billing(args.period)
+            if args.command == "close":
+                return close(args)
+            return ledger_command(args)
+    except WarehouseBusyError as error:
+        print(f"meterline {args.command}: {error}", file=sys.stderr)
+        return 1
 
 
 def _period(value: str) -> str:

@@ -12,6 +12,7 @@ from orchestration.cli import main
 from orchestration.close.snapshot import content_sha256, seal
 from orchestration.close.verify import LedgerTamperedError, ledger_problems, refuse_if_tampered, verify
 from orchestration.exports.writer import write_exports
+from orchestration.wiring.run_lock import writer_lock
 from tests.test_close_exports import PERIOD, _ledger
 
 NEXT = "2026-11"
@@ -125,3 +126,18 @@ def test_an_edited_or_removed_export_file_is_caught(closed: tuple[Path, Path]) -
             "exports/2026-10/journal/gl_journal.csv: edited since export",
             f"exports/2026-11/{removed}: missing",
         ]
+
+
+def test_a_second_writer_refuses_with_one_line_naming_the_running_command(
+    closed: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    database, _ = closed
+    with writer_lock(database, "run --period 2026-11"):
+        assert main(["export", "--period", PERIOD]) == 1
+        error = capsys.readouterr().err.strip()
+    running = "`meterline run --period 2026-11` (pid "
+    assert error.startswith(f"meterline export: the warehouse is in use by {running}")
+    assert len(error.splitlines()) == 1
+    # Released: the command runs (and verify still passes after the rewrite).
+    assert main(["export", "--period", PERIOD]) == 0
+    assert main(["verify"]) == 0
