@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -33,13 +34,15 @@ def test_a_new_set_replaces_the_old_one_through_the_link(tmp_path: Path) -> None
     assert sorted(p.name for p in exports.iterdir()) == [".2026-10.2", ".2026-10.3", "2026-10"]
 
 
-def test_a_folder_written_before_links_becomes_the_previous_version(tmp_path: Path) -> None:
+def test_a_real_folder_in_place_of_the_link_is_replaced(tmp_path: Path) -> None:
+    """Written before links were used, or copied with links followed next to its versions."""
     exports = tmp_path / "exports"
-    (exports / "2026-10").mkdir(parents=True)
-    (exports / "2026-10" / "manifest.json").write_text("old")
-    target = _write(exports, {"manifest.json": "new"})
-    assert _read(target) == {"manifest.json": "new"}
-    assert _read(exports / ".2026-10.0") == {"manifest.json": "old"}
+    _write(exports, {"manifest.json": "v1"})
+    (exports / "2026-10").unlink()
+    shutil.copytree(exports / ".2026-10.1", exports / "2026-10")
+    target = _write(exports, {"manifest.json": "v2"})
+    assert target.is_symlink() and _read(target) == {"manifest.json": "v2"}
+    assert sorted(p.name for p in exports.iterdir()) == [".2026-10.1", ".2026-10.2", "2026-10"]
 
 
 def test_a_write_killed_before_the_flip_leaves_the_old_set_and_is_cleaned_up(tmp_path: Path) -> None:
