@@ -6,6 +6,9 @@ from pathlib import Path
 
 import duckdb
 
+# Steps whose failure leaves the marts as an earlier run left them (ingest, dbt build).
+MART_BUILDING_STEPS = {"landing_files", "meterline_dbt_models"}
+
 
 def _table(rows: list[tuple[object, ...]], headers: tuple[str, ...]) -> str:
     cells = [headers, *[tuple("" if v is None else str(v) for v in row) for row in rows]]
@@ -14,16 +17,9 @@ def _table(rows: list[tuple[object, ...]], headers: tuple[str, ...]) -> str:
     return "\n".join("    " + line.rstrip() for line in lines)
 
 
-def billing_summary(
-    duckdb_path: Path,
-    period: str,
-    gates: dict[str, tuple[bool, str]],
-    export_dir: Path | None,
-    failed_steps: dict[str, str],
-    ready_to_close: bool = False,
-) -> str:
-    """Invoice totals per customer, exceptions by reason, gate results and export paths."""
-    parts = [f"meterline monthly billing, period {period}"]
+def _figures(duckdb_path: Path, period: str) -> list[str]:
+    """Draft invoice totals per customer and exceptions by reason, from the marts."""
+    parts: list[str] = []
     with duckdb.connect(str(duckdb_path), read_only=True) as con:
         invoices = con.execute(
             """
@@ -46,6 +42,24 @@ def billing_summary(
     parts.append(_table(invoices, ("customer", "currency", "lines", "net", "tax", "gross")))
     parts.append("  Exceptions by reason:")
     parts.append(_table(exceptions, ("reason", "severity", "count", "currency", "amount at risk")))
+    return parts
+
+
+def billing_summary(
+    duckdb_path: Path,
+    period: str,
+    gates: dict[str, tuple[bool, str]],
+    export_dir: Path | None,
+    failed_steps: dict[str, str],
+    ready_to_close: bool = False,
+) -> str:
+    """Invoice totals per customer, exceptions by reason, gate results and export paths."""
+    parts = [f"meterline monthly billing, period {period}"]
+    if MART_BUILDING_STEPS & failed_steps.keys():
+        # The marts still hold an earlier run's figures (or none): printing them would mislead.
+        parts.append("  Invoices and exceptions: not shown, the run failed (see Failed steps)")
+    else:
+        parts.extend(_figures(duckdb_path, period))
     parts.append("  Gates:")
     parts.append(
         _table(
