@@ -152,7 +152,7 @@ def ledger_command(args: argparse.Namespace) -> int:
     from orchestration.close import approval, corrections
     from orchestration.close.ledger import ClosedPeriodError, LedgerError, ensure_ledger, is_closed
     from orchestration.close.report import period_report
-    from orchestration.close.verify import LedgerTamperedError, refuse_if_tampered
+    from orchestration.close.verify import LedgerTamperedError, refuse_if_tampered, unfinished_exports
     from orchestration.exports.writer import write_exports
 
     settings = prepare_environment()
@@ -193,6 +193,9 @@ def ledger_command(args: argparse.Namespace) -> int:
             if is_closed(con, period):
                 write_exports(con, period, settings.exports_dir)
             print(period_report(con, period, settings.exports_dir))
+        # Work an interrupted command left half done elsewhere, with the command that finishes it.
+        for problem in unfinished_exports(con, settings.exports_dir):
+            print(f"  unfinished: {problem}")
     return 0
 
 

@@ -141,3 +141,27 @@ def test_a_second_writer_refuses_with_one_line_naming_the_running_command(
     # Released: the command runs (and verify still passes after the rewrite).
     assert main(["export", "--period", PERIOD]) == 0
     assert main(["verify"]) == 0
+
+
+def test_a_closed_period_without_exports_or_with_exports_older_than_an_approval_is_named(
+    closed: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    database, exports = closed
+    (exports / NEXT).unlink()
+    with duckdb.connect(str(database)) as con:
+        con.execute(
+            "insert into ledger.approvals values ('APR-000001', 'FR1-2026-000001', 'Ola', '', "
+            "now() + interval 1 hour)"
+        )
+        assert verify(con, exports) == [
+            "exports/2026-10: older than its last approval; run `meterline export --period 2026-10`",
+            "exports/2026-11: missing for a closed period; run `meterline export --period 2026-11`",
+        ]
+    # Any ledger command names the work left unfinished; export finishes it.
+    assert main(["export", "--period", PERIOD]) == 0
+    assert "unfinished: exports/2026-11: missing for a closed period" in capsys.readouterr().out
+    assert main(["export", "--period", NEXT]) == 0
+    capsys.readouterr()
+    with duckdb.connect(str(database)) as con:
+        con.execute("update ledger.approvals set approved_at = now() - interval 1 hour")
+    assert main(["verify"]) == 0

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -133,8 +134,41 @@ def export_problems(
     return problems
 
 
+def unfinished_exports(
+    con: duckdb.DuckDBPyConnection, exports_dir: Path, period: str | None = None
+) -> list[str]:
+    """Closed periods whose exports were never written, or were written before a later approval."""
+    rows = con.execute(
+        """
+        select c.billing_period, max(a.approved_at)
+        from ledger.closes as c
+        left join ledger.invoices as i on i.billing_period = c.billing_period
+        left join ledger.approvals as a on a.invoice_number = i.invoice_number
+        group by c.billing_period
+        order by c.billing_period
+        """
+    ).fetchall()
+    problems: list[str] = []
+    for closed_period, last_approval in rows:
+        if period is not None and closed_period != period:
+            continue
+        manifest = exports_dir / closed_period / "manifest.json"
+        finish = f"run `meterline export --period {closed_period}`"
+        if not manifest.is_file():
+            problems.append(f"exports/{closed_period}: missing for a closed period; {finish}")
+        elif last_approval is not None and last_approval > datetime.fromtimestamp(
+            manifest.stat().st_mtime, UTC
+        ):
+            problems.append(f"exports/{closed_period}: older than its last approval; {finish}")
+    return problems
+
+
 def verify(con: duckdb.DuckDBPyConnection, exports_dir: Path, period: str | None = None) -> list[str]:
-    return [*ledger_problems(con, period), *export_problems(con, exports_dir, period)]
+    return [
+        *ledger_problems(con, period),
+        *export_problems(con, exports_dir, period),
+        *unfinished_exports(con, exports_dir, period),
+    ]
 
 
 def refuse_if_tampered(con: duckdb.DuckDBPyConnection) -> None:
