@@ -128,6 +128,7 @@ def ledger_command(args: argparse.Namespace) -> int:
     from orchestration.close import approval, corrections
     from orchestration.close.ledger import ClosedPeriodError, LedgerError, is_closed
     from orchestration.close.report import period_report
+    from orchestration.close.verify import LedgerTamperedError, refuse_if_tampered, unfinished_exports
     from orchestration.exports.writer import write_exports
     from orchestration.wiring.warehouse_setup import ensure_ledger
 
@@ -135,6 +136,7 @@ def ledger_command(args: argparse.Namespace) -> int:
     with duckdb.connect(str(settings.duckdb_path)) as con:
         ensure_ledger(con)
         try:
+            refuse_if_tampered(con)
             if args.command == "approve":
                 if args.invoice:
                     periods = {approval.approve(con, args.invoice, args.by, args.note)[1]}
@@ -164,7 +166,7 @@ def ledger_command(args: argparse.Namespace) -> int:
                 if not is_closed(con, args.period):
                     raise LedgerError(f"period {args.period} is not closed; close it first: meterline close")
                 periods = {args.period}
-        except (LedgerError, ClosedPeriodError, ValueError) as error:
+        except (LedgerError, ClosedPeriodError, LedgerTamperedError, ValueError) as error:
             print(f"meterline {args.command}: {error}", file=sys.stderr)
             return 1
         for period in sorted(periods):
@@ -172,6 +174,38 @@ def ledger_command(args: argparse.Namespace) -> int:
                 manifest = write_exports(con, period, settings.exports_dir)
                 record_export(period, settings.exports_dir, manifest, args.command)
             print(period_report(con, period, settings.exports_dir))
+        # Work an interrupted command left half done elsewhere, with the command that finishes it.
+        for problem in unfinished_exports(con, settings.exports_dir):
+            print(f"  unfinished: {problem}")
+    return 0
+
+
+def verify_command(args: argparse.Namespace) -> int:
+    """Recompute every close's hashes and the export manifests; 1 and the differences on a mismatch."""
+    import duckdb
+
+    from orchestration.close.verify import verify
+
+    settings = prepare_environment()
+    if not settings.duckdb_path.exists():
+        print(f"meterline verify: no warehouse at {settings.duckdb_path}", file=sys.stderr)
+        return 1
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+        has_ledger = con.execute(
+            "select count(*) from information_schema.tables where table_schema = 'ledger' "
+            "and table_name = 'close_chain'"
+        ).fetchone()
+        if not has_ledger or not has_ledger[0]:
+            print("meterline verify: no close to verify")
+            return 0
+        problems = verify(con, settings.exports_dir, args.period)
+    scope = args.period or "every closed period"
+    if problems:
+        print(f"meterline verify {scope}: {len(problems)} difference(s)", file=sys.stderr)
+        for problem in problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    print(f"meterline verify {scope}: ledger and exports match their recorded hashes")
     return 0
 
 
@@ -256,6 +290,9 @@ def main(argv: list[str] | None = None) -> int:
     export = commands.add_parser("export", help="rewrite a closed period's exports from the ledger")
     export.add_argument("--period", required=True, type=_period, help="the closed billing period YYYY-MM")
 
+    checking = commands.add_parser("verify", help="recompute the closes' hashes and the export manifests")
+    checking.add_argument("--period", type=_period, help="only this closed period (default: all)")
+
     args = parser.parse_args(argv)
     if args.command == "demo":
         from orchestration.demo.generate import generate_demo
@@ -269,11 +306,27 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(f"demo month {args.period} written under {args.out}: {summary}")
         return 0
-    if args.command == "run":
-        return run_periods(parser, args)
-    if args.command == "close":
-        return close(args)
-    return ledger_command(args)
+    if args.command == "verify":
+        return verify_command(args)
+    from orchestration.wiring.run_lock import WarehouseBusyError, writer_lock
+
+    # Named in the lock file, so a second command can say which one is running.
+    targets = [
+        f"--{key} {getattr(args, key)}"
+        for key in ("period", "first", "last", "invoice")
+        if getattr(args, key, None)
+    ]
+    described = " ".join([args.command, *targets])
+    try:
+        with writer_lock(Settings.from_env().duckdb_path, described):
+            if args.command == "run":
+                return run_periods(parser, args)
+            if args.command == "close":
+                return close(args)
+            return ledger_command(args)
+    except WarehouseBusyError as error:
+        print(f"meterline {args.command}: {error}", file=sys.stderr)
+        return 1
 
 
 def approval_rules() -> set[str]:

@@ -7,6 +7,9 @@ from pathlib import Path
 
 import duckdb
 
+# Steps whose failure leaves the marts as an earlier run left them (ingest, dbt build).
+MART_BUILDING_STEPS = {"landing_files", "meterline_dbt_models"}
+
 
 def format_table(rows: Sequence[tuple[object, ...]], headers: tuple[str, ...]) -> str:
     cells = [headers, *[tuple("" if v is None else str(v) for v in row) for row in rows]]
@@ -25,16 +28,9 @@ def usage_line_count(duckdb_path: Path, period: str) -> int:
     return int(row[0]) if row else 0
 
 
-def billing_summary(
-    duckdb_path: Path,
-    period: str,
-    gates: dict[str, tuple[bool, str]],
-    export_dir: Path | None,
-    failed_steps: dict[str, str],
-    ready_to_close: bool = False,
-) -> str:
-    """Invoice totals per customer, exceptions by reason, gate results and export paths."""
-    parts = [f"meterline monthly billing, period {period}"]
+def _figures(duckdb_path: Path, period: str) -> list[str]:
+    """Draft invoice totals per customer and exceptions by reason, from the marts."""
+    parts: list[str] = []
     with duckdb.connect(str(duckdb_path), read_only=True) as con:
         invoices = con.execute(
             """
@@ -57,6 +53,24 @@ def billing_summary(
     parts.append(format_table(invoices, ("customer", "currency", "lines", "net", "tax", "gross")))
     parts.append("  Exceptions by reason:")
     parts.append(format_table(exceptions, ("reason", "severity", "count", "currency", "amount at risk")))
+    return parts
+
+
+def billing_summary(
+    duckdb_path: Path,
+    period: str,
+    gates: dict[str, tuple[bool, str]],
+    export_dir: Path | None,
+    failed_steps: dict[str, str],
+    ready_to_close: bool = False,
+) -> str:
+    """Invoice totals per customer, exceptions by reason, gate results and export paths."""
+    parts = [f"meterline monthly billing, period {period}"]
+    if MART_BUILDING_STEPS & failed_steps.keys():
+        # The marts still hold an earlier run's figures (or none): printing them would mislead.
+        parts.append("  Invoices and exceptions: not shown, the run failed (see Failed steps)")
+    else:
+        parts.extend(_figures(duckdb_path, period))
     parts.append("  Gates:")
     parts.append(
         format_table(

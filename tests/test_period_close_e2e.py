@@ -217,3 +217,6 @@ def test_void_issues_a_credit_note_and_a_replacement_with_the_next_numbers(close
     assert documents[replacement] == ("invoice", NEXT_PERIOD, "US1-2026-000003", credit, original_gross)
     assert closed.meterline("void", "--invoice", "US1-2026-000003", "--by", "C", "--why", "w").returncode == 1
     assert folder_digest(closed.exports_dir / PERIOD) == before
+    # Corrections land in the next period: the closed one still matches every hash of its close.
+    verified = closed.meterline("verify")
+    assert verified.returncode == 0, verified.stderr

@@ -19,6 +19,7 @@ from dagster import (
 
 from orchestration.close.readiness import assess, check_gates
 from orchestration.close.snapshot import CloseRefusedError, close_period, existing_close
+from orchestration.close.verify import LedgerTamperedError, refuse_if_tampered
 from orchestration.exports.metadata import export_metadata
 from orchestration.exports.writer import write_exports
 from orchestration.wiring.dbt_assets import dbt_key
@@ -54,8 +55,10 @@ def period_close(
     gates = {} if already else check_gates(Path(warehouse.duckdb_path), period)
     with warehouse.connect() as con:
         try:
+            # A new close chains onto the previous ones: never onto a ledger that was tampered with.
+            refuse_if_tampered(con)
             record = close_period(con, period, assess(con, period, gates), config.closed_by, context.run_id)
-        except CloseRefusedError as refused:
+        except (CloseRefusedError, LedgerTamperedError) as refused:
             raise Failure(description=str(refused)) from None
         totals = con.execute(
             """
@@ -95,5 +98,9 @@ def invoice_export(context: AssetExecutionContext, warehouse: Warehouse) -> Mate
     """Xero, QuickBooks, GL journal, Parquet/JSON and evidence files of the closed period."""
     period = context.partition_key
     with warehouse.connect(read_only=True) as con:
+        try:
+            refuse_if_tampered(con)
+        except LedgerTamperedError as tampered:
+            raise Failure(description=str(tampered)) from None
         manifest = write_exports(con, period, Path(warehouse.exports_dir))
     return MaterializeResult(metadata=export_metadata(manifest, Path(warehouse.exports_dir) / period))

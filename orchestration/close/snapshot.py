@@ -38,6 +38,21 @@ LINE_COLUMNS = """invoice_line_id, invoice_number, line_number, draft_invoice_li
     adjustment_reason_code"""
 
 
+# The chain's first link has no previous close.
+CHAIN_ROOT = "0" * 64
+
+FINGERPRINTS_SQL = f"""
+select d.invoice_number, null::varchar as invoice_line_id, sha256(to_json(d)::varchar) as row_sha256
+from (select {INVOICE_COLUMNS} from ledger.invoices where billing_period = $period) as d
+union all
+select l.invoice_number, l.invoice_line_id, sha256(to_json(l)::varchar)
+from (
+    select {LINE_COLUMNS} from ledger.invoice_lines
+    where invoice_number in (select invoice_number from ledger.invoices where billing_period = $period)
+) as l
+"""
+
+
 class CloseRefusedError(RuntimeError):
     def __init__(self, period: str, problems: list[str]) -> None:
         self.problems = problems
@@ -259,6 +274,30 @@ def _freeze(con: duckdb.DuckDBPyConnection, period: str, closed_by: str) -> None
     )
 
 
+def chain_link(previous: str, close_id: str, period: str, content: str) -> str:
+    return hashlib.sha256(f"{previous}|{close_id}|{period}|{content}".encode()).hexdigest()
+
+
+def seal(con: duckdb.DuckDBPyConnection, close_id: str, period: str, content: str) -> None:
+    """Record the close's fingerprints and chain link (inside the close's transaction)."""
+    con.execute(
+        f"""
+        insert into ledger.close_fingerprints
+        select $close_id, $period, invoice_number, invoice_line_id, row_sha256 from ({FINGERPRINTS_SQL})
+        """,
+        {"close_id": close_id, "period": period},
+    )
+    last = con.execute(
+        "select chain_sha256 from ledger.close_chain where close_id < ? order by close_id desc limit 1",
+        [close_id],
+    ).fetchone()
+    previous = last[0] if last else CHAIN_ROOT
+    con.execute(
+        "insert into ledger.close_chain values (?, ?, ?, ?)",
+        [close_id, period, previous, chain_link(previous, close_id, period, content)],
+    )
+
+
 def rate_card_versions(con: duckdb.DuckDBPyConnection, period: str) -> list[dict[str, object]]:
     rows = con.execute(
         """
@@ -313,6 +352,7 @@ def close_period(
             ],
         )
         record_used_versions(con, period, close_id)
+        seal(con, close_id, period, content)
         audit(
             con,
             closed_by,

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import duckdb
+
+from orchestration.exports import swap
 
 # Reconciliation statuses that need a person (auto-reconciled groups are not disputed).
 DISCREPANCIES = (
@@ -106,10 +107,7 @@ def _rate_card_sql(group: dict[str, object]) -> tuple[str, list[object]]:
 
 def write_dispute_packs(con: duckdb.DuckDBPyConnection, period: str, exports_dir: Path) -> dict[str, Any]:
     """Write one pack per discrepancy of `period`; return the index (also written as index.json)."""
-    target = exports_dir / f"{period}-disputes"
-    staging = exports_dir / f".{period}-disputes.partial"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
+    staging = swap.staging_folder(exports_dir, f"{period}-disputes")
     placeholders = ", ".join("?" for _ in DISCREPANCIES)
     groups = _rows(
         con,
@@ -153,6 +151,5 @@ def write_dispute_packs(con: duckdb.DuckDBPyConnection, period: str, exports_dir
     (staging / "index.json").write_text(
         json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8"
     )
-    shutil.rmtree(target, ignore_errors=True)
-    staging.rename(target)
+    swap.publish(exports_dir, f"{period}-disputes", staging)
     return manifest

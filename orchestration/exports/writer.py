@@ -9,7 +9,7 @@ exports/<period>/
   manifest.json                       SHA-256 of every file, the close's content hash, held documents
 
 Only a closed period is exported, and only its approved documents (held ones are listed in
-the manifest). Files are written into a temporary folder that replaces the period's folder
+the manifest). Files are written into a new folder that `exports/<period>` (a link) points to
 when complete; the same ledger state always gives byte-identical files.
 """
 
@@ -17,20 +17,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 from pathlib import Path
 
 import duckdb
 
 from orchestration.close.approval import held_documents
+from orchestration.close.ledger import is_closed
+from orchestration.close.reference import load_close_reference
+from orchestration.exports import swap
 from orchestration.exports.layouts import (
     QBO_COLUMNS,
     XERO_COLUMNS,
     XERO_MAX_INVOICES_PER_FILE,
     layout_select,
 )
-from orchestration.close.ledger import is_closed
-from orchestration.close.reference import load_close_reference
 from orchestration.exports.views import create_export_views
 
 
@@ -225,10 +225,7 @@ def write_exports(con: duckdb.DuckDBPyConnection, period: str, exports_dir: Path
         )
     load_close_reference(con)
     create_export_views(con, period)
-    target = exports_dir / period
-    staging = exports_dir / f".{period}.partial"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
+    staging = swap.staging_folder(exports_dir, period)
     written = _write_accounting_files(con, staging)
     written.append(
         (
@@ -262,6 +259,5 @@ def write_exports(con: duckdb.DuckDBPyConnection, period: str, exports_dir: Path
         ),
     }
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-    shutil.rmtree(target, ignore_errors=True)
-    staging.rename(target)
+    swap.publish(exports_dir, period, staging)
     return manifest

@@ -8,6 +8,7 @@ transaction, so a file either lands whole or is rejected with a reason; the run 
 from __future__ import annotations
 
 import json
+import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from orchestration.ingest import registry
+from orchestration.ingest import file_checks, registry
 from orchestration.ingest.layouts import (
     LAYOUT_COLUMN,
     RAW_TABLES,
@@ -57,6 +58,22 @@ class IngestReport:
 
 class LayoutMismatchError(ValueError):
     """The file's header does not match its declared layout."""
+
+
+class FileRejectedError(ValueError):
+    """The file cannot be read: not text, wrong encoding, truncated, ragged, or outside landing."""
+
+
+# Every error that rejects one file rather than stopping the run.
+READ_ERRORS = (
+    UnknownLayoutError,
+    LayoutMismatchError,
+    FileRejectedError,
+    duckdb.Error,
+    pa.ArrowException,
+    OSError,
+    UnicodeError,
+)
 
 
 def _sql_string(value: str) -> str:
@@ -105,7 +122,7 @@ def _csv_source(path: Path, layout: Layout, names: list[str] | None = None) -> s
     return (
         f"read_csv({_sql_string(str(path))}, header = {str(layout.has_header).lower()}, "
         f"all_varchar = true, delim = {_sql_string(layout.delimiter)}, quote = '\"', "
-        f"escape = '\"'{named})"
+        f"escape = '\"', encoding = {_sql_string(file_checks.text_encoding(path))}{named})"
     )
 
 
@@ -153,7 +170,32 @@ def _read_allocation_api(con: duckdb.DuckDBPyConnection, path: Path) -> pa.Table
 
 
 def _read(con: duckdb.DuckDBPyConnection, path: Path, layout: Layout) -> pa.Table:
-    """Parse one file into an all-text Arrow table in file order."""
+    """Parse one file into an all-text Arrow table in file order.
+
+    A delimited file DuckDB refuses is read again with its line endings made uniform when it
+    mixes CRLF and LF; otherwise it is rejected with the first cause the diagnosis names.
+    """
+    try:
+        return _parse(con, path, layout)
+    except duckdb.Error as error:
+        if layout.json_allocation_api or path.name.lower().endswith(PARQUET_SUFFIXES):
+            raise
+        data = file_checks.read_bytes(path)
+        if file_checks.has_mixed_line_endings(data):
+            with tempfile.TemporaryDirectory() as scratch:
+                uniform = Path(scratch) / path.name.removesuffix(".gz")
+                uniform.write_bytes(data.replace(b"\r\n", b"\n"))
+                del data
+                return _parse(con, uniform, layout)
+        del data
+        width = len(layout.names) if layout.names else None
+        cause = file_checks.diagnose(path, layout.delimiter, layout.has_header, width)
+        if cause is None:
+            raise
+        raise FileRejectedError(cause) from error
+
+
+def _parse(con: duckdb.DuckDBPyConnection, path: Path, layout: Layout) -> pa.Table:
     if layout.json_allocation_api:
         return _read_allocation_api(con, path)
     if path.name.lower().endswith(PARQUET_SUFFIXES):
@@ -207,6 +249,51 @@ def _add_new_columns(
             folded.add(column.lower())
 
 
+def _insert(
+    con: duckdb.DuckDBPyConnection,
+    batch: pa.Table,
+    layout: Layout,
+    source_file: str,
+    sha256: str,
+    source_id: str | None,
+    columns_by_table: dict[str, set[str]],
+) -> int:
+    """Append one parsed file to its raw table with its record numbers; returns its row count."""
+    # Zero-copy record numbers (pa.array on an ndarray takes a slow element-wise path here).
+    row_numbers = np.arange(1, batch.num_rows + 1, dtype=np.int64)
+    batch = batch.append_column(
+        "_source_row",
+        pa.Array.from_buffers(pa.int64(), batch.num_rows, [None, pa.py_buffer(row_numbers)]),
+    )
+    _add_new_columns(con, layout.raw_table, batch.column_names, columns_by_table[layout.raw_table])
+    con.register("landing_batch", batch)
+    try:
+        con.execute(
+            f"""
+            insert into raw.{layout.raw_table} by name
+            select *, ? as _source_file, ? as _file_sha256, ? as _source_id, now()::timestamp as _loaded_at
+            from landing_batch
+            """,
+            [source_file, sha256, source_id],
+        )
+    finally:
+        con.unregister("landing_batch")
+    return batch.num_rows
+
+
+def _raw_columns(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
+    columns_by_table: dict[str, set[str]] = {table: set() for table in RAW_TABLES}
+    for table, column in con.execute(RAW_TABLES_WITH_COLUMNS).fetchall():
+        columns_by_table.setdefault(table, set()).add(column)
+    return columns_by_table
+
+
+def _rejection(source_file: str, error: Exception) -> str:
+    """One line naming the file and the cause."""
+    text = (str(error).splitlines() or [type(error).__name__])[0]
+    return text if text.startswith(source_file) else f"{source_file}: {text}"
+
+
 def ingest_landing(con: duckdb.DuckDBPyConnection, landing_dir: Path, seeds_dir: Path) -> IngestReport:
     """Load all files under landing_dir that the registry has not seen with this content."""
     con.execute("set timezone = 'UTC'")
@@ -216,27 +303,43 @@ def ingest_landing(con: duckdb.DuckDBPyConnection, landing_dir: Path, seeds_dir:
     known = registry.RegistryState.load(con)
     declarations = Declarations.from_seeds(seeds_dir)
     report = IngestReport()
-    columns_by_table: dict[str, set[str]] = {table: set() for table in RAW_TABLES}
-    for table, column in con.execute(RAW_TABLES_WITH_COLUMNS).fetchall():
-        columns_by_table.setdefault(table, set()).add(column)
+    columns_by_table = _raw_columns(con)
 
-    for path in sorted(p for p in landing_dir.rglob("*") if p.is_file()):
+    # Symbolic links are listed too, so that they are rejected rather than silently skipped.
+    candidates = (p for p in landing_dir.rglob("*") if p.is_file() or p.is_symlink())
+    for path in sorted(candidates):
         relative = path.relative_to(landing_dir)
         source_file = relative.as_posix()
-        sha256 = registry.file_sha256(path)
+        boundary = file_checks.outside_landing(path, landing_dir)
+        # A link's own text is fingerprinted: its target is never opened.
+        sha256 = registry.text_sha256(str(path.readlink())) if boundary else registry.file_sha256(path)
         if known.is_known(source_file, sha256):
             report.unchanged.append(source_file)
             continue
-        con.execute("begin transaction")
-        version = known.next_version(con, source_file, sha256)
+        version = known.next_version(source_file, sha256)
         layout: Layout | None = None
         source_id: str | None = None
+        in_transaction = False
         try:
+            if boundary:
+                raise FileRejectedError(boundary)
             layout, source_id = layout_for(relative, declarations)
+            # Parsing only reads, so it runs outside the file's transaction: a refused parse
+            # leaves nothing aborted and can be retried.
             batch = _read(con, path, layout)
-        except (UnknownLayoutError, LayoutMismatchError, duckdb.Error) as error:
-            text = str(error).splitlines()[0]
-            message = text if text.startswith(source_file) else f"{source_file}: {text}"
+            con.execute("begin transaction")
+            in_transaction = True
+            rows = _insert(con, batch, layout, source_file, sha256, source_id, columns_by_table)
+        except READ_ERRORS as error:
+            message = _rejection(source_file, error)
+            if in_transaction:
+                # The failed insert aborted the file's transaction: the rejection is written
+                # in a fresh one, so it is recorded and the next file loads.
+                con.execute("rollback")
+                # A column added for this file was rolled back with it.
+                columns_by_table = _raw_columns(con)
+            con.execute("begin transaction")
+            known.supersede(con, source_file, version)
             registry.record(
                 con,
                 source_file=source_file,
@@ -252,23 +355,7 @@ def ingest_landing(con: duckdb.DuckDBPyConnection, landing_dir: Path, seeds_dir:
             con.execute("commit")
             report.rejected[source_file] = message
             continue
-        # Zero-copy record numbers (pa.array on an ndarray takes a slow element-wise path here).
-        row_numbers = np.arange(1, batch.num_rows + 1, dtype=np.int64)
-        batch = batch.append_column(
-            "_source_row",
-            pa.Array.from_buffers(pa.int64(), batch.num_rows, [None, pa.py_buffer(row_numbers)]),
-        )
-        _add_new_columns(con, layout.raw_table, batch.column_names, columns_by_table[layout.raw_table])
-        con.register("landing_batch", batch)
-        con.execute(
-            f"""
-            insert into raw.{layout.raw_table} by name
-            select *, {_sql_string(source_file)} as _source_file, {_sql_string(sha256)} as _file_sha256,
-                {_sql_string(source_id)} as _source_id, now()::timestamp as _loaded_at
-            from landing_batch
-            """
-        )
-        con.unregister("landing_batch")
+        known.supersede(con, source_file, version)
         registry.record(
             con,
             source_file=source_file,
@@ -277,12 +364,12 @@ def ingest_landing(con: duckdb.DuckDBPyConnection, landing_dir: Path, seeds_dir:
             source_kind=layout.source_kind,
             source_id=source_id,
             raw_table=layout.raw_table,
-            row_count=batch.num_rows,
+            row_count=rows,
             status="loaded",
             error=None,
         )
         con.execute("commit")
         (report.new_versions if version > 1 else report.loaded).append(source_file)
-        report.rows_by_table[layout.raw_table] += batch.num_rows
+        report.rows_by_table[layout.raw_table] += rows
     con.execute("checkpoint")
     return report

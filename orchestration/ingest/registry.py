@@ -17,6 +17,10 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def text_sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 @dataclass
 class RegistryState:
     """What the registry already holds, read once per ingest run instead of once per file."""
@@ -36,16 +40,20 @@ class RegistryState:
     def is_known(self, source_file: str, sha256: str) -> bool:
         return (source_file, sha256) in self.seen
 
-    def next_version(self, con: duckdb.DuckDBPyConnection, source_file: str, sha256: str) -> int:
-        """Version number for new content at a path; older versions stop being current."""
+    def next_version(self, source_file: str, sha256: str) -> int:
+        """Version number for new content at a path."""
         version = self.versions.get(source_file, 0) + 1
+        self.versions[source_file] = version
+        self.seen.add((source_file, sha256))
+        return version
+
+    @staticmethod
+    def supersede(con: duckdb.DuckDBPyConnection, source_file: str, version: int) -> None:
+        """Older versions of a path stop being current (in the transaction recording the new one)."""
         if version > 1:
             con.execute(
                 "update raw.file_registry set is_current = false where source_file = ?", [source_file]
             )
-        self.versions[source_file] = version
-        self.seen.add((source_file, sha256))
-        return version
 
 
 def record(

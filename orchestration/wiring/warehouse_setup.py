@@ -161,6 +161,21 @@ create table if not exists ledger.voids (
     why varchar not null,
     voided_at timestamptz not null
 );
+-- Tamper evidence: one hash per frozen document and line at close, and each close's hash
+-- chained to the previous close's (orchestration/close/verify.py).
+create table if not exists ledger.close_fingerprints (
+    close_id varchar not null,
+    billing_period varchar not null,
+    invoice_number varchar not null,
+    invoice_line_id varchar,
+    row_sha256 varchar not null
+);
+create table if not exists ledger.close_chain (
+    close_id varchar primary key,
+    billing_period varchar not null,
+    previous_chain_sha256 varchar not null,
+    chain_sha256 varchar not null
+);
 create table if not exists ledger.audit_log (
     event_id varchar primary key,
     event_at timestamptz not null,

@@ -1,0 +1,1 @@
+"""Finance exports of a closed period: accounting layouts, journal, evidence, dispute packs."""
