@@ -75,16 +75,19 @@ def run_periods(parser: argparse.ArgumentParser, args: argparse.Namespace) -> in
         periods = periods_between(args.first, args.last) if args.first else [args.period or "2026-10"]
     except PeriodError as error:
         parser.error(str(error))
-    failed = []
+    codes = {}
     for period in periods:
         if not has_ended(period):
             print(f"meterline run {period}: PREVIEW, the month has not ended; drafts only, no close yet")
-        if run_billing(period) != 0:
-            failed.append(period)
+        codes[period] = run_billing(period)
+    failed = [period for period, code in codes.items() if code]
     if len(periods) > 1:
-        print(f"meterline run {periods[0]}..{periods[-1]}: {len(periods) - len(failed)} of {len(periods)} "
-              f"period(s) passed" + (f"; failed: {', '.join(failed)}" if failed else ""))
-    return 1 if failed else 0
+        print(
+            f"meterline run {periods[0]}..{periods[-1]}: {len(periods) - len(failed)} of {len(periods)} "
+            "period(s) passed" + (f"; failed: {', '.join(failed)}" if failed else "")
+        )
+    # 2 (nothing could run, e.g. no landing folder) outranks 1 (a step or gate failed).
+    return max(codes.values())
 
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dagster import AssetKey
+from datetime import UTC, datetime
+
+from dagster import AssetKey, build_schedule_context
 
 from orchestration.definitions import defs
 
@@ -38,11 +40,18 @@ def test_gates_are_blocking_checks_on_the_invoicing_marts() -> None:
 def test_monthly_job_and_schedule() -> None:
     job = defs.resolve_job_def("monthly_billing")
     assert job.partitions_def is not None
-    keys = job.partitions_def.get_partition_keys(current_time=None)
-    assert "2026-10" in keys and keys[0] == "2026-01"
+    keys = job.partitions_def.get_partition_keys(current_time=datetime(2026, 12, 4, tzinfo=UTC))
+    # From the first billable period to the month under way (a preview), one per month.
+    assert keys[0] == "2015-01" and keys[-1] == "2026-12" and "2026-10" in keys
     schedule = defs.resolve_schedule_def("monthly_billing_schedule")
     assert schedule.cron_schedule == "0 6 2 * *"
     assert schedule.job_name == "monthly_billing"
+    # A tick on 2 November bills October, the month that ended.
+    context = build_schedule_context(
+        scheduled_execution_time=datetime(2026, 11, 2, 6, tzinfo=UTC), repository_def=defs.get_repository_def()
+    )
+    request = schedule.evaluate_tick(context).run_requests[0]
+    assert request.partition_key == "2026-10"
 
 
 def test_close_job_freezes_then_exports_and_the_monthly_job_stops_at_the_gates() -> None:
