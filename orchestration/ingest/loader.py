@@ -28,7 +28,7 @@ from orchestration.ingest.layouts import (
     declared_columns,
     layout_for,
 )
-from orchestration.ingest.vendor_layouts import HeaderError
+from orchestration.ingest.vendor_layouts import HeaderError, missing_message
 
 METADATA_COLUMNS = ("_source_file", "_source_row", "_file_sha256", "_source_id", "_loaded_at")
 RAW_TABLES_WITH_COLUMNS = (
@@ -175,7 +175,7 @@ def _read(con: duckdb.DuckDBPyConnection, path: Path, layout: Layout) -> pa.Tabl
         header = [layout.rename(column) for column in header]
     missing = [column for column in layout.required if column not in header]
     if missing:
-        raise LayoutMismatchError(f"missing column '{missing[0]}' (expected {', '.join(layout.required)})")
+        raise LayoutMismatchError(f"{missing_message(missing)} (expected {', '.join(layout.required)})")
     extra = [column for column in header if column not in layout.columns]
     if extra and not layout.extra_columns_allowed:
         raise LayoutMismatchError(f"unexpected column '{extra[0]}'")
