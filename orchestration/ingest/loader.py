@@ -173,7 +173,10 @@ def _read(con: duckdb.DuckDBPyConnection, path: Path, layout: Layout) -> pa.Tabl
             source = _csv_source(path, layout, header)
     if layout.rename is not None:
         header = [layout.rename(column) for column in header]
-    missing = [column for column in layout.required if column not in header]
+    # `A|B`: either field meets the requirement (sacct's ElapsedRaw or Elapsed); case as in the
+    # raw table, where DuckDB names are case-insensitive (sacct `NCPUS`, a declared `NCPUs`).
+    present = {column.lower() for column in header}
+    missing = [column for column in layout.required if not present.intersection(column.lower().split("|"))]
     if missing:
         raise LayoutMismatchError(f"{missing_message(missing)} (expected {', '.join(layout.required)})")
     extra = [column for column in header if column not in layout.columns]

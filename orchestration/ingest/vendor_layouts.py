@@ -256,10 +256,13 @@ class HeaderError(ValueError):
 
 
 def missing_message(missing: Sequence[str]) -> str:
-    """Every missing column named at once, so one corrected export fixes them all."""
-    if len(missing) == 1:
-        return f"missing column '{missing[0]}'"
-    return "missing columns " + ", ".join(f"'{column}'" for column in missing)
+    """Every missing column named at once, so one corrected export fixes them all
+    (`A|B`, a requirement either column meets, reads `one of 'A', 'B'`)."""
+    named = [
+        "one of " + ", ".join(f"'{name}'" for name in column.split("|")) if "|" in column else f"'{column}'"
+        for column in missing
+    ]
+    return ("missing column " if len(missing) == 1 else "missing columns ") + ", ".join(named)
 
 
 def _missing(header: Sequence[str], required: Sequence[str], *, fold_case: bool = False) -> list[str]:
