@@ -94,6 +94,27 @@ def write_sacct_headerless_bench_file(path: Path, rows: int) -> None:
     )
 
 
+def write_sacct_declared_fields_bench_file(path: Path, rows: int) -> None:
+    """Cluster tundra's declared layout: no header, no Account, no AllocTRES (NCPUS, ReqMem)."""
+    from orchestration.ingest.layouts import Declarations
+
+    fields = Declarations.from_seeds(PROJECT_DIR / "seeds").slurm_layouts["tundra"].fields
+    values = {
+        "State": "'COMPLETED'",
+        "JobID": "i::varchar",
+        "ReqCPUS": "'4'",
+        "ReqMem": "'2000Mc'",
+        "NNodes": "'1'",
+        "Elapsed": "'02:00:00'",
+        "Start": _time("i % 2592000", "%Y-%m-%dT%H:%M:%S"),
+        "User": "'user' || (i % 400)",
+        "NCPUS": "'4'",
+        "Partition": "'part-' || (i % 20)",
+    }
+    columns = ", ".join(f'{values.get(f, "null")} as "{f}"' for f in fields)
+    _copy(path, f"select {columns} from range({{rows}}) as r(i)", rows, delimiter="|", header=False)
+
+
 def write_opencost_csv_bench_file(path: Path, rows: int) -> None:
     """OpenCost allocation CSV export: one row per container and day."""
     from orchestration.ingest.layouts import OPENCOST_COLUMNS
@@ -225,6 +246,12 @@ CASES: list[AdapterCase] = [
         "scheduler/slurm/habrok/sacct.txt",
         "slurm_jobs",
         write_sacct_headerless_bench_file,
+    ),
+    AdapterCase(
+        "sacct_declared_fields",
+        "scheduler/slurm/tundra/sacct.txt",
+        "slurm_jobs",
+        write_sacct_declared_fields_bench_file,
     ),
     AdapterCase(
         "opencost_csv",

@@ -143,6 +143,26 @@ def write_azure_mca_bench_file(path: Path, rows: int) -> None:
     _copy(path, columns, rows, "format csv, header")
 
 
+_AZURE_LEGACY_COLUMNS = {  # the legacy cost report: UsageDateTime, PreTaxCost, Currency, no ChargeType
+    "AccountOwnerId": "'owner@example.com'",
+    "SubscriptionGuid": "'sub-' || (i % 13)",
+    "UsageDateTime": "strftime(date '2026-10-01' + cast(i % 31 as integer), '%Y-%m-%d')",
+    "MeterId": "'meter-' || (i % 101)",
+    "MeterCategory": "'Storage'",
+    "UnitOfMeasure": "case when i % 2 = 0 then '10K' else '1 GB/Month' end",
+    "UsageQuantity": "'0.0004'",
+    "ResourceRate": "'0.1'",
+    "PreTaxCost": "'0.00004'",
+    "InstanceId": "'/subscriptions/x/resource-' || i",
+    "Tags": """'"env": "prod","team": "t' || (i % 9) || '"'""",
+    "Currency": "'EUR'",
+}
+
+
+def write_azure_legacy_bench_file(path: Path, rows: int) -> None:
+    _copy(path, _AZURE_LEGACY_COLUMNS, rows, "format csv, header")
+
+
 _GCP_COLUMNS = {
     "billing_account_id": "'0A-1'",
     "invoice.month": "'202610'",
@@ -168,6 +188,17 @@ def write_gcp_csv_bench_file(path: Path, rows: int) -> None:
 
 def write_gcp_parquet_bench_file(path: Path, rows: int) -> None:
     _copy(path, _GCP_COLUMNS, rows, "format parquet")
+
+
+def write_gcp_python_literal_bench_file(path: Path, rows: int) -> None:
+    """Credits and labels as flattening tools write them: Python literals, labels as key/value pairs."""
+    columns = {
+        **_GCP_COLUMNS,
+        "labels": "'[{''key'': ''team'', ''value'': ''t' || (i % 9) || '''}]'",
+        "credits": "case when i % 3 = 0 then '[{''name'': ''FreeTier'', ''amount'': -0.01, ''id'': None}]' "
+        "else '[]' end",
+    }
+    _copy(path, columns, rows, "format csv, header")
 
 
 _COLO_COLUMNS = {  # aurora_dc's declared layout (seeds/sources/colo_layout_columns.csv)
@@ -201,7 +232,13 @@ BENCH_FORMATS: dict[str, tuple[str, str, Callable[[Path, int], None]]] = {
     "aws_cur_2_parquet": ("vendor_billing/aws_cur/stratus_aws", "bench.parquet", write_aws_cur_2_bench_file),
     "azure_ea_csv": ("vendor_billing/azure/cobalt_azure", "bench.csv", write_azure_ea_bench_file),
     "azure_mca_csv": ("vendor_billing/azure/cobalt_azure", "bench.csv", write_azure_mca_bench_file),
+    "azure_legacy_csv": ("vendor_billing/azure/cobalt_azure", "bench.csv", write_azure_legacy_bench_file),
     "gcp_csv": ("vendor_billing/gcp/meridian_gcp", "bench.csv", write_gcp_csv_bench_file),
     "gcp_parquet": ("vendor_billing/gcp/meridian_gcp", "bench.parquet", write_gcp_parquet_bench_file),
+    "gcp_python_literal_csv": (
+        "vendor_billing/gcp/meridian_gcp",
+        "bench.csv",
+        write_gcp_python_literal_bench_file,
+    ),
     "colo_csv": ("vendor_billing/colo/aurora_dc", "bench.csv", write_colo_bench_file),
 }

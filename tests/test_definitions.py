@@ -48,7 +48,8 @@ def test_monthly_job_and_schedule() -> None:
     assert schedule.job_name == "monthly_billing"
     # A tick on 2 November bills October, the month that ended.
     context = build_schedule_context(
-        scheduled_execution_time=datetime(2026, 11, 2, 6, tzinfo=UTC), repository_def=defs.get_repository_def()
+        scheduled_execution_time=datetime(2026, 11, 2, 6, tzinfo=UTC),
+        repository_def=defs.get_repository_def(),
     )
     request = schedule.evaluate_tick(context).run_requests[0]
     assert request.partition_key == "2026-10"

@@ -94,7 +94,7 @@ def test_unknown_and_drifted_layouts_are_rejected_and_the_rest_loads(
     assert report.loaded == ["vendor_billing/focus/nimbus_cloud/focus.csv"]
     assert "no layout is declared" in report.rejected["vendor_billing/focus/unknown_vendor/focus.csv"]
     assert "missing column 'qty'" in report.rejected["vendor_billing/colo/aurora_dc/invoice.csv"]
-    assert "missing column 'JobID'" in report.rejected["scheduler/slurm/fjord-gpu/habrok.txt"]
+    assert "missing columns 'JobID', 'Account'" in report.rejected["scheduler/slurm/fjord-gpu/habrok.txt"]
     statuses = dict(warehouse.execute("select source_file, status from raw.file_registry").fetchall())
     assert sorted(statuses.values()) == ["loaded", "rejected", "rejected", "rejected"]
     assert warehouse.execute("select count(*) from raw.colo_invoice_lines").fetchone() == (0,)

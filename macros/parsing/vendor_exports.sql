@@ -45,26 +45,73 @@
 {%- endmacro %}
 
 {#-
-    Tags text -> a JSON object text with trimmed keys (`{" env": "dev"}` -> `{"env":"dev"}`).
-    Azure writes tags without the braces; they are added. NULL when empty or not a JSON
-    object (check_parsed then names the column and the value).
+    Tags or labels text -> a JSON object text with trimmed keys (`{" env": "dev"}` ->
+    `{"env":"dev"}`), whatever documented shape the vendor wrote: an object, Azure's object
+    without braces (`"env": "dev"`), Google's array of `{key, value}` pairs
+    (`[{"key": "env", "value": "dev"}]`; `[]` is no labels), each possibly as a Python
+    literal. NULL when empty or none of these (check_parsed then names the column and value).
 -#}
 {% macro normalise_tags(expression) -%}
     case
-        when json_valid({{ _tags_object_text(expression) }})
-            and json_type({{ _tags_object_text(expression) }}) = 'OBJECT'
+        when json_type({{ _tags_json(expression) }}) = 'OBJECT'
             then '{' || array_to_string(
                 list_transform(
-                    json_keys({{ _tags_object_text(expression) }}),
-                    lambda k: to_json(trim(k)) || ':' || json_extract({{ _tags_object_text(expression) }}, '$.' || to_json(k))
+                    json_keys({{ _tags_json(expression) }}),
+                    lambda k: to_json(trim(k)) || ':' || json_extract({{ _tags_json(expression) }}, '$.' || to_json(k))
+                ),
+                ','
+            ) || '}'
+        when json_type({{ _tags_json(expression) }}) = 'ARRAY'
+            and coalesce(list_bool_and(list_transform(
+                range(cast(json_array_length({{ _tags_json(expression) }}) as bigint)),
+                lambda i: coalesce(json_type({{ _tags_json(expression) }}, '$[' || i || '].key') = 'VARCHAR', false)
+            )), true)
+            then '{' || array_to_string(
+                list_transform(
+                    range(cast(json_array_length({{ _tags_json(expression) }}) as bigint)),
+                    lambda i: to_json(trim(json_extract_string({{ _tags_json(expression) }}, '$[' || i || '].key')))
+                        || ':' || coalesce(json_extract({{ _tags_json(expression) }}, '$[' || i || '].value'), 'null')
                 ),
                 ','
             ) || '}'
     end
 {%- endmacro %}
 
-{% macro _tags_object_text(expression) -%}
-    (case when starts_with({{ expression }}, '{') then {{ expression }} else '{' || {{ expression }} || '}' end)
+{% macro _tags_json(expression) -%}
+    {{ json_or_python_literal(
+        "(case when starts_with(" ~ expression ~ ", '{') or starts_with(" ~ expression ~ ", '[') then "
+        ~ expression ~ " else '{' || " ~ expression ~ " || '}' end)"
+    ) }}
+{%- endmacro %}
+
+{#-
+    Text that is JSON, or a Python literal of it (`[{'name': 'X', 'amount': -1.0}]`, `None`,
+    `True`, as tools that flatten Google's export write it) -> JSON text; NULL when it is
+    neither. Never evaluated: the text is split into quoted strings and the rest, single-quoted
+    strings are re-quoted and the bare words None/True/False become null/true/false. Callers
+    test the result with json_type, which is NULL (never an error) on NULL.
+-#}
+{% macro json_or_python_literal(expression) -%}
+    case
+        when json_valid({{ expression }}) then {{ expression }}
+        when json_valid({{ _python_literal_as_json(expression) }}) then {{ _python_literal_as_json(expression) }}
+    end
+{%- endmacro %}
+
+{% macro _python_literal_as_json(expression) -%}
+    array_to_string(list_transform(
+        regexp_extract_all({{ expression }}, $$'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^'"]+$$),
+        lambda t: case
+            when starts_with(t, '''') then '"' || replace(
+                regexp_replace(substr(t, 2, length(t) - 2), $$\\'$$, '''', 'g'), '"', '\"'
+            ) || '"'
+            when starts_with(t, '"') then t
+            else regexp_replace(
+                regexp_replace(regexp_replace(t, '\bNone\b', 'null', 'g'), '\bTrue\b', 'true', 'g'),
+                '\bFalse\b', 'false', 'g'
+            )
+        end
+    ), '')
 {%- endmacro %}
 
 {#- A FOCUS enumerated value in its canonical spelling, whatever the case (`Usage-based`). -#}

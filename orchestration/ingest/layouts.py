@@ -106,9 +106,24 @@ SLURM_COLUMNS = (
     "ElapsedRaw",
     "AllocTRES",
     "NodeList",
+    # Older Slurm, or sites that never ask sacct for AllocTRES: resources field by field.
+    "NCPUS",
+    "AllocCPUS",
+    "AllocNodes",
+    "NNodes",
+    "ReqMem",
+    "AllocMem",
+    "AllocGRES",
+    "WCKey",
     "_trailing_field",
 )
-SLURM_REQUIRED = ("JobID", "Account", "State", "Start", "ElapsedRaw", "AllocTRES")
+# Fields naming the customer subject a cluster may declare (seed slurm_declared_layouts).
+SLURM_SUBJECT_FIELDS = ("Account", "User", "Partition", "WCKey")
+# A required entry `A|B` is met by either field: Elapsed stands in for ElapsedRaw, and cores
+# come from AllocTRES or, on clusters that do not export it, from NCPUS/AllocCPUS.
+SLURM_ELAPSED = "ElapsedRaw|Elapsed"
+SLURM_RESOURCES = "AllocTRES|NCPUS|AllocCPUS"
+SLURM_REQUIRED = ("JobID", "Account", "State", "Start", SLURM_ELAPSED, SLURM_RESOURCES)
 # A trailing delimiter (`sacct --parsable`) makes one empty field after the declared ones.
 TRAILING_FIELD = "_trailing_field"
 OPENCOST_COLUMNS = (
@@ -209,10 +224,9 @@ class SlurmLayout:
     subject_field: str
 
     def layout(self) -> Layout:
+        required = ("JobID", self.subject_field, "State", "Start", SLURM_ELAPSED, SLURM_RESOURCES)
         if self.has_header:
-            return Layout("slurm", "slurm_jobs", self.delimiter, SLURM_COLUMNS, SLURM_REQUIRED)
-        elapsed = "ElapsedRaw" if "ElapsedRaw" in self.fields else "Elapsed"
-        required = ("JobID", self.subject_field, "State", "Start", elapsed, "AllocTRES")
+            return Layout("slurm", "slurm_jobs", self.delimiter, SLURM_COLUMNS, required)
         return Layout(
             "slurm", "slurm_jobs", self.delimiter, self.fields, required, has_header=False, names=self.fields
         )

@@ -27,7 +27,7 @@ from orchestration.ingest.layouts import (
     UnknownLayoutError,
     layout_for,
 )
-from orchestration.ingest.vendor_layouts import HeaderError
+from orchestration.ingest.vendor_layouts import HeaderError, missing_message
 from orchestration.wiring.warehouse_setup import prepare_warehouse
 
 RAW_TABLES_WITH_COLUMNS = (
@@ -213,9 +213,12 @@ def _parse(con: duckdb.DuckDBPyConnection, path: Path, layout: Layout) -> pa.Tab
             source = _csv_source(path, layout, header)
     if layout.rename is not None:
         header = [layout.rename(column) for column in header]
-    missing = [column for column in layout.required if column not in header]
+    # `A|B`: either field meets the requirement (sacct's ElapsedRaw or Elapsed); case as in the
+    # raw table, where DuckDB names are case-insensitive (sacct `NCPUS`, a declared `NCPUs`).
+    present = {column.lower() for column in header}
+    missing = [column for column in layout.required if not present.intersection(column.lower().split("|"))]
     if missing:
-        raise LayoutMismatchError(f"missing column '{missing[0]}' (expected {', '.join(layout.required)})")
+        raise LayoutMismatchError(f"{missing_message(missing)} (expected {', '.join(layout.required)})")
     extra = [column for column in header if column not in layout.columns]
     if extra and not layout.extra_columns_allowed:
         raise LayoutMismatchError(f"unexpected column '{extra[0]}'")

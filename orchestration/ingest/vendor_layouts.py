@@ -4,7 +4,8 @@ One folder per format (`vendor_billing/<format>/<vendor_id>/`), the vendor decla
 seeds/sources/vendor_billing_exports.csv (FOCUS vendors: any vendor with a rate card). Within
 a format the variant is recognised from the header: the FOCUS version from the columns each
 version added, AWS CUR legacy (`lineItem/UsageAmount`) or CUR 2.0 (`line_item_usage_amount`),
-Azure EA or MCA cost details, Google Cloud's flattened export with `.` or `_` separators.
+Azure cost details (EA, MCA, camelCase in any mix of case, or the legacy cost report with
+`UsageDateTime`/`PreTaxCost`/`Currency`), Google Cloud's flattened export with `.` or `_` separators.
 Raw tables keep the file's own header names (DuckDB column names are case-insensitive, so
 Azure EA `Cost` and MCA `cost` meet in one column); the variant travels in `_layout`.
 """
@@ -150,6 +151,17 @@ AWS_CUR2_REQUIRED = (
     "line_item_unblended_cost",
 )
 
+AZURE_LEGACY_ONLY_COLUMNS = (
+    "UsageDateTime",
+    "UsageQuantity",
+    "PreTaxCost",
+    "Currency",
+    "ResourceRate",
+    "SubscriptionGuid",
+    "InstanceId",
+    "ConsumedService",
+)
+
 # Azure cost details: EA and MCA share most names (case differs); MCA bills in
 # CostInBillingCurrency, EA (classic) in Cost. Either cost column satisfies the layout.
 AZURE_COLUMNS = (
@@ -189,10 +201,13 @@ AZURE_COLUMNS = (
     "PricingModel",
     "ReservationId",
     "BenefitId",
+    # The legacy cost report (usage details before cost details) names the same facts otherwise.
+    *AZURE_LEGACY_ONLY_COLUMNS,
 )
 AZURE_REQUIRED = ("Date", "Quantity", "UnitOfMeasure", "ChargeType")
 AZURE_COST_COLUMNS = ("CostInBillingCurrency", "Cost")
 AZURE_CURRENCY_COLUMNS = ("BillingCurrency", "BillingCurrencyCode")
+AZURE_LEGACY_REQUIRED = ("UsageDateTime", "UsageQuantity", "UnitOfMeasure", "PreTaxCost", "Currency")
 
 # Google Cloud billing export (BigQuery schema) flattened to one column per leaf field.
 # Headers may use `.` or `_` between record and field; both normalise to `_` at ingest.
@@ -240,6 +255,16 @@ class HeaderError(ValueError):
     """The header does not match any variant of the declared format."""
 
 
+def missing_message(missing: Sequence[str]) -> str:
+    """Every missing column named at once, so one corrected export fixes them all
+    (`A|B`, a requirement either column meets, reads `one of 'A', 'B'`)."""
+    named = [
+        "one of " + ", ".join(f"'{name}'" for name in column.split("|")) if "|" in column else f"'{column}'"
+        for column in missing
+    ]
+    return ("missing column " if len(missing) == 1 else "missing columns ") + ", ".join(named)
+
+
 def _missing(header: Sequence[str], required: Sequence[str], *, fold_case: bool = False) -> list[str]:
     present = {h.lower() for h in header} if fold_case else set(header)
     return [c for c in required if (c.lower() if fold_case else c) not in present]
@@ -263,20 +288,27 @@ def recognise_aws_cur(header: Sequence[str]) -> str:
         missing = _missing(header, AWS_CUR2_REQUIRED)
         variant = "aws_cur_2"
     if missing:
-        raise HeaderError(f"missing column '{missing[0]}' ({variant} layout)")
+        raise HeaderError(f"{missing_message(missing)} ({variant} layout)")
     return variant
 
 
 def recognise_azure(header: Sequence[str]) -> str:
-    """EA (has AccountOwnerId or a plain Cost column) or MCA cost details."""
+    """EA (has AccountOwnerId or a plain Cost column), MCA cost details, or the legacy cost
+    report (UsageDateTime and PreTaxCost). Names are compared without case: Azure writes
+    PascalCase, camelCase and, in some tools' re-exports, lower case."""
+    lowered = {h.lower() for h in header}
+    if "usagedatetime" in lowered or "pretaxcost" in lowered:
+        missing = _missing(header, AZURE_LEGACY_REQUIRED, fold_case=True)
+        if missing:
+            raise HeaderError(f"{missing_message(missing)} (azure legacy cost report layout)")
+        return "azure_legacy"
     missing = _missing(header, AZURE_REQUIRED, fold_case=True)
     if len(_missing(header, AZURE_COST_COLUMNS, fold_case=True)) == len(AZURE_COST_COLUMNS):
         missing.append("CostInBillingCurrency")
     if len(_missing(header, AZURE_CURRENCY_COLUMNS, fold_case=True)) == len(AZURE_CURRENCY_COLUMNS):
         missing.append("BillingCurrency")
     if missing:
-        raise HeaderError(f"missing column '{missing[0]}' (azure cost details layout)")
-    lowered = {h.lower() for h in header}
+        raise HeaderError(f"{missing_message(missing)} (azure cost details layout)")
     return "azure_ea" if "accountownerid" in lowered or "cost" in lowered else "azure_mca"
 
 
@@ -288,7 +320,7 @@ def gcp_column_name(header_name: str) -> str:
 def recognise_gcp(header: Sequence[str]) -> str:
     missing = _missing([gcp_column_name(h) for h in header], GCP_REQUIRED)
     if missing:
-        raise HeaderError(f"missing column '{missing[0]}' (gcp billing export layout)")
+        raise HeaderError(f"{missing_message(missing)} (gcp billing export layout)")
     return "gcp_billing_export"
 
 
@@ -303,6 +335,6 @@ VENDOR_EXPORT_FORMATS: dict[str, tuple[str, tuple[str, ...], Recogniser, Callabl
 
 RAW_TABLE_DESCRIPTIONS = {
     "aws_cur_line_items": "AWS Cost and Usage Report line items (legacy or CUR 2.0 names), verbatim.",
-    "azure_cost_details": "Azure cost details rows (EA or MCA, actual or amortised view), verbatim.",
+    "azure_cost_details": "Azure cost details rows (EA, MCA or legacy; actual or amortised view), verbatim.",
     "gcp_billing_lines": "Google Cloud billing export rows flattened to columns (credits as JSON), verbatim.",
 }

@@ -36,7 +36,7 @@ azure_raw as (
     select
         _source_file as source_file,
         count(*) as raw_rows,
-        sum({{ parse_vendor_decimal('coalesce("CostInBillingCurrency", "Cost")') }}) as raw_amount,
+        sum({{ parse_vendor_decimal('coalesce("CostInBillingCurrency", "Cost", "PreTaxCost")') }}) as raw_amount,
     from ({{ current_rows(source('azure', 'azure_cost_details')) }})
     group by _source_file
 
@@ -51,11 +51,11 @@ gcp_raw as (
             coalesce({{ parse_vendor_decimal('cost') }}, 0)
             + coalesce(
                 case
-                    when json_valid(credits) and json_type(credits) = 'ARRAY'
+                    when json_type({{ json_or_python_literal('credits') }}) = 'ARRAY'
                         then list_sum(list_transform(
-                            range(cast(json_array_length(credits) as bigint)),
+                            range(cast(json_array_length({{ json_or_python_literal('credits') }}) as bigint)),
                             lambda i: coalesce(
-                                try_cast(json_extract_string(credits, '$[' || i || '].amount') as decimal(38, 6)), 0
+                                {{ parse_vendor_decimal("json_extract_string(" ~ json_or_python_literal('credits') ~ ", '$[' || i || '].amount')") }}, 0
                             )
                         ))
                 end,

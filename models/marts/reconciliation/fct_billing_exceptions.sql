@@ -163,14 +163,20 @@ unattributed_value as (
 
 ),
 
-rejected_vendor_files as (
+rejected_files as (
 
-    -- A vendor billing file rejected at ingest (unknown or drifted layout) blocks the vendor's
-    -- period until a corrected file replaces it (the rejected version then stops being current).
-    select * from {{ ref('stg_ingest__files') }}
+    -- Any landing file rejected at ingest (vendor bill, scheduler dump, energy readings,
+    -- reference data: unknown or drifted layout, unreadable) blocks the period until a
+    -- corrected file replaces it (the rejected version then stops being current): without it
+    -- the month would close short of a cluster's usage or a site's energy, in silence.
+    select
+        *,
+        split_part(source_file, '/', 1) as landing_area,
+        split_part(source_file, '/', 2) as landing_format,
+        split_part(source_file, '/', 3) as landing_source_id,
+    from {{ ref('stg_ingest__files') }}
     where is_current
         and file_status = 'rejected'
-        and source_file like 'vendor_billing/%'
 
 ),
 
@@ -438,16 +444,21 @@ layout_exceptions as (
     select
         'layout_rejected' as reason_code,
         case
-            when split_part(source_file, '/', 2) in ('focus', 'colo', 'aws_cur', 'azure', 'gcp')
-                then split_part(source_file, '/', 2)
-            else 'vendor_billing'
+            when landing_area = 'vendor_billing'
+                and landing_format in ('focus', 'colo', 'aws_cur', 'azure', 'gcp')
+                then landing_format
+            when landing_area = 'scheduler' and landing_format in ('slurm', 'opencost') then landing_format
+            when landing_area in ('vendor_billing', 'scheduler', 'energy', 'reference') then landing_area
+            else 'landing'
         end as source_system,
         source_file,
         cast(null as bigint) as source_row,
-        coalesce(source_id, split_part(source_file, '/', 3)) as vendor_id,
+        case
+            when landing_area = 'vendor_billing' then coalesce(source_id, nullif(landing_source_id, ''))
+        end as vendor_id,
         cast(null as varchar) as vendor_sku_id,
         cast(null as varchar) as vendor_item_code,
-        cast(null as varchar) as site_id,
+        case when landing_area = 'energy' then coalesce(source_id, nullif(landing_format, '')) end as site_id,
         cast(null as varchar) as resource_id,
         cast(null as varchar) as customer_id,
         cast(null as varchar) as subject_type,
@@ -458,7 +469,7 @@ layout_exceptions as (
         cast(null as decimal(38, 6)) as amount_at_risk,
         cast(null as varchar) as currency_code,
         file_error as detail,
-    from rejected_vendor_files
+    from rejected_files
 
 ),
 

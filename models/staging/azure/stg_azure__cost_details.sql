@@ -1,6 +1,8 @@
 {#-
-    Azure cost details rows (EA and MCA layouts) of the current file versions, in the
-    FOCUS-aligned staged shape. DuckDB column names are case-insensitive, so EA `Cost` and
+    Azure cost details rows (EA, MCA and the legacy cost report; PascalCase, camelCase or any
+    mix of case) of the current file versions, in the FOCUS-aligned staged shape. The legacy
+    report names the facts otherwise (UsageDateTime, UsageQuantity, PreTaxCost, Currency,
+    ResourceRate, SubscriptionGuid, InstanceId) and has no ChargeType: every row is usage. DuckDB column names are case-insensitive, so EA `Cost` and
     MCA `cost` are one raw column; MCA's CostInBillingCurrency wins over EA's Cost. Dates are
     US `M/D/YYYY` (with or without leading zeros) or ISO. UnitOfMeasure pack sizes (`10K`,
     `100 Hours`, `1 GB/Month`) are normalised to base units through the azure_pricing_units
@@ -46,29 +48,33 @@ renamed as (
         end as cost_view,
         {{ clean_text('source."InvoiceId"') }} as invoice_id,
         {{ clean_text('source."BillingAccountId"') }} as billing_account_id,
-        {{ clean_text('source."SubscriptionId"') }} as sub_account_id,
-        {{ clean_text('source."ChargeType"') }} as charge_type,
-        {{ clean_text('source."Frequency"') }} as frequency,
+        {{ clean_text('coalesce(source."SubscriptionId", source."SubscriptionGuid")') }} as sub_account_id,
+        coalesce(
+            {{ clean_text('source."ChargeType"') }}, case when source._layout = 'azure_legacy' then 'Usage' end
+        ) as charge_type,
+        coalesce(
+            {{ clean_text('source."Frequency"') }}, case when source._layout = 'azure_legacy' then 'UsageBased' end
+        ) as frequency,
         {{ clean_text('coalesce(source."MeterName", source."ProductName", source."Product")') }} as charge_description,
         {{ clean_text('source."BillingPeriodStartDate"') }} as billing_period_start_text,
         {{ clean_text('source."BillingPeriodEndDate"') }} as billing_period_end_text,
-        {{ clean_text('source."Date"') }} as charge_date_text,
-        {{ clean_text('source."ResourceId"') }} as resource_id,
+        {{ clean_text('coalesce(source."Date", source."UsageDateTime")') }} as charge_date_text,
+        {{ clean_text('coalesce(source."ResourceId", source."InstanceId")') }} as resource_id,
         {{ clean_text('source."ResourceName"') }} as resource_name,
         {{ clean_text('source."MeterCategory"') }} as service_name,
         {{ clean_text('source."ResourceLocation"') }} as region_id,
         {{ clean_text('coalesce(source."MeterId", source."ProductId")') }} as sku_id,
         {{ clean_text('source."PartNumber"') }} as sku_price_id,
-        {{ clean_text('source."Quantity"') }} as quantity_text,
+        {{ clean_text('coalesce(source."Quantity", source."UsageQuantity")') }} as quantity_text,
         {{ clean_text('source."UnitOfMeasure"') }} as unit_of_measure,
-        {{ clean_text('coalesce(source."CostInBillingCurrency", source."Cost")') }} as cost_text,
+        {{ clean_text('coalesce(source."CostInBillingCurrency", source."Cost", source."PreTaxCost")') }} as cost_text,
         {{ clean_text('source."EffectivePrice"') }} as effective_price_text,
-        {{ clean_text('source."UnitPrice"') }} as unit_price_text,
+        {{ clean_text('coalesce(source."UnitPrice", source."ResourceRate")') }} as unit_price_text,
         {{ clean_text('source."PayGPrice"') }} as payg_price_text,
         {{ clean_text('coalesce(source."ReservationId", source."BenefitId")') }} as commitment_discount_id,
         {{ clean_text('source."PricingModel"') }} as pricing_model,
         {{ clean_text('source."Tags"') }} as tags_text,
-        upper({{ clean_text('coalesce(source."BillingCurrency", source."BillingCurrencyCode")') }}) as billing_currency,
+        upper({{ clean_text('coalesce(source."BillingCurrency", source."BillingCurrencyCode", source."Currency")') }}) as billing_currency,
 
     from source
 

@@ -2,7 +2,8 @@
     Google Cloud billing export rows (the BigQuery schema flattened to CSV or Parquet, with
     `.` or `_` between record and field; the ingest folds both to `_`) of the current file
     versions, in the FOCUS-aligned staged shape, one line per charge plus one line per entry
-    of its `credits` list (a JSON array of negative amounts): line_number_in_row 1 is the
+    of its `credits` list (a JSON array of negative amounts, or the same as a Python literal
+    with single quotes and None, as flattening tools write it; anything else is quarantined): line_number_in_row 1 is the
     charge, 2.. its credits, all with the raw row's file and row number. Timestamps carry
     offsets (`2026-10-01T00:00:00-07:00`) and are converted to UTC. Usage in bytes is priced
     in GiB: usage.amount_in_pricing_units when given, else bytes / 2^30.
@@ -75,21 +76,33 @@ typed as (
         {{ parse_vendor_decimal('usage_in_pricing_units_text') }} as usage_in_pricing_units,
         {{ parse_vendor_decimal('effective_price_text') }} as effective_price,
         {{ normalise_tags('tags_text') }} as tags,
-        case
-            when json_valid(renamed.credits_text) and json_type(renamed.credits_text) = 'ARRAY'
-                then cast(json_array_length(renamed.credits_text) as bigint)
-        end as credit_count,
-        case
-            when json_valid(renamed.credits_text) and json_type(renamed.credits_text) = 'ARRAY'
-                then list_bool_and(list_transform(
-                    range(cast(json_array_length(renamed.credits_text) as bigint)),
-                    lambda i: try_cast(json_extract_string(renamed.credits_text, '$[' || i || '].amount') as decimal(38, 6)) is not null
-                ))
-        end as are_credit_amounts_valid,
+        {{ json_or_python_literal('renamed.credits_text') }} as credits_json,
 
     from renamed
     left join currencies
         on renamed.billing_currency = currencies.currency_code
+
+),
+
+credits_checked as (
+
+    select
+        typed.*,
+        case
+            when json_type(typed.credits_json) = 'ARRAY'
+                then cast(json_array_length(typed.credits_json) as bigint)
+            -- `None` (a Python literal's null) is no credits, like an empty cell.
+            when json_type(typed.credits_json) = 'NULL' then cast(0 as bigint)
+        end as credit_count,
+        case
+            when json_type(typed.credits_json) = 'ARRAY'
+                then list_bool_and(list_transform(
+                    range(cast(json_array_length(typed.credits_json) as bigint)),
+                    lambda i: {{ parse_vendor_decimal("json_extract_string(typed.credits_json, '$[' || i || '].amount')") }} is not null
+                ))
+        end as are_credit_amounts_valid,
+
+    from typed
 
 ),
 
@@ -121,11 +134,11 @@ validated as (
             check_parsed('labels', 'tags_text', 'tags'),
             check_rule(
                 'credit_count is null or not coalesce(are_credit_amounts_valid, true)',
-                "'credits=''' || credits_text || ''' is not a list of credits with numeric amounts'"
+                "'credits=''' || credits_text || ''' is not a list (JSON or Python literal) of credits with numeric amounts'"
             ),
         ]) }} as quarantine_detail,
 
-    from typed
+    from credits_checked
 
 ),
 
@@ -147,12 +160,12 @@ credits as (
         validated.*,
         credit_index + 2 as line_number_in_row,
         'Credit' as line_kind,
-        try_cast(json_extract_string(validated.credits_text, '$[' || credit_index || '].amount') as decimal(38, 6))
+        {{ parse_vendor_decimal("json_extract_string(validated.credits_json, '$[' || credit_index || '].amount')") }}
             as line_amount,
         coalesce(
-            json_extract_string(validated.credits_text, '$[' || credit_index || '].full_name'),
-            json_extract_string(validated.credits_text, '$[' || credit_index || '].name'),
-            json_extract_string(validated.credits_text, '$[' || credit_index || '].type')
+            json_extract_string(validated.credits_json, '$[' || credit_index || '].full_name'),
+            json_extract_string(validated.credits_json, '$[' || credit_index || '].name'),
+            json_extract_string(validated.credits_json, '$[' || credit_index || '].type')
         ) as credit_name,
     from validated
     cross join lateral (

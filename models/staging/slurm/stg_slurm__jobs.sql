@@ -34,7 +34,7 @@ renamed as (
         {{ clean_text('source."JobID"') }} as job_id,
         {{ clean_text('source."JobIDRaw"') }} as job_id_raw,
         {{ clean_text('source."Cluster"') }} as slurm_cluster_name,
-        {{ clean_text('case when declared_layouts.subject_field = \'User\' then source."User" else source."Account" end') }} as slurm_account,
+        {{ clean_text('case declared_layouts.subject_field when \'User\' then source."User" when \'Partition\' then source."Partition" when \'WCKey\' then source."WCKey" else source."Account" end') }} as slurm_account,
         {{ clean_text('source."User"') }} as user_name,
         {{ clean_text('source."Partition"') }} as partition_name,
         {{ clean_text('source."State"') }} as job_state,
@@ -45,6 +45,12 @@ renamed as (
         {{ clean_text('source."_trailing_field"') }} as trailing_field,
         {{ clean_text('source."AllocTRES"') }} as allocated_tres,
         {{ clean_text('source."NodeList"') }} as node_list,
+        -- Resources field by field, for clusters whose dumps have no AllocTRES.
+        {{ clean_text('coalesce(source."NCPUS", source."AllocCPUS")') }} as cpus_text,
+        {{ clean_text('coalesce(source."AllocNodes", source."NNodes")') }} as nodes_text,
+        {{ clean_text('source."AllocMem"') }} as alloc_mem_text,
+        {{ clean_text('source."ReqMem"') }} as req_mem_text,
+        {{ clean_text('source."AllocGRES"') }} as alloc_gres_text,
 
     from source
     left join clusters
@@ -68,16 +74,44 @@ parsed as (
             else {{ slurm_duration_seconds('elapsed_text') }}
         end as elapsed_seconds,
         regexp_full_match(allocated_tres, '[^=,]+=[^=,]*(,[^=,]+=[^=,]*)*') as is_tres_well_formed,
-        nullif(regexp_extract(allocated_tres, '(?:^|,)cpu=([^,]*)', 1), '') as tres_cpu_text,
-        nullif(regexp_extract(allocated_tres, '(?:^|,)mem=([^,]*)', 1), '') as tres_memory_text,
-        nullif(regexp_extract(allocated_tres, '(?:^|,)gres/gpu=([^,]*)', 1), '') as tres_gpu_untyped_text,
-        list_transform(
-            regexp_extract_all(allocated_tres, '(?:^|,)gres/gpu:[^=,]+=[^,]*'),
-            lambda entry: {
-                'gpu_type': lower(regexp_extract(entry, 'gres/gpu:([^=,]+)=', 1)),
-                'gpu_count_text': regexp_extract(entry, '=([^,]*)$', 1)
-            }
-        ) as tres_gpu_typed_texts,
+        -- AllocTRES when the dump has it; else NCPUS/AllocCPUS, AllocMem or ReqMem (per CPU
+        -- with a `c` suffix, per node with `n`) and old Slurm's AllocGRES (`gpu:a100:2`, `gpu:2`).
+        allocated_tres is null and cpus_text is not null as is_from_fields,
+        case
+            when allocated_tres is not null then nullif(regexp_extract(allocated_tres, '(?:^|,)cpu=([^,]*)', 1), '')
+            else cpus_text
+        end as tres_cpu_text,
+        case
+            when allocated_tres is not null then nullif(regexp_extract(allocated_tres, '(?:^|,)mem=([^,]*)', 1), '')
+            else coalesce(alloc_mem_text, req_mem_text)
+        end as tres_memory_text,
+        case
+            when allocated_tres is not null then 'tres'
+            when alloc_mem_text is not null then 'total'
+            when ends_with(req_mem_text, 'c') then 'per_cpu'
+            when ends_with(req_mem_text, 'n') then 'per_node'
+            else 'total'
+        end as memory_basis,
+        case
+            when allocated_tres is not null then nullif(regexp_extract(allocated_tres, '(?:^|,)gres/gpu=([^,]*)', 1), '')
+            else nullif(regexp_extract(alloc_gres_text, '(?:^|,)gpu:([0-9]+)(?:,|$)', 1), '')
+        end as tres_gpu_untyped_text,
+        case
+            when allocated_tres is not null then list_transform(
+                regexp_extract_all(allocated_tres, '(?:^|,)gres/gpu:[^=,]+=[^,]*'),
+                lambda entry: {
+                    'gpu_type': lower(regexp_extract(entry, 'gres/gpu:([^=,]+)=', 1)),
+                    'gpu_count_text': regexp_extract(entry, '=([^,]*)$', 1)
+                }
+            )
+            else list_transform(
+                regexp_extract_all(coalesce(alloc_gres_text, ''), '(?:^|,)gpu:[^:,]+:[^,]*'),
+                lambda entry: {
+                    'gpu_type': lower(regexp_extract(entry, 'gpu:([^:,]+):', 1)),
+                    'gpu_count_text': regexp_extract(entry, ':([^:,]*)$', 1)
+                }
+            )
+        end as tres_gpu_typed_texts,
 
     from renamed
 
@@ -90,7 +124,12 @@ typed as (
         {{ local_to_utc('started_at_local', 'cluster_timezone') }} as started_at,
         {{ local_to_utc('ended_at_local', 'cluster_timezone') }} as ended_at,
         {{ parse_integer('tres_cpu_text') }} as allocated_cpu_count,
-        {{ slurm_memory_bytes('tres_memory_text') }} as allocated_memory_bytes,
+        {{ slurm_memory_bytes('tres_memory_text') }}
+            * case memory_basis
+                when 'per_cpu' then {{ parse_integer('tres_cpu_text') }}
+                when 'per_node' then coalesce({{ parse_integer('nodes_text') }}, 1)
+                else 1
+            end as allocated_memory_bytes,
         {{ parse_integer('tres_gpu_untyped_text') }} as allocated_gpu_untyped_count,
         list_transform(
             tres_gpu_typed_texts,
@@ -124,10 +163,16 @@ validated as (
                 check_parsed('Elapsed', 'case when elapsed_raw_text is null then elapsed_text end', 'elapsed_seconds'),
                 check_rule('elapsed_seconds < 0', "'ElapsedRaw=''' || elapsed_raw_text || ''' is negative'"),
                 check_rule('started_at is null and elapsed_seconds > 0', "'Start is empty but ElapsedRaw=''' || elapsed_raw_text || ''''"),
-                check_rule('allocated_tres is null and elapsed_seconds > 0', "'AllocTRES is empty for a job that ran'"),
+                check_rule('allocated_tres is null and cpus_text is null and elapsed_seconds > 0', "'AllocTRES is empty for a job that ran'"),
                 check_rule('not is_tres_well_formed', "'AllocTRES=''' || allocated_tres || ''''"),
-                check_parsed('AllocTRES cpu', 'tres_cpu_text', 'allocated_cpu_count'),
-                check_parsed('AllocTRES mem', 'tres_memory_text', 'allocated_memory_bytes'),
+                check_rule(
+                    'tres_cpu_text is not null and allocated_cpu_count is null',
+                    "case when is_from_fields then 'NCPUS' else 'AllocTRES cpu' end || '=''' || tres_cpu_text || ''''"
+                ),
+                check_rule(
+                    'tres_memory_text is not null and allocated_memory_bytes is null',
+                    "case when is_from_fields then 'ReqMem/AllocMem' else 'AllocTRES mem' end || '=''' || tres_memory_text || ''''"
+                ),
                 check_parsed('AllocTRES gres/gpu', 'tres_gpu_untyped_text', 'allocated_gpu_untyped_count'),
                 check_rule(
                     'list_count(list_filter(allocated_gpus_by_type, lambda gpu: gpu.gpu_count is null)) > 0',
