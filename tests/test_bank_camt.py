@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.receivables.camt import BankFileRejected, read_camt
+from orchestration.receivables.camt import read_camt
+from orchestration.receivables.entries import BankFileRejected
 
 CAMT = Path(__file__).parent / "fixtures" / "real" / "bank" / "camt"
 FIXTURES = sorted(p.name.removesuffix(".expected.json") for p in CAMT.glob("*.expected.json"))

@@ -9,42 +9,15 @@ A file the reader cannot make sense of is rejected whole, naming the file and el
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from xml.etree import ElementTree
 
+from orchestration.receivables.entries import BankEntry, BankFileRejected
+
 # Record element per message kind: a statement (053) or a debit/credit notification (054).
 _RECORDS = {"BkToCstmrStmt": "Stmt", "BkToCstmrDbtCdtNtfctn": "Ntfctn"}
-
-
-class BankFileRejected(ValueError):
-    """A bank file that cannot be read; the message names the file and the element or line."""
-
-
-@dataclass(frozen=True)
-class BankEntry:
-    """One booked entry of a statement or notification, as staging needs it."""
-
-    file_name: str
-    file_sha256: str
-    message_kind: str
-    statement_id: str
-    statement_sequence: str | None
-    account_iban: str | None
-    entry_position: int
-    booking_date: date | None
-    value_date: date | None
-    amount: Decimal
-    currency: str
-    credit_debit: str
-    counterparty_name: str | None
-    counterparty_iban: str | None
-    remittance_text: str | None
-    creditor_reference: str | None
-    end_to_end_id: str | None
-    bank_reference: str | None
 
 
 def _local(tag: str) -> str:
@@ -106,7 +79,7 @@ def _entry(
         message_kind=context["message_kind"],
         statement_id=_text(record, "Id") or "",
         statement_sequence=_text(record, "ElctrncSeqNb") or _text(record, "LglSeqNb"),
-        account_iban=_text(record, "Acct/Id/IBAN"),
+        account_id=_text(record, "Acct/Id/IBAN"),
         entry_position=position,
         booking_date=_date(ntry, "BookgDt"),
         value_date=_date(ntry, "ValDt"),
