@@ -29,6 +29,7 @@ from orchestration.ingest.layouts import (
     layout_for,
 )
 from orchestration.ingest.vendor_layouts import HeaderError
+from orchestration.receivables.bank_load import BANK_FOLDER
 
 METADATA_COLUMNS = ("_source_file", "_source_row", "_file_sha256", "_source_id", "_loaded_at")
 RAW_TABLES_WITH_COLUMNS = (
@@ -250,6 +251,8 @@ def ingest_landing(con: duckdb.DuckDBPyConnection, landing_dir: Path, seeds_dir:
 
     for path in sorted(p for p in landing_dir.rglob("*") if p.is_file()):
         relative = path.relative_to(landing_dir)
+        if relative.parts[0] == BANK_FOLDER:
+            continue  # bank statements have their own readers (orchestration.receivables)
         source_file = relative.as_posix()
         sha256 = registry.file_sha256(path)
         if known.is_known(source_file, sha256):
