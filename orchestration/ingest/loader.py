@@ -29,7 +29,7 @@ from orchestration.ingest.layouts import (
     layout_for,
 )
 from orchestration.ingest.vendor_layouts import HeaderError
-from orchestration.receivables.bank_load import BANK_FOLDER
+from orchestration.receivables.bank_load import BANK_FOLDER, ensure_bank_tables
 
 METADATA_COLUMNS = ("_source_file", "_source_row", "_file_sha256", "_source_id", "_loaded_at")
 RAW_TABLES_WITH_COLUMNS = (
@@ -241,6 +241,7 @@ def ingest_landing(con: duckdb.DuckDBPyConnection, landing_dir: Path, seeds_dir:
     registry.ensure_registry(con)
     known = registry.RegistryState.load(con)
     ensure_raw_tables(con)
+    ensure_bank_tables(con)
     # The close's ledger exists from the first load: models check policy edits against it.
     ensure_ledger(con)
     declarations = Declarations.from_seeds(seeds_dir)

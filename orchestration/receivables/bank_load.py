@@ -64,10 +64,15 @@ def _batch(entries: list[BankEntry], account: str, source_file: str) -> pa.Table
     return pa.table(columns)
 
 
-def load_bank_files(con: duckdb.DuckDBPyConnection, landing_dir: Path) -> BankLoadReport:
-    """Load every bank file under landing_dir/bank not yet loaded with this content."""
+def ensure_bank_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the raw bank tables, so staging builds also before any statement arrived."""
     for statement in _DDL:
         con.execute(statement)
+
+
+def load_bank_files(con: duckdb.DuckDBPyConnection, landing_dir: Path) -> BankLoadReport:
+    """Load every bank file under landing_dir/bank not yet loaded with this content."""
+    ensure_bank_tables(con)
     report = BankLoadReport()
     root = landing_dir / BANK_FOLDER
     known = set(con.execute("select _source_file, _file_sha256 from raw.bank_files").fetchall())
