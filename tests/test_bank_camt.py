@@ -39,7 +39,7 @@ def test_every_fixture_is_covered() -> None:
 
 @pytest.mark.parametrize("stem", FIXTURES)
 def test_camt_entries_match_library_parse(stem: str) -> None:
-    entries = read_camt(CAMT / f"{stem}.xml")
+    entries = read_camt(CAMT / f"{stem}.xml").entries
     expected = _expected_entries(stem)
     assert len(entries) == len(expected)
     for entry, want in zip(entries, expected, strict=True):
@@ -56,7 +56,7 @@ def test_camt_entries_match_library_parse(stem: str) -> None:
 
 
 def test_camt053_v8_reads_payer_and_references() -> None:
-    (entry,) = read_camt(CAMT / "camt053.v8.xml")
+    (entry,) = read_camt(CAMT / "camt053.v8.xml").entries
     assert entry.message_kind == "camt.053"
     assert entry.counterparty_name == "NAME NAME"
     assert entry.counterparty_iban == "NL56AGDH9619008421"
@@ -66,7 +66,7 @@ def test_camt053_v8_reads_payer_and_references() -> None:
 
 
 def test_camt054_is_a_notification() -> None:
-    (entry,) = read_camt(CAMT / "camt054.v8.xml")
+    (entry,) = read_camt(CAMT / "camt054.v8.xml").entries
     assert entry.message_kind == "camt.054"
     assert entry.amount == Decimal("-200000.00")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -15,9 +16,10 @@ BANK = Path(__file__).parent / "fixtures" / "real" / "bank"
 
 
 def _notification_of(statement: Path) -> str:
-    # The same booked entry sent first as an intraday camt.054 notification.
+    # The same booked entry sent first as an intraday camt.054 notification (which, unlike a
+    # statement, carries no balances).
     return (
-        statement.read_text()
+        re.sub(r"<Bal>.*?</Bal>", "", statement.read_text(), flags=re.DOTALL)
         .replace("camt.053.001.08", "camt.054.001.08")
         .replace("BkToCstmrStmt>", "BkToCstmrDbtCdtNtfctn>")
         .replace("<Stmt>", "<Ntfctn>")
@@ -43,7 +45,7 @@ def test_repeated_movements_are_duplicates_not_second_payments(tmp_path: Path) -
     assert report.rejected == {}
     assert sum(report.loaded.values()) == 11
 
-    dbt_build(warehouse, tmp_path, "stg_bank__entries")
+    dbt_build(warehouse, tmp_path, "stg_bank__entries int_bank__statement_breaks")
     rows = query(
         warehouse,
         """
@@ -65,3 +67,15 @@ def test_repeated_movements_are_duplicates_not_second_payments(tmp_path: Path) -
     assert statement_entry[4] == Decimal("8.85000")
     # The payments that remain: one camt entry, four MT940 entries, one notification abroad.
     assert sum(1 for r in rows if not r[1]) == 6
+
+    # Statements are checked on their own arithmetic: the camt sample's balances (opening
+    # 18.15 + 8.85 against a closing -27.00) do not add up, the Rabobank statements do,
+    # and notifications carry no balances to check.
+    breaks = query(
+        warehouse,
+        "select source_file, statement_index, difference, reason_code "
+        "from intermediate.int_bank__statement_breaks order by all",
+    )
+    assert breaks == [
+        ("bank/fr1-eur/2015-01-02.camt053.xml", 0, Decimal("-54.00000"), "statement_does_not_balance")
+    ]

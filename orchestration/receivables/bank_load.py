@@ -1,9 +1,9 @@
 """Load bank statements from landing/bank/<bank_account_id>/ into the raw schema.
 
 Every entry of a readable file lands in raw.bank_entries with its file, position and the
-file's SHA-256; a file is loaded once per content (re-dropping it changes nothing); an
-unreadable file is recorded in raw.bank_files as rejected with the reader's reason, and
-the other files still load.
+file's SHA-256, each statement's opening and closing balance in raw.bank_statements; a
+file is loaded once per content (re-dropping it changes nothing); an unreadable file is
+recorded in raw.bank_files as rejected with the reader's reason, and the other files still load.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import duckdb
 import pyarrow as pa
 
 from orchestration.receivables.camt import read_camt
-from orchestration.receivables.entries import BankEntry, BankFileRejected
+from orchestration.receivables.entries import BankEntry, BankFile, BankFileRejected
 from orchestration.receivables.mt940_reader import read_mt940
 
 BANK_FOLDER = "bank"
@@ -28,6 +28,10 @@ _DDL = (
     """create table if not exists raw.bank_files (
         _source_file varchar, _file_sha256 varchar, bank_account_id varchar,
         status varchar, entry_count bigint, error varchar)""",
+    """create table if not exists raw.bank_statements (
+        bank_account_id varchar, statement_id varchar, statement_sequence varchar, statement_index varchar,
+        currency varchar, opening_balance varchar, closing_balance varchar,
+        _source_file varchar, _file_sha256 varchar)""",
     "create table if not exists raw.bank_entries (bank_account_id varchar, "
     + ", ".join(f"{name} varchar" for name in _ENTRY_COLUMNS)
     + ", _source_file varchar, _source_row bigint, _file_sha256 varchar)",
@@ -43,7 +47,7 @@ class BankLoadReport:
     rejected: dict[str, str] = field(default_factory=dict)
 
 
-def _read(path: Path) -> list[BankEntry]:
+def _read(path: Path) -> BankFile:
     # The format is told by the content, not the name: banks name files as they like.
     head = path.read_bytes()[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(b"<"):
@@ -87,7 +91,7 @@ def load_bank_files(con: duckdb.DuckDBPyConnection, landing_dir: Path) -> BankLo
         try:
             if not account:
                 raise BankFileRejected(f"{path.name}: not in a landing/bank/<bank_account_id>/ folder")
-            entries = _read(path)
+            parsed = _read(path)
         except BankFileRejected as error:
             con.execute(
                 "insert into raw.bank_files values (?, ?, ?, 'rejected', 0, ?)",
@@ -96,6 +100,16 @@ def load_bank_files(con: duckdb.DuckDBPyConnection, landing_dir: Path) -> BankLo
             con.execute("commit")
             report.rejected[source_file] = str(error)
             continue
+        entries = parsed.entries
+        for balance in parsed.balances:
+            con.execute(
+                "insert into raw.bank_statements values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    account, balance.statement_id, balance.statement_sequence, str(balance.statement_index),
+                    balance.currency, str(balance.opening_balance), str(balance.closing_balance),
+                    source_file, sha256,
+                ],
+            )
         if entries:
             con.register("bank_batch", _batch(entries, account, source_file))
             con.execute("insert into raw.bank_entries by name select * from bank_batch")

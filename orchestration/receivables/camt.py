@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from xml.etree import ElementTree
 
-from orchestration.receivables.entries import BankEntry, BankFileRejected
+from orchestration.receivables.entries import BankEntry, BankFile, BankFileRejected, StatementBalance
 
 # Record element per message kind: a statement (053) or a debit/credit notification (054).
 _RECORDS = {"BkToCstmrStmt": "Stmt", "BkToCstmrDbtCdtNtfctn": "Ntfctn"}
@@ -56,7 +56,11 @@ def _party(details: ElementTree.Element | None, role: str) -> tuple[str | None, 
 
 
 def _entry(
-    ntry: ElementTree.Element, record: ElementTree.Element, position: int, context: dict[str, str]
+    ntry: ElementTree.Element,
+    record: ElementTree.Element,
+    position: int,
+    statement_index: int,
+    context: dict[str, str],
 ) -> BankEntry:
     amount_element = ntry.find("Amt")
     indicator = _text(ntry, "CdtDbtInd")
@@ -79,7 +83,8 @@ def _entry(
         message_kind=context["message_kind"],
         statement_id=_text(record, "Id") or "",
         statement_sequence=_text(record, "ElctrncSeqNb") or _text(record, "LglSeqNb"),
-        account_id=_text(record, "Acct/Id/IBAN"),
+        statement_index=statement_index,
+        account_id=_text(record, "Acct/Id/IBAN") or _text(record, "Acct/Id/Othr/Id"),
         entry_position=position,
         booking_date=_date(ntry, "BookgDt"),
         value_date=_date(ntry, "ValDt"),
@@ -95,7 +100,37 @@ def _entry(
     )
 
 
-def read_camt(path: Path) -> list[BankEntry]:
+# Opening: booked opening balance, or the previous closing where a bank sends that instead.
+_OPENING_CODES = ("OPBD", "PRCD")
+
+
+def _balance(record: ElementTree.Element, codes: tuple[str, ...]) -> tuple[Decimal, str] | None:
+    for bal in record.findall("Bal"):
+        if _text(bal, "Tp/CdOrPrtry/Cd") in codes:
+            amount = bal.find("Amt")
+            if amount is None or amount.text is None:
+                return None
+            value = Decimal(amount.text.strip())
+            return (-value if _text(bal, "CdtDbtInd") == "DBIT" else value), amount.get("Ccy", "")
+    return None
+
+
+def _statement_balance(record: ElementTree.Element, index: int) -> StatementBalance | None:
+    # Notifications (camt.054) carry no balances; a statement without both is not checkable.
+    opening, closing = _balance(record, _OPENING_CODES), _balance(record, ("CLBD",))
+    if opening is None or closing is None:
+        return None
+    return StatementBalance(
+        statement_id=_text(record, "Id") or "",
+        statement_sequence=_text(record, "ElctrncSeqNb") or _text(record, "LglSeqNb"),
+        statement_index=index,
+        currency=closing[1],
+        opening_balance=opening[0],
+        closing_balance=closing[0],
+    )
+
+
+def read_camt(path: Path) -> BankFile:
     """Every entry of a camt.053/054 file in document order; BankFileRejected if unreadable."""
     raw = path.read_bytes()
     try:
@@ -115,7 +150,14 @@ def read_camt(path: Path) -> list[BankEntry]:
         "message_kind": "camt.053" if message.tag == "BkToCstmrStmt" else "camt.054",
     }
     entries: list[BankEntry] = []
-    for record in records:
+    balances: list[StatementBalance] = []
+    for index, record in enumerate(records):
         for ntry in record.findall("Ntry"):
-            entries.append(_entry(ntry, record, len(entries), context))
-    return entries
+            entries.append(_entry(ntry, record, len(entries), index, context))
+        try:
+            balance = _statement_balance(record, index)
+        except InvalidOperation as error:
+            raise BankFileRejected(f"{path.name}: Bal/Amt is not a number") from error
+        if balance is not None:
+            balances.append(balance)
+    return BankFile(entries, balances)

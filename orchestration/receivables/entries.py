@@ -20,6 +20,7 @@ class BankEntry:
     message_kind: str
     statement_id: str
     statement_sequence: str | None
+    statement_index: int
     account_id: str | None
     entry_position: int
     booking_date: date | None
@@ -33,3 +34,23 @@ class BankEntry:
     creditor_reference: str | None
     end_to_end_id: str | None
     bank_reference: str | None
+
+
+@dataclass(frozen=True)
+class StatementBalance:
+    """Opening and closing booked balance of one statement, signed (credit positive)."""
+
+    statement_id: str
+    statement_sequence: str | None
+    statement_index: int
+    currency: str
+    opening_balance: Decimal
+    closing_balance: Decimal
+
+
+@dataclass(frozen=True)
+class BankFile:
+    """What a reader makes of one file: its entries and its statements' balances."""
+
+    entries: list[BankEntry]
+    balances: list[StatementBalance]

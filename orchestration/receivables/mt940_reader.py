@@ -17,7 +17,7 @@ from typing import Any
 
 import mt940
 
-from orchestration.receivables.entries import BankEntry, BankFileRejected
+from orchestration.receivables.entries import BankEntry, BankFile, BankFileRejected, StatementBalance
 
 # A statement starts at its :20: (transaction reference) tag at the start of a line.
 _STATEMENT_START = re.compile(r"^:20:", re.MULTILINE)
@@ -56,7 +56,7 @@ def _plain_date(value: date) -> date:
     return date(value.year, value.month, value.day)
 
 
-def read_mt940(path: Path) -> list[BankEntry]:
+def read_mt940(path: Path) -> BankFile:
     """Every entry of an MT940 file in file order; BankFileRejected if unreadable."""
     raw = path.read_bytes()
     text = _decode(raw).replace("\r\n", "\n")
@@ -64,7 +64,8 @@ def read_mt940(path: Path) -> list[BankEntry]:
         raise BankFileRejected(f"{path.name}: no :20: statement tag found")
     file_sha256 = hashlib.sha256(raw).hexdigest()
     entries: list[BankEntry] = []
-    for block in _statements(text):
+    balances: list[StatementBalance] = []
+    for index, block in enumerate(_statements(text)):
         statement = mt940.models.Transactions()
         try:
             statement.parse(block)
@@ -72,6 +73,23 @@ def read_mt940(path: Path) -> list[BankEntry]:
             line = _line_of(text, block[:40])
             raise BankFileRejected(f"{path.name}: statement at line {line} unreadable ({error})") from error
         header = statement.data
+        numbers = (header.get("statement_number"), header.get("sequence_number"))
+        sequence = _one_line("/".join(str(part) for part in numbers if part))
+        # A statement continued over several messages carries intermediate (60M/62M) balances.
+        opening = header.get("final_opening_balance") or header.get("intermediate_opening_balance")
+        closing = header.get("final_closing_balance") or header.get("intermediate_closing_balance")
+        if opening is not None and closing is not None:
+            # The library's Amount is already signed by the C/D mark.
+            balances.append(
+                StatementBalance(
+                    statement_id=str(header.get("transaction_reference") or ""),
+                    statement_sequence=sequence,
+                    statement_index=index,
+                    currency=closing.amount.currency,
+                    opening_balance=opening.amount.amount,
+                    closing_balance=closing.amount.amount,
+                )
+            )
         for transaction in statement.transactions:
             data = transaction.data
             amount = data["amount"]
@@ -82,13 +100,8 @@ def read_mt940(path: Path) -> list[BankEntry]:
                     file_sha256=file_sha256,
                     message_kind="mt940",
                     statement_id=str(header.get("transaction_reference") or ""),
-                    statement_sequence=_one_line(
-                        "/".join(
-                            str(part)
-                            for part in (header.get("statement_number"), header.get("sequence_number"))
-                            if part
-                        )
-                    ),
+                    statement_sequence=sequence,
+                    statement_index=index,
                     account_id=_one_line(header.get("account_identification")),
                     entry_position=len(entries),
                     # :61: carries the value date and, optionally, the booking (entry) date.
@@ -105,4 +118,4 @@ def read_mt940(path: Path) -> list[BankEntry]:
                     bank_reference=_one_line(data.get("bank_reference")),
                 )
             )
-    return entries
+    return BankFile(entries, balances)
