@@ -57,7 +57,7 @@ def _party(details: ElementTree.Element | None, role: str) -> tuple[str | None, 
 
 def _entry(
     ntry: ElementTree.Element,
-    record: ElementTree.Element,
+    header: dict[str, str | None],
     position: int,
     statement_index: int,
     context: dict[str, str],
@@ -81,10 +81,10 @@ def _entry(
         file_name=context["file_name"],
         file_sha256=context["file_sha256"],
         message_kind=context["message_kind"],
-        statement_id=_text(record, "Id") or "",
-        statement_sequence=_text(record, "ElctrncSeqNb") or _text(record, "LglSeqNb"),
+        statement_id=header["statement_id"] or "",
+        statement_sequence=header["statement_sequence"],
         statement_index=statement_index,
-        account_id=_text(record, "Acct/Id/IBAN") or _text(record, "Acct/Id/Othr/Id"),
+        account_id=header["account_id"],
         entry_position=position,
         booking_date=_date(ntry, "BookgDt"),
         value_date=_date(ntry, "ValDt"),
@@ -152,8 +152,14 @@ def read_camt(path: Path) -> BankFile:
     entries: list[BankEntry] = []
     balances: list[StatementBalance] = []
     for index, record in enumerate(records):
+        # Read once per statement: a missing element costs a scan of all its entries.
+        header = {
+            "statement_id": _text(record, "Id"),
+            "statement_sequence": _text(record, "ElctrncSeqNb") or _text(record, "LglSeqNb"),
+            "account_id": _text(record, "Acct/Id/IBAN") or _text(record, "Acct/Id/Othr/Id"),
+        }
         for ntry in record.findall("Ntry"):
-            entries.append(_entry(ntry, record, len(entries), index, context))
+            entries.append(_entry(ntry, header, len(entries), index, context))
         try:
             balance = _statement_balance(record, index)
         except InvalidOperation as error:
