@@ -8,6 +8,7 @@ from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResul
 
 from orchestration.ingest.layouts import RAW_TABLES
 from orchestration.ingest.loader import ingest_landing
+from orchestration.receivables.bank_load import load_bank_files
 from orchestration.wiring.partitions import billing_periods, one_period_per_run
 from orchestration.wiring.resources import Warehouse
 
@@ -34,12 +35,13 @@ def landing_files(context: AssetExecutionContext, warehouse: Warehouse) -> Itera
     """Load new or changed landing files verbatim; identical re-drops are no-ops."""
     with warehouse.connect() as con:
         report = ingest_landing(con, Path(warehouse.landing_dir), Path(warehouse.seeds_dir))
+        bank = load_bank_files(con, Path(warehouse.landing_dir))
         counts = dict(
             con.execute(
                 "select table_name, estimated_size from duckdb_tables() where schema_name = 'raw'"
             ).fetchall()
         )
-    for source_file, error in sorted(report.rejected.items()):
+    for source_file, error in sorted({**report.rejected, **bank.rejected}.items()):
         context.log.warning(f"rejected landing file {source_file}: {error}")
     metadata: dict[str, Any] = report.as_metadata()
     for spec in RAW_SPECS:

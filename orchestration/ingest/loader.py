@@ -28,6 +28,7 @@ from orchestration.ingest.layouts import (
     layout_for,
 )
 from orchestration.ingest.vendor_layouts import HeaderError, missing_message
+from orchestration.receivables.bank_load import BANK_FOLDER, ensure_bank_tables
 from orchestration.wiring.warehouse_setup import prepare_warehouse
 
 RAW_TABLES_WITH_COLUMNS = (
@@ -304,6 +305,7 @@ def ingest_landing(con: duckdb.DuckDBPyConnection, landing_dir: Path, seeds_dir:
     con.execute("set wal_autocheckpoint = '4GB'")
     prepare_warehouse(con)
     known = registry.RegistryState.load(con)
+    ensure_bank_tables(con)
     declarations = Declarations.from_seeds(seeds_dir)
     report = IngestReport()
     columns_by_table = _raw_columns(con)
@@ -312,6 +314,8 @@ def ingest_landing(con: duckdb.DuckDBPyConnection, landing_dir: Path, seeds_dir:
     candidates = (p for p in landing_dir.rglob("*") if p.is_file() or p.is_symlink())
     for path in sorted(candidates):
         relative = path.relative_to(landing_dir)
+        if relative.parts[0] == BANK_FOLDER:
+            continue  # bank statements have their own readers (orchestration.receivables)
         source_file = relative.as_posix()
         boundary = file_checks.outside_landing(path, landing_dir)
         # A link's own text is fingerprinted: its target is never opened.

@@ -1,0 +1,1 @@
+"""Getting paid: bank statements in, matched against issued invoices."""
