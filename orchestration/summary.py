@@ -49,6 +49,18 @@ def _figures(duckdb_path: Path, period: str) -> list[str]:
             """,
             [period],
         ).fetchall()
+        # Landing rows (usage and vendor bills, not reference data) that fall in the month.
+        landed = con.execute(
+            "select coalesce(sum(canonical_rows), 0) from marts.rpt_row_conservation "
+            "where billing_period = ? and source_kind not like 'reference%'",
+            [period],
+        ).fetchone()
+    if not invoices:
+        parts.append(
+            f"  No landing data for {period}: no usage or vendor billing row falls in the month"
+            if not (landed and landed[0])
+            else f"  No draft invoice for {period}: {landed[0]} landing rows fall in the month, none billable"
+        )
     parts.append("  Invoices (draft):")
     parts.append(format_table(invoices, ("customer", "currency", "lines", "net", "tax", "gross")))
     parts.append("  Exceptions by reason:")
