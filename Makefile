@@ -34,8 +34,9 @@ run: install  ## generate the demo month, bill it, close it and write its financ
 		--waive-reason-code unattributed_usage --why "$(DEMO_WAIVER)"
 	$(VENV)/bin/meterline approve --period $(PERIOD) --rule first_invoice --by "$(DEMO_APPROVER)"
 
-test: install  ## lint and type-check the Python, then the whole test suite
+test: install  ## lint, format check and type-check the Python, then the whole test suite
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest
 

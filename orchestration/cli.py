@@ -90,7 +90,6 @@ def run_periods(parser: argparse.ArgumentParser, args: argparse.Namespace) -> in
     return max(codes.values())
 
 
-
 def close(args: argparse.Namespace) -> int:
     """Record waivers if asked, close the period through the Dagster job, print the report."""
     import duckdb

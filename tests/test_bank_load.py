@@ -46,9 +46,10 @@ def test_load_is_whole_per_file_and_idempotent(tmp_path: Path) -> None:
         con.execute("select _source_file, count(*) from raw.bank_entries group by all").fetchall()
     )
     assert per_file == first.loaded
-    assert con.execute(
-        "select distinct bank_account_id from raw.bank_entries order by 1"
-    ).fetchall() == [("nl-rabo-eur",), ("se-seb-sek",)]
+    assert con.execute("select distinct bank_account_id from raw.bank_entries order by 1").fetchall() == [
+        ("nl-rabo-eur",),
+        ("se-seb-sek",),
+    ]
 
     second = load_bank_files(con, landing)
     assert second.loaded == {}

@@ -24,7 +24,9 @@ COLO_LINE = "A9,1,2026-10-01,2026-10-31,Power Gjøvik,PWR-MET,10,kWh,0.098,0.98\
 # case -> (landing path, bytes or None for a link to a file outside landing, reason in the registry)
 MATRIX: dict[str, tuple[str, bytes | None, str]] = {
     "binary_named_csv": (
-        "vendor_billing/colo/aurora_dc/zz_binary.csv", bytes(range(256)) * 16, "not a text file (NUL byte"
+        "vendor_billing/colo/aurora_dc/zz_binary.csv",
+        bytes(range(256)) * 16,
+        "not a text file (NUL byte",
     ),
     "latin1_not_declared": (
         "vendor_billing/colo/aurora_dc/zz_latin1.csv",

@@ -109,8 +109,10 @@ def test_a_deleted_document_and_a_deleted_close_are_caught(closed: tuple[Path, P
         con.execute("delete from ledger.close_chain where close_id = 'CLS-000001'")
         con.execute("delete from ledger.closes where close_id = 'CLS-000001'")
         problems = verify(con, exports)
-    assert "2026-11 (CLS-000002): the previous close's hash does not match " \
+    assert (
+        "2026-11 (CLS-000002): the previous close's hash does not match "
         "(a close before it was removed or rewritten)" in problems
+    )
     assert "exports/2026-10: exported from a close that is no longer in the ledger" in problems
 
 

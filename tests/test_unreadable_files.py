@@ -29,13 +29,22 @@ def _text(lines: list[str], ending: str = "\n") -> str:
 
 
 UNREADABLE = {
-    "truncated": (FOCUS_SAMPLE.read_bytes()[:50_000], "vendor_billing/focus/nimbus_cloud/cut.csv",
-                  "truncated or malformed row at line 67 (unexpected end of data)"),
+    "truncated": (
+        FOCUS_SAMPLE.read_bytes()[:50_000],
+        "vendor_billing/focus/nimbus_cloud/cut.csv",
+        "truncated or malformed row at line 67 (unexpected end of data)",
+    ),
     "binary": (bytes(range(256)) * 8, f"{COLO_FOLDER}/binary.csv", "not a text file (NUL byte at offset 0)"),
-    "latin1": (_text(LINES).encode("latin-1"), f"{COLO_FOLDER}/latin1.csv",
-               "not UTF-8: invalid byte 0xF8 on line 2"),
-    "field_count": (_text([LINES[0], "A1,2,2026-10-01", LINES[2]]).encode(), f"{COLO_FOLDER}/ragged.csv",
-                    "line 3 has 3 fields, the header has 10"),
+    "latin1": (
+        _text(LINES).encode("latin-1"),
+        f"{COLO_FOLDER}/latin1.csv",
+        "not UTF-8: invalid byte 0xF8 on line 2",
+    ),
+    "field_count": (
+        _text([LINES[0], "A1,2,2026-10-01", LINES[2]]).encode(),
+        f"{COLO_FOLDER}/ragged.csv",
+        "line 3 has 3 fields, the header has 10",
+    ),
 }
 
 
@@ -99,11 +108,16 @@ def test_common_real_encodings_and_line_endings_are_read(
     report = ingest_landing(warehouse, landing, SEEDS_DIR)
 
     assert not report.rejected and sorted(report.loaded) == [relative, GOOD_FILE]
-    assert warehouse.execute(
-        "select record from raw.colo_invoice_lines where _source_file = ? order by _source_row", [relative]
-    ).fetchall() == warehouse.execute(
-        "select record from raw.colo_invoice_lines where _source_file = ? order by _source_row", [GOOD_FILE]
-    ).fetchall()
+    assert (
+        warehouse.execute(
+            "select record from raw.colo_invoice_lines where _source_file = ? order by _source_row",
+            [relative],
+        ).fetchall()
+        == warehouse.execute(
+            "select record from raw.colo_invoice_lines where _source_file = ? order by _source_row",
+            [GOOD_FILE],
+        ).fetchall()
+    )
 
 
 def test_a_new_column_of_a_rejected_file_does_not_hide_the_next_files_column(

@@ -105,9 +105,15 @@ def load_bank_files(con: duckdb.DuckDBPyConnection, landing_dir: Path) -> BankLo
             con.execute(
                 "insert into raw.bank_statements values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    account, balance.statement_id, balance.statement_sequence, str(balance.statement_index),
-                    balance.currency, str(balance.opening_balance), str(balance.closing_balance),
-                    source_file, sha256,
+                    account,
+                    balance.statement_id,
+                    balance.statement_sequence,
+                    str(balance.statement_index),
+                    balance.currency,
+                    str(balance.opening_balance),
+                    str(balance.closing_balance),
+                    source_file,
+                    sha256,
                 ],
             )
         if entries:

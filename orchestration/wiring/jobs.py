@@ -25,6 +25,7 @@ period_close_job = define_asset_job(
     description="Close a gated period into the ledger and write its finance exports.",
 )
 
+
 # On the 2nd at 06:00 UTC, bill the month that just ended (late drops of the 1st included).
 # Running by default: it fires as soon as a daemon is up (`make ui` starts one).
 # The partitions reach into the month under way (for previews), so the schedule names the
