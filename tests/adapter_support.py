@@ -54,3 +54,31 @@ def query(warehouse: Path, sql: str) -> list[tuple]:
         return con.execute(sql).fetchall()
     finally:
         con.close()
+
+
+def build_vendor_warehouse(
+    root: Path, landing: Path, period: str, tested: list[str]
+) -> duckdb.DuckDBPyConnection:
+    """Ingest `landing`, build the vendor models and the exception queue for `period`, run the
+    data tests of the `tested` selectors; a read-only connection with the ingest's rejections
+    as the temp table `ingest_rejections`."""
+    database = root / "warehouse.duckdb"
+    report = ingest(landing, database)
+    env = {**os.environ, "MET_DUCKDB_PATH": str(database), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    dbt = [str(Path(sys.executable).parent / "dbt")]
+    common = [
+        "--profiles-dir", str(PROJECT_DIR), "--project-dir", str(PROJECT_DIR),
+        "--target-path", str(root / "target"), "--log-path", str(root / "logs"),
+        "--vars", f'{{billing_period: "{period}"}}',
+    ]  # fmt: skip
+    for args in (
+        ["seed", "--quiet"],
+        ["run", "--quiet", "-s", "+int_vendor_charges__conservation", "+fct_billing_exceptions"],
+        ["test", "--quiet", "--indirect-selection", "cautious", "-s", *tested],
+    ):
+        done = subprocess.run([*dbt, *args, *common], env=env, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    con = duckdb.connect(str(database), read_only=True)
+    con.execute("create temp table ingest_rejections (source_file varchar, error varchar)")
+    con.executemany("insert into ingest_rejections values (?, ?)", list(report.rejected.items()))
+    return con

@@ -9,9 +9,6 @@ from __future__ import annotations
 import ast
 import csv
 import io
-import os
-import subprocess
-import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from decimal import Decimal
@@ -20,9 +17,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.ingest.loader import ingest_landing
 from orchestration.ingest.vendor_layouts import HeaderError, recognise_azure
-from tests.conftest import PROJECT_DIR, REAL_FIXTURES, SEEDS_DIR
+from tests.adapter_support import build_vendor_warehouse
+from tests.conftest import REAL_FIXTURES
 
 PERIOD = "2024-09"
 AZURE = "vendor_billing/azure/cobalt_azure"
@@ -199,30 +196,15 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyC
     root = tmp_path_factory.mktemp("export_variants")
     landing = root / "landing"
     _build_landing(landing)
-    database = root / "warehouse.duckdb"
-    con = duckdb.connect(str(database))
-    report = ingest_landing(con, landing, SEEDS_DIR)
-    con.close()
-    env = {**os.environ, "MET_DUCKDB_PATH": str(database), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    dbt = [str(Path(sys.executable).parent / "dbt")]
-    common = [
-        "--profiles-dir", str(PROJECT_DIR), "--project-dir", str(PROJECT_DIR),
-        "--target-path", str(root / "target"), "--log-path", str(root / "logs"),
-        "--vars", f'{{billing_period: "{PERIOD}"}}',
-    ]  # fmt: skip
-    for args in (
-        ["seed", "--quiet"],
-        ["run", "--quiet", "-s", "+int_vendor_charges__conservation", "+fct_billing_exceptions"],
-        [
-            "test", "--quiet", "--indirect-selection", "cautious", "-s", "staging.azure", "staging.gcp",
-            "int_vendor_charges__unified", "int_vendor_charges__conservation", "fct_billing_exceptions",
-        ],
-    ):  # fmt: skip
-        done = subprocess.run([*dbt, *args, *common], env=env, capture_output=True, text=True, check=False)
-        assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
-    con = duckdb.connect(str(database), read_only=True)
-    con.execute("create temp table ingest_rejections (source_file varchar, error varchar)")
-    con.executemany("insert into ingest_rejections values (?, ?)", list(report.rejected.items()))
+    # The data tests of the vendor models and of the exception queue they feed.
+    tested = [
+        "staging.azure",
+        "staging.gcp",
+        "int_vendor_charges__unified",
+        "int_vendor_charges__conservation",
+        "fct_billing_exceptions",
+    ]
+    con = build_vendor_warehouse(root, landing, PERIOD, tested)
     yield con
     con.close()
 

@@ -7,10 +7,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -28,7 +25,8 @@ from orchestration.ingest.vendor_layouts import (
     recognise_focus,
     recognise_gcp,
 )
-from tests.conftest import PROJECT_DIR, REAL_FIXTURES, SEEDS_DIR
+from tests.adapter_support import build_vendor_warehouse
+from tests.conftest import REAL_FIXTURES, SEEDS_DIR
 
 PERIOD = "2024-09"
 FOCUS_SAMPLE = REAL_FIXTURES / "focus" / "focus_1_0_sample.csv"
@@ -333,32 +331,18 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyC
     root = tmp_path_factory.mktemp("vendor_exports")
     landing = root / "landing"
     _build_landing(landing)
-    database = root / "warehouse.duckdb"
-    con = duckdb.connect(str(database))
-    report = ingest_landing(con, landing, SEEDS_DIR)
-    con.close()
-    env = {**os.environ, "MET_DUCKDB_PATH": str(database), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    dbt = [str(Path(sys.executable).parent / "dbt")]
-    common = [
-        "--profiles-dir", str(PROJECT_DIR), "--project-dir", str(PROJECT_DIR),
-        "--target-path", str(root / "target"), "--log-path", str(root / "logs"),
-        "--vars", f'{{billing_period: "{PERIOD}"}}',
-    ]  # fmt: skip
-    for args in (
-        ["seed", "--quiet"],
-        ["run", "--quiet", "-s", "+int_vendor_charges__conservation", "+fct_billing_exceptions"],
-        # The data tests of the vendor models and of the exception queue they feed.
-        [
-            "test", "--quiet", "--indirect-selection", "cautious", "-s", "staging.focus", "staging.aws_cur",
-            "staging.azure", "staging.gcp", "int_vendor_charges__unified", "int_vendor_charges__conservation",
-            "fct_billing_exceptions", "int_source_rows__classified",
-        ],
-    ):  # fmt: skip
-        done = subprocess.run([*dbt, *args, *common], env=env, capture_output=True, text=True, check=False)
-        assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
-    con = duckdb.connect(str(database), read_only=True)
-    con.execute("create temp table ingest_rejections (source_file varchar, error varchar)")
-    con.executemany("insert into ingest_rejections values (?, ?)", list(report.rejected.items()))
+    # The data tests of the vendor models and of the exception queue they feed.
+    tested = [
+        "staging.focus",
+        "staging.aws_cur",
+        "staging.azure",
+        "staging.gcp",
+        "int_vendor_charges__unified",
+        "int_vendor_charges__conservation",
+        "fct_billing_exceptions",
+        "int_source_rows__classified",
+    ]
+    con = build_vendor_warehouse(root, landing, PERIOD, tested)
     yield con
     con.close()
 
