@@ -65,6 +65,26 @@ class Deployment:
         return self.meterline("run", "--period", PERIOD)
 
 
+# What a copy of the project leaves out: generated folders at its top level only (a package
+# may share a name with one, e.g. orchestration/exports), and caches anywhere.
+GENERATED_AT_TOP = {
+    ".git", ".venv", ".tools", "target", "logs", "landing", "warehouse", "exports", "truth",
+    ".dagster_home", "bench", ".mypy_cache",
+}  # fmt: skip
+CACHES = {"__pycache__", ".pytest_cache", ".ruff_cache"}
+
+
+def copy_project(project_dir: Path, target: Path) -> Path:
+    """A copy of the project a test may edit (a model, a seed) and run the real CLI from."""
+
+    def left_out(folder: str, names: list[str]) -> set[str]:
+        top = Path(folder).resolve() == project_dir.resolve()
+        return {name for name in names if name in CACHES or (top and name in GENERATED_AT_TOP)}
+
+    shutil.copytree(project_dir, target, ignore=left_out)
+    return target
+
+
 def folder_digest(folder: Path) -> dict[str, str]:
     return {
         path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()

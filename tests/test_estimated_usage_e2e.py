@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import itertools
 import json
-import shutil
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -27,16 +26,13 @@ from tests.e2e_support import (
     DEMO_WAIVER,
     PERIOD,
     Deployment,
+    copy_project,
     folder_digest,
     lines_not_matching_billed_plus_adjustments,
 )
 
 pytestmark = pytest.mark.e2e
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-NOT_COPIED = (
-    ".git", ".venv", ".tools", "target", "logs", "landing", "warehouse", "exports", "truth",
-    ".dagster_home", "bench", "__pycache__", ".pytest_cache", ".ruff_cache",
-)  # fmt: skip
 METER, CUSTOMER = "HEL-M03", "CUST-US01"
 ENERGY_LINE = f"{CUSTOMER}-{PERIOD}:energy_kwh:global_usd:v1"
 JOULES_PER_WH = 3600
@@ -45,7 +41,7 @@ JOULES_PER_WH = 3600
 def _estimating_project(root: Path) -> Path:
     """The project with hel1 estimating its gaps and global_usd allowing estimated energy."""
     project = root / "project"
-    shutil.copytree(PROJECT_DIR, project, ignore=shutil.ignore_patterns(*NOT_COPIED))
+    copy_project(PROJECT_DIR, project)
     sites = project / "seeds" / "sources" / "energy_sites.csv"
     text = sites.read_text()
     assert ",interval_wh,,15,hold," in text

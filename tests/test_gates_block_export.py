@@ -2,33 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from tests.e2e_support import PERIOD, Deployment
+from tests.e2e_support import PERIOD, Deployment, copy_project
 
 pytestmark = pytest.mark.e2e
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-GENERATED = (
-    ".git",
-    ".venv",
-    ".tools",
-    "warehouse",
-    "landing",
-    "truth",
-    "exports",
-    "target",
-    "logs",
-    ".dagster_home",
-    "bench",
-    "fixtures",
-    "__pycache__",
-    ".pytest_cache",
-    ".ruff_cache",
-)
 # A one-cent bug in the invoice header, as a faulty model change would introduce it.
 BROKEN_HEADER = (
     '{{ config(post_hook="update {{ this }} set net_amount = net_amount + 0.01 '
@@ -38,7 +20,7 @@ BROKEN_HEADER = (
 
 def test_broken_invoice_mart_blocks_export_and_names_the_expectation(tmp_path: Path) -> None:
     project = tmp_path / "project"
-    shutil.copytree(PROJECT_DIR, project, ignore=shutil.ignore_patterns(*GENERATED))
+    copy_project(PROJECT_DIR, project)
     model = next(project.glob("models/marts/**/fct_invoices.sql"))
     model.write_text(BROKEN_HEADER + model.read_text())
 
