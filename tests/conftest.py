@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 from tests.e2e_support import DemoMonth, build_demo_month
+from tests.ledger_support import build_export_models
 
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -41,3 +42,10 @@ def demo_month(tmp_path_factory: pytest.TempPathFactory) -> DemoMonth:
     """The demo month generated, billed and closed once per session (it is the slowest step);
     end-to-end tests work on their own copy of it."""
     return build_demo_month(tmp_path_factory.mktemp("demo-month"), PROJECT_DIR)
+
+
+@pytest.fixture(scope="session")
+def export_models_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty ledger with the export models (real dbt views) built over it, once per session;
+    tests write ledger rows into their own copy (tests/ledger_support.copy_warehouse)."""
+    return build_export_models(tmp_path_factory.mktemp("export-models"))

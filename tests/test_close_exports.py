@@ -16,6 +16,7 @@ from orchestration.exports.layouts import QBO_COLUMNS, XERO_COLUMNS
 from orchestration.exports.writer import PeriodNotClosedError, write_exports
 from orchestration.wiring.warehouse_setup import ensure_ledger
 from tests.e2e_support import folder_digest
+from tests.ledger_support import copy_warehouse
 
 PERIOD = "2026-10"
 
@@ -101,8 +102,10 @@ def _ledger(con: duckdb.DuckDBPyConnection, fr_invoices: int) -> None:
 
 
 @pytest.fixture
-def exported(tmp_path: Path) -> tuple[duckdb.DuckDBPyConnection, Path, dict[str, object]]:
-    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+def exported(
+    tmp_path: Path, export_models_template: Path
+) -> tuple[duckdb.DuckDBPyConnection, Path, dict[str, object]]:
+    con = duckdb.connect(str(copy_warehouse(export_models_template, tmp_path)))
     _ledger(con, fr_invoices=501)
     manifest = write_exports(con, PERIOD, tmp_path / "exports")
     return con, tmp_path / "exports" / PERIOD, manifest

@@ -13,6 +13,7 @@ from orchestration.close.snapshot import content_sha256, seal
 from orchestration.close.verify import LedgerTamperedError, ledger_problems, refuse_if_tampered, verify
 from orchestration.exports.writer import write_exports
 from orchestration.wiring.run_lock import writer_lock
+from tests.ledger_support import copy_warehouse
 from tests.test_close_exports import PERIOD, _ledger
 
 NEXT = "2026-11"
@@ -26,9 +27,11 @@ def _sealed(con: duckdb.DuckDBPyConnection, close_id: str, period: str) -> None:
 
 
 @pytest.fixture
-def closed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+def closed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, export_models_template: Path
+) -> tuple[Path, Path]:
     """Two chained closes (2026-10 and a copy of it as 2026-11), both exported."""
-    database, exports = tmp_path / "warehouse.duckdb", tmp_path / "exports"
+    database, exports = copy_warehouse(export_models_template, tmp_path), tmp_path / "exports"
     with duckdb.connect(str(database)) as con:
         _ledger(con, fr_invoices=3)
         _sealed(con, "CLS-000001", PERIOD)

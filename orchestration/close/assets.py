@@ -21,6 +21,7 @@ from orchestration.close.readiness import assess, check_gates
 from orchestration.close.snapshot import CloseRefusedError, close_period, existing_close
 from orchestration.close.verify import LedgerTamperedError, refuse_if_tampered
 from orchestration.exports.metadata import export_metadata
+from orchestration.exports.views import EXPORT_MODELS, MODELS_SCHEMA
 from orchestration.exports.writer import write_exports
 from orchestration.wiring.dbt_assets import dbt_key
 from orchestration.wiring.partitions import billing_periods, one_period_per_run
@@ -91,7 +92,8 @@ def period_close(
     group_name="exports",
     partitions_def=billing_periods,
     backfill_policy=one_period_per_run,
-    deps=[PERIOD_CLOSE_KEY],
+    # The export models are views over the ledger: listed for the lineage, read at export time.
+    deps=[PERIOD_CLOSE_KEY, *(dbt_key(MODELS_SCHEMA, model) for model in EXPORT_MODELS.values())],
     kinds={"csv", "parquet", "json"},
 )
 def invoice_export(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:

@@ -15,7 +15,7 @@ from typing import Any
 
 import duckdb
 
-from orchestration.close.approval import APPROVAL_REASONS_SQL
+from orchestration.close.approval import approval_reasons_sql
 from orchestration.close.ledger import (
     LedgerError,
     audit,
@@ -29,28 +29,8 @@ from orchestration.close.numbering import allocate
 from orchestration.close.readiness import marts_hold_period
 from orchestration.close.reference import load_close_reference, reason_codes
 from orchestration.close.snapshot import issue_dates
-
-# What is billed so far per draft line of a period: frozen invoice lines + earlier adjustments.
-BILLED_SQL = """
-    select
-        l.draft_invoice_line_id,
-        min(i.customer_id) as customer_id,
-        min(case when i.document_type = 'invoice' and i.original_invoice_number is null
-            then i.invoice_number end) as original_invoice_number,
-        min(case when i.document_type = 'invoice' and i.original_invoice_number is null
-            then l.invoice_line_id end) as original_invoice_line_id,
-        sum(l.quantity_base) as quantity_base,
-        sum(l.quantity) as quantity,
-        sum(l.net_amount_minor) as net_amount_minor,
-        sum(l.tax_amount_minor) as tax_amount_minor
-    from ledger.invoice_lines as l
-    inner join ledger.invoices as i on l.invoice_number = i.invoice_number
-    where (i.billing_period = ? and i.document_type = 'invoice' and i.original_invoice_number is null)
-        or l.invoice_line_id in (
-            select note_invoice_line_id from ledger.adjustments where source_period = ?
-        )
-    group by l.draft_invoice_line_id
-"""
+from orchestration.wiring.sql_files import sql_file
+from orchestration.wiring.transaction import transaction
 
 
 @dataclass(frozen=True)
@@ -76,23 +56,14 @@ def _insert_document(
     why: str,
     by: str,
     lines_sql: str,
-    lines_params: list[object],
+    lines_params: dict[str, object],
 ) -> str:
     """Number a document in `period`, insert its lines from `lines_sql` and the header."""
     ensure_open(con, period)
     year = int(period[:4])
     sequence, number = allocate(con, entity, year)
     customer_id, name, country, language, currency, minor_units = customer
-    con.execute(
-        f"""
-        insert into ledger.invoice_lines
-        select
-            ? || ':' || lpad(cast(row_number() over (order by draft_invoice_line_id) as varchar), 4, '0'),
-            ?, cast(row_number() over (order by draft_invoice_line_id) as integer), *
-        from ({lines_sql})
-        """,
-        [number, number, *lines_params],
-    )
+    con.execute(sql_file(__file__, "note_lines").format(lines=lines_sql), {"number": number, **lines_params})
     totals = con.execute(
         "select coalesce(sum(net_amount_minor), 0), coalesce(sum(tax_amount_minor), 0), "
         "bool_or(is_estimated) from ledger.invoice_lines where invoice_number = ?",
@@ -108,7 +79,7 @@ def _insert_document(
         """,
         [number, customer_id, document_type, currency, minor_units, net + tax, estimated, reason != ""],
     )
-    reasons = con.execute(APPROVAL_REASONS_SQL.format(docs="close_note_doc")).fetchone()
+    reasons = con.execute(approval_reasons_sql("close_note_doc")).fetchone()
     terms = con.execute(
         "select terms_days from close_issuing_entities where issuing_entity_id = ?", [entity]
     ).fetchone()
@@ -150,51 +121,7 @@ def adjust(con: duckdb.DuckDBPyConnection, period: str, reason: str, by: str, wh
     if not marts_hold_period(con, period):
         raise LedgerError(f"the marts hold no draft of {period}; run `meterline run --period {period}` first")
     target = next_open_period(con, period)
-    con.execute(
-        f"""
-        create or replace temp table close_adjustment_lines as
-        with billed as ({BILLED_SQL}),
-        live as (select * from marts.fct_invoice_lines where billing_period = ?),
-        originals as (
-            select customer_id, min(invoice_number) as invoice_number from ledger.invoices
-            where billing_period = ? and document_type = 'invoice' and original_invoice_number is null
-            group by customer_id
-        )
-        select
-            coalesce(live.invoice_line_id, billed.draft_invoice_line_id) as draft_invoice_line_id,
-            coalesce(live.customer_id, billed.customer_id) as customer_id,
-            coalesce(billed.original_invoice_number, originals.invoice_number) as original_invoice_number,
-            billed.original_invoice_line_id,
-            coalesce(live.quantity_base, 0) - coalesce(billed.quantity_base, 0) as quantity_base_delta,
-            coalesce(live.quantity, 0) - coalesce(billed.quantity, 0) as quantity_delta,
-            coalesce(live.net_amount_minor, 0) - coalesce(billed.net_amount_minor, 0) as net_delta,
-            coalesce(live.tax_amount_minor, 0) - coalesce(billed.tax_amount_minor, 0) as tax_delta,
-            frozen.line_type, coalesce(live.sku_id, frozen.sku_id) as sku_id,
-            coalesce(live.price_list_id, frozen.price_list_id) as price_list_id,
-            coalesce(live.price_list_version, frozen.price_list_version) as price_list_version,
-            coalesce(live.pricing_unit, frozen.pricing_unit) as pricing_unit,
-            coalesce(live.base_unit, frozen.base_unit) as base_unit,
-            coalesce(live.base_units_per_pricing_unit, frozen.base_units_per_pricing_unit)
-                as base_units_per_pricing_unit,
-            coalesce(live.unit_price, frozen.unit_price) as unit_price,
-            coalesce(live.tax_rate, frozen.tax_rate) as tax_rate,
-            coalesce(live.tax_rule_id, frozen.tax_rule_id) as tax_rule_id,
-            coalesce(live.tax_treatment, frozen.tax_treatment) as tax_treatment,
-            coalesce(live.legal_mention_code, frozen.legal_mention_code) as legal_mention_code,
-            coalesce(live.usage_line_count, 0) as usage_line_count,
-            -- a note still carrying estimated usage (the re-rated line's estimate) says so
-            coalesce(live.is_estimated, false) as is_estimated,
-            coalesce(live.currency_code, frozen_doc.currency_code) as currency_code,
-        from live
-        full outer join billed on live.invoice_line_id = billed.draft_invoice_line_id
-        left join ledger.invoice_lines as frozen on billed.original_invoice_line_id = frozen.invoice_line_id
-        left join ledger.invoices as frozen_doc on frozen.invoice_number = frozen_doc.invoice_number
-        left join originals on coalesce(live.customer_id, billed.customer_id) = originals.customer_id
-        where coalesce(live.net_amount_minor, 0) <> coalesce(billed.net_amount_minor, 0)
-            or coalesce(live.tax_amount_minor, 0) <> coalesce(billed.tax_amount_minor, 0)
-        """,
-        [period, period, period, period],
-    )
+    con.execute(sql_file(__file__, "adjustment_lines"), {"period": period})
     groups = con.execute(
         """
         select distinct customer_id, original_invoice_number,
@@ -203,10 +130,8 @@ def adjust(con: duckdb.DuckDBPyConnection, period: str, reason: str, by: str, wh
         """
     ).fetchall()
     issued: list[IssuedNote] = []
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         for customer_id, original, document_type in groups:
-            sign = ">= 0" if document_type == "debit_note" else "< 0"
             entity, customer = _entity_and_customer(con, customer_id, original, period)
             number = _insert_document(
                 con,
@@ -219,27 +144,26 @@ def adjust(con: duckdb.DuckDBPyConnection, period: str, reason: str, by: str, wh
                 reason=reason,
                 why=why,
                 by=by,
-                lines_sql=f"""
-                    select draft_invoice_line_id, 'adjustment', sku_id, price_list_id, price_list_version,
-                        pricing_unit, base_unit, base_units_per_pricing_unit, quantity_base_delta,
-                        quantity_delta, unit_price, net_delta, tax_rate, tax_delta, tax_rule_id,
-                        tax_treatment, legal_mention_code, is_estimated, usage_line_count,
-                        original_invoice_line_id, '{reason}'
-                    from close_adjustment_lines
-                    where customer_id = ? and net_delta + tax_delta {sign}
-                """,
-                lines_params=[customer_id],
+                lines_sql=sql_file(__file__, "adjustment_note_lines"),
+                lines_params={
+                    "reason": reason,
+                    "customer_id": customer_id,
+                    "is_debit": document_type == "debit_note",
+                },
             )
             con.execute(
-                """
-                insert into ledger.adjustments
-                select
-                    ? || ':' || l.line_number, ?, ?, ?, ?, l.original_invoice_line_id,
-                    l.draft_invoice_line_id, ?, ?, l.quantity_base, l.net_amount_minor, l.tax_amount_minor, ?,
-                    l.invoice_line_id, ?, ?
-                from ledger.invoice_lines as l where l.invoice_number = ?
-                """,
-                [number, period, target, customer_id, original, reason, why, number, by, now(), number],
+                sql_file(__file__, "adjustment_records"),
+                {
+                    "number": number,
+                    "source_period": period,
+                    "target_period": target,
+                    "customer_id": customer_id,
+                    "original": original,
+                    "reason": reason,
+                    "why": why,
+                    "created_by": by,
+                    "created_at": now(),
+                },
             )
             row = con.execute(
                 "select count(*), max(gross_amount_minor) from ledger.invoice_lines "
@@ -248,10 +172,6 @@ def adjust(con: duckdb.DuckDBPyConnection, period: str, reason: str, by: str, wh
             ).fetchone()
             issued.append(IssuedNote(number, document_type, customer_id, target, int(row[0]), int(row[1])))  # type: ignore[index]
         audit(con, by, "adjust", period, reason, {"why": why, "notes": [n.invoice_number for n in issued]})
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     return issued
 
 
@@ -289,15 +209,8 @@ def void(con: duckdb.DuckDBPyConnection, invoice_number: str, by: str, why: str)
         raise LedgerError(f"{invoice_number} is already voided")
     target = next_open_period(con, found[0])
     entity, customer = _customer(con, invoice_number)
-    copy = """
-        select draft_invoice_line_id, line_type, sku_id, price_list_id, price_list_version, pricing_unit,
-            base_unit, base_units_per_pricing_unit, {sign}quantity_base, {sign}quantity, unit_price,
-            {sign}net_amount_minor, tax_rate, {sign}tax_amount_minor, tax_rule_id, tax_treatment,
-            legal_mention_code, is_estimated, usage_line_count, invoice_line_id, 'void_reissue'
-        from ledger.invoice_lines where invoice_number = ?
-    """
-    con.execute("begin transaction")
-    try:
+    copy = sql_file(__file__, "void_note_lines")
+    with transaction(con):
         common: dict[str, Any] = {
             "period": target,
             "entity": entity,
@@ -305,13 +218,14 @@ def void(con: duckdb.DuckDBPyConnection, invoice_number: str, by: str, why: str)
             "why": why,
             "by": by,
         }
+        lines: dict[str, object] = {"invoice_number": invoice_number}
         credit = _insert_document(
             con, document_type="credit_note", original=invoice_number, related=None, reason="void_reissue",
-            lines_sql=copy.format(sign="-"), lines_params=[invoice_number], **common,
+            lines_sql=copy.format(sign="-"), lines_params=lines, **common,
         )  # fmt: skip
         replacement = _insert_document(
             con, document_type="invoice", original=invoice_number, related=credit, reason="void_reissue",
-            lines_sql=copy.format(sign=""), lines_params=[invoice_number], **common,
+            lines_sql=copy.format(sign=""), lines_params=lines, **common,
         )  # fmt: skip
         con.execute(
             "insert into ledger.voids values (?, ?, ?, ?, ?, ?)",
@@ -325,10 +239,6 @@ def void(con: duckdb.DuckDBPyConnection, invoice_number: str, by: str, why: str)
             invoice_number,
             {"why": why, "credit_note": credit, "replacement": replacement},
         )
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     return credit, replacement
 
 

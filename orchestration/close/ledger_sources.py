@@ -1,23 +1,29 @@
 """The ledger tables the dbt models read, as Dagster assets of the `ledger` group.
 
-`ledger__period_close` writes them when a period closes; the models read what earlier
-closes recorded (a policy version already billed must not change). They are observable
-specs, not materialised by a job, so they carry no dependency on this period's close:
-that would make the lineage a cycle.
+`ledger__period_close` writes them when a period closes (approvals and corrections add to
+them later); the models read what the ledger recorded. They are observable specs, not
+materialised by a job, so they carry no dependency on this period's close: that would make
+the lineage a cycle.
 """
 
 from dagster import AssetKey, AssetSpec
 
 LEDGER_GROUP = "ledger"
 
-LEDGER_SOURCES = [
-    AssetSpec(
-        AssetKey(["ledger", "rate_card_versions"]),
-        group_name=LEDGER_GROUP,
-        kinds={"duckdb"},
-        description=(
-            "One row per billing-policy version the first time a closed period used it, with the "
-            "fingerprint of its seed rows at that close. Written by ledger/period_close."
-        ),
+# Table -> what it holds; each is keyed ledger/<table> (meta.dagster.asset_key of its dbt source).
+LEDGER_TABLES = {
+    "rate_card_versions": (
+        "One row per billing-policy version the first time a closed period used it, with the "
+        "fingerprint of its seed rows at that close. Written by ledger/period_close."
     ),
+    "invoices": "Every issued document (invoice, credit or debit note), frozen at issue.",
+    "invoice_lines": "Every line of an issued document, frozen at issue.",
+    "approvals": "Approvals recorded for held documents (meterline approve).",
+    "closes": "One row per closed billing period with its content hash and gate results.",
+    "evidence": "The usage files behind each frozen line.",
+}
+
+LEDGER_SOURCES = [
+    AssetSpec(AssetKey(["ledger", table]), group_name=LEDGER_GROUP, kinds={"duckdb"}, description=description)
+    for table, description in LEDGER_TABLES.items()
 ]

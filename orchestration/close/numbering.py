@@ -9,13 +9,6 @@ from __future__ import annotations
 
 import duckdb
 
-# The issuing entity of each customer, decided in dbt (int_customers__issuing_entities) so that tax
-# and numbering can never disagree on it.
-# `$period` is the billing period whose customers are numbered.
-CUSTOMER_ENTITY_SQL = (
-    "select customer_id, issuing_entity_id from marts.dim_customers where billing_period = $period"
-)
-
 
 def format_number(prefix: str, year: int, sequence: int) -> str:
     return f"{prefix}-{year}-{sequence:06d}"

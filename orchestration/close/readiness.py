@@ -15,12 +15,8 @@ import duckdb
 from orchestration.close.ledger import audit, ensure_open, next_id, now
 from orchestration.gates.suites import run_suites_isolated, suite_names
 from orchestration.wiring.periods import has_ended
-
-OPEN_BLOCKING = """
-    select e.exception_id, e.reason_code, coalesce(e.detail, '') as detail
-    from marts.fct_billing_exceptions as e
-    where e.billing_period = ? and e.is_blocking and e.status = 'open'
-"""
+from orchestration.wiring.sql_files import sql_file
+from orchestration.wiring.transaction import transaction
 
 
 @dataclass
@@ -77,17 +73,7 @@ def marts_hold_period(con: duckdb.DuckDBPyConnection, period: str) -> bool:
 
 def open_blocking_exceptions(con: duckdb.DuckDBPyConnection, period: str) -> list[tuple[str, str, str]]:
     """Open blocking exceptions of the period that carry no waiver in the ledger."""
-    return con.execute(
-        f"""
-        select exception_id, reason_code, detail from ({OPEN_BLOCKING}) as e
-        where not exists (
-            select 1 from ledger.waivers as w
-            where w.billing_period = ? and w.exception_id = e.exception_id
-        )
-        order by reason_code, exception_id
-        """,
-        [period, period],
-    ).fetchall()
+    return con.execute(sql_file(__file__, "open_blocking_exceptions"), {"period": period}).fetchall()
 
 
 def check_gates(duckdb_path: Path, period: str) -> dict[str, tuple[bool, str]]:
@@ -114,17 +100,19 @@ def record_waivers(
     ensure_open(con, period)
     pending = [e for e in open_blocking_exceptions(con, period) if e[1] == reason_code]
     waived_at = now()
-    for exception_id, reason, _ in pending:
-        con.execute(
-            "insert into ledger.waivers values (?, ?, ?, ?, ?, ?, ?)",
-            [next_id(con, "waivers", "WVR"), period, exception_id, reason, by, why, waived_at],
+    # The waivers and their audit row are recorded together or not at all.
+    with transaction(con):
+        for exception_id, reason, _ in pending:
+            con.execute(
+                "insert into ledger.waivers values (?, ?, ?, ?, ?, ?, ?)",
+                [next_id(con, "waivers", "WVR"), period, exception_id, reason, by, why, waived_at],
+            )
+        audit(
+            con,
+            by,
+            "waive",
+            period,
+            reason_code,
+            {"why": why, "exception_ids": [e[0] for e in pending]},
         )
-    audit(
-        con,
-        by,
-        "waive",
-        period,
-        reason_code,
-        {"why": why, "exception_ids": [e[0] for e in pending]},
-    )
     return [e[0] for e in pending]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.close.approval import APPROVAL_STATE_SQL
+from orchestration.close.approval import APPROVAL_STATES
 from orchestration.summary import format_table
 
 
@@ -31,7 +31,7 @@ def period_report(con: duckdb.DuckDBPyConnection, period: str, exports_dir: Path
         select i.invoice_number, i.document_type, i.customer_id, i.currency_code,
             i.gross_amount_minor, i.minor_units, s.approval_status, s.approval_reasons,
             coalesce(i.original_invoice_number, '')
-        from ledger.invoices as i inner join ({APPROVAL_STATE_SQL}) as s using (invoice_number)
+        from ledger.invoices as i inner join {APPROVAL_STATES} as s using (invoice_number)
         where i.billing_period = ? order by i.invoice_number
         """,
         [period],

@@ -17,14 +17,15 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.close.approval import APPROVAL_REASONS_SQL
+from orchestration.close.approval import approval_reasons_sql
 from orchestration.close.ledger import audit, ensure_open, is_closed, next_id, now
-from orchestration.close.numbering import CUSTOMER_ENTITY_SQL
 from orchestration.close.rating_versions import record_used_versions
 from orchestration.close.readiness import Readiness
 from orchestration.close.reference import load_close_reference
 from orchestration.wiring.periods import period_bounds
 from orchestration.wiring.settings import PROJECT_DIR
+from orchestration.wiring.sql_files import sql_file
+from orchestration.wiring.transaction import transaction
 
 DBT_PROJECT_PATHS = ("dbt_project.yml", "models", "macros", "seeds", "tests/dbt")
 INVOICE_COLUMNS = """invoice_number, document_type, billing_period, issuing_entity_id, series_year,
@@ -41,16 +42,9 @@ LINE_COLUMNS = """invoice_line_id, invoice_number, line_number, draft_invoice_li
 # The chain's first link has no previous close.
 CHAIN_ROOT = "0" * 64
 
-FINGERPRINTS_SQL = f"""
-select d.invoice_number, null::varchar as invoice_line_id, sha256(to_json(d)::varchar) as row_sha256
-from (select {INVOICE_COLUMNS} from ledger.invoices where billing_period = $period) as d
-union all
-select l.invoice_number, l.invoice_line_id, sha256(to_json(l)::varchar)
-from (
-    select {LINE_COLUMNS} from ledger.invoice_lines
-    where invoice_number in (select invoice_number from ledger.invoices where billing_period = $period)
-) as l
-"""
+FINGERPRINTS_SQL = sql_file(__file__, "fingerprints").format(
+    invoice_columns=INVOICE_COLUMNS, line_columns=LINE_COLUMNS
+)
 
 
 class CloseRefusedError(RuntimeError):
@@ -146,61 +140,9 @@ def existing_close(con: duckdb.DuckDBPyConnection, period: str) -> CloseRecord |
 
 def _stage_drafts(con: duckdb.DuckDBPyConnection, period: str) -> None:
     """Temp tables close_draft_invoices / close_draft_lines: the marts plus entity and numbers."""
-    con.execute(
-        """
-        create or replace temp table close_draft_lines as
-        select l.*
-        from marts.fct_invoice_lines as l where l.billing_period = ?
-        """,
-        [period],
-    )
-    year = int(period[:4])
-    con.execute(
-        f"""
-        create or replace temp table close_draft_invoices as
-        with drafts as (
-            select
-                i.invoice_id as document_key,
-                i.invoice_id,
-                i.customer_id,
-                i.customer_name,
-                i.country_code,
-                coalesce(c.language_code, 'en') as language_code,
-                i.currency_code,
-                'invoice' as document_type,
-                false as is_correction,
-                min(l.minor_units) as minor_units,
-                sum(l.net_amount_minor) as net_amount_minor,
-                sum(l.tax_amount_minor) as tax_amount_minor,
-                sum(l.net_amount_minor + l.tax_amount_minor) as gross_amount_minor,
-                bool_or(l.is_estimated) as has_estimated
-            from marts.fct_invoices as i
-            inner join close_draft_lines as l on i.invoice_id = l.invoice_id
-            left join marts.dim_customers as c
-                on i.customer_id = c.customer_id and i.billing_period = c.billing_period
-            where i.billing_period = $period
-            group by all
-        ),
-        entities as ({CUSTOMER_ENTITY_SQL}),
-        series as (
-            select issuing_entity_id, max(sequence_number) as last_sequence
-            from ledger.invoices where series_year = {year} group by issuing_entity_id
-        )
-        select
-            d.*,
-            e.issuing_entity_id,
-            ie.invoice_prefix,
-            ie.terms_days,
-            coalesce(s.last_sequence, 0)
-                + row_number() over (partition by e.issuing_entity_id order by d.customer_id, d.invoice_id)
-                as sequence_number
-        from drafts as d
-        inner join entities as e on d.customer_id = e.customer_id
-        inner join close_issuing_entities as ie on e.issuing_entity_id = ie.issuing_entity_id
-        left join series as s on e.issuing_entity_id = s.issuing_entity_id
-        """,
-        {"period": period},
-    )
+    parameters = {"period": period, "year": int(period[:4])}
+    con.execute(sql_file(__file__, "draft_lines"), {"period": period})
+    con.execute(sql_file(__file__, "draft_invoices"), parameters)
     missing = con.execute(
         "select count(*) from marts.fct_invoices where billing_period = ? "
         "and invoice_id not in (select invoice_id from close_draft_invoices)",
@@ -211,67 +153,20 @@ def _stage_drafts(con: duckdb.DuckDBPyConnection, period: str) -> None:
 
 
 def _freeze(con: duckdb.DuckDBPyConnection, period: str, closed_by: str) -> None:
-    year = int(period[:4])
-    issued_at = now()
     con.execute(
-        f"""
-        insert into ledger.invoices
-        select
-            d.invoice_prefix || '-{year}-' || lpad(cast(d.sequence_number as varchar), 6, '0'),
-            'invoice', ?, d.issuing_entity_id, {year}, d.sequence_number, d.invoice_id, d.customer_id,
-            d.customer_name, d.country_code, d.language_code, d.currency_code, d.minor_units,
-            d.net_amount_minor, d.tax_amount_minor, d.gross_amount_minor,
-            cast(? as date), cast(? as date) + d.terms_days,
-            null, null, null, null, r.approval_reasons, ?, ?
-        from close_draft_invoices as d
-        inner join ({APPROVAL_REASONS_SQL.format(docs="close_draft_invoices")}) as r
-            on d.document_key = r.document_key
-        order by d.issuing_entity_id, d.sequence_number
-        """,
-        [period, issue_dates(period, 0)[0], issue_dates(period, 0)[0], closed_by, issued_at],
+        sql_file(__file__, "freeze_invoices").format(
+            approval_reasons=approval_reasons_sql("close_draft_invoices")
+        ),
+        {
+            "period": period,
+            "year": int(period[:4]),
+            "issue_date": issue_dates(period, 0)[0],
+            "closed_by": closed_by,
+            "issued_at": now(),
+        },
     )
-    con.execute(
-        """
-        insert into ledger.invoice_lines
-        select
-            i.invoice_number || ':' || lpad(cast(row_number() over w as varchar), 4, '0'),
-            i.invoice_number,
-            cast(row_number() over w as integer),
-            l.invoice_line_id, l.line_type, l.sku_id, l.price_list_id, l.price_list_version,
-            l.pricing_unit, l.base_unit, l.base_units_per_pricing_unit, l.quantity_base, l.quantity,
-            l.unit_price, l.net_amount_minor, l.tax_rate, l.tax_amount_minor, l.tax_rule_id,
-            l.tax_treatment, l.legal_mention_code, l.is_estimated, l.usage_line_count, null, null
-        from close_draft_lines as l
-        inner join ledger.invoices as i
-            on i.draft_invoice_id = l.invoice_id and i.document_type = 'invoice' and i.billing_period = ?
-        window w as (partition by i.invoice_number order by l.invoice_line_id)
-        """,
-        [period],
-    )
-    # Evidence: which usage rows (by source file, with the file's hash) make up each line.
-    con.execute(
-        """
-        insert into ledger.evidence
-        select
-            il.invoice_line_id,
-            u.source_kind,
-            u.source_file,
-            min(f.file_sha256),
-            count(distinct u.usage_line_id),
-            sum(s.quantity_base),
-            min(s.rated_start_at),
-            max(s.rated_end_at)
-        from intermediate.int_usage__sliced as s
-        inner join intermediate.int_usage__rated as u
-            on s.rated_usage_id = u.rated_usage_id and s.billing_period = u.billing_period
-        inner join ledger.invoice_lines as il on il.draft_invoice_line_id = s.invoice_line_id
-        inner join ledger.invoices as i on il.invoice_number = i.invoice_number and i.billing_period = ?
-        left join raw.file_registry as f on f.source_file = u.source_file and f.is_current
-        where u.rating_status = 'rated' and s.billing_period = ?
-        group by il.invoice_line_id, u.source_kind, u.source_file
-        """,
-        [period, period],
-    )
+    con.execute(sql_file(__file__, "freeze_invoice_lines"), {"period": period})
+    con.execute(sql_file(__file__, "freeze_evidence"), {"period": period})
 
 
 def chain_link(previous: str, close_id: str, period: str, content: str) -> str:
@@ -281,10 +176,7 @@ def chain_link(previous: str, close_id: str, period: str, content: str) -> str:
 def seal(con: duckdb.DuckDBPyConnection, close_id: str, period: str, content: str) -> None:
     """Record the close's fingerprints and chain link (inside the close's transaction)."""
     con.execute(
-        f"""
-        insert into ledger.close_fingerprints
-        select $close_id, $period, invoice_number, invoice_line_id, row_sha256 from ({FINGERPRINTS_SQL})
-        """,
+        sql_file(__file__, "close_fingerprints").format(fingerprints=FINGERPRINTS_SQL),
         {"close_id": close_id, "period": period},
     )
     last = con.execute(
@@ -322,8 +214,7 @@ def close_period(
         raise CloseRefusedError(period, readiness.problems())
     load_close_reference(con)
     version, dbt_sha = code_version()
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         ensure_open(con, period)
         _stage_drafts(con, period)
         _freeze(con, period, closed_by)
@@ -361,10 +252,6 @@ def close_period(
             close_id,
             {"run_id": run_id, "content_sha256": content, "code_version": version},
         )
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     record = existing_close(con, period)
     assert record is not None
     return CloseRecord(**{**record.__dict__, "already_closed": False})

@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.close.snapshot import CHAIN_ROOT, FINGERPRINTS_SQL, chain_link, content_sha256
+from orchestration.wiring.sql_files import sql_file
 
 
 class LedgerTamperedError(RuntimeError):
@@ -26,24 +27,7 @@ class LedgerTamperedError(RuntimeError):
 
 def _fingerprint_differences(con: duckdb.DuckDBPyConnection, close_id: str, period: str) -> list[str]:
     rows = con.execute(
-        f"""
-        with recorded as (
-            select invoice_number, invoice_line_id, row_sha256 from ledger.close_fingerprints
-            where close_id = $close_id
-        ),
-        current_rows as ({FINGERPRINTS_SQL})
-        select
-            coalesce(r.invoice_number, c.invoice_number) as invoice_number,
-            coalesce(r.invoice_line_id, c.invoice_line_id) as invoice_line_id,
-            case when c.row_sha256 is null then 'removed' when r.row_sha256 is null then 'added'
-                else 'changed' end as change
-        from recorded as r
-        full outer join current_rows as c
-            on r.invoice_number = c.invoice_number
-            and r.invoice_line_id is not distinct from c.invoice_line_id
-        where r.row_sha256 is distinct from c.row_sha256
-        order by 1, 2 nulls first
-        """,
+        sql_file(__file__, "fingerprint_differences").format(fingerprints=FINGERPRINTS_SQL),
         {"close_id": close_id, "period": period},
     ).fetchall()
     return [

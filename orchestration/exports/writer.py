@@ -23,7 +23,6 @@ import duckdb
 
 from orchestration.close.approval import held_documents
 from orchestration.close.ledger import is_closed
-from orchestration.close.reference import load_close_reference
 from orchestration.exports import swap
 from orchestration.exports.layouts import (
     QBO_COLUMNS,
@@ -32,6 +31,7 @@ from orchestration.exports.layouts import (
     layout_select,
 )
 from orchestration.exports.views import create_export_views
+from orchestration.wiring.sql_files import sql_file
 
 
 class PeriodNotClosedError(RuntimeError):
@@ -82,103 +82,13 @@ def _write_accounting_files(con: duckdb.DuckDBPyConnection, staging: Path) -> li
     return written
 
 
-JOURNAL_QUERY = """
-    select journal_id, journal_line, strftime(journal_date, '%Y-%m-%d') as journal_date, issuing_entity_id,
-        safe_text(customer_id) as customer_id, billing_period, document_type, currency_code,
-        account_role, safe_text(account_code) as account_code, safe_text(account_name) as account_name,
-        safe_text(department) as department, safe_text(product_line) as product_line,
-        safe_text(reference) as reference,
-        amount_text(debit_minor, minor_units) as debit, amount_text(credit_minor, minor_units) as credit
-    from export_journal order by journal_id, journal_line
-"""
+JOURNAL_QUERY = sql_file(__file__, "journal")
 
-INVOICES_QUERY = """
-    select invoice_number, document_type, document_title, billing_period, issuing_entity_id,
-        issuer_legal_name, issuer_vat_number, draft_invoice_id, customer_id, customer_name, country_code,
-        language_code, currency_code, minor_units, net_amount_minor, tax_amount_minor, gross_amount_minor,
-        amount_decimal(net_amount_minor, minor_units) as net_amount,
-        amount_decimal(tax_amount_minor, minor_units) as tax_amount,
-        amount_decimal(gross_amount_minor, minor_units) as gross_amount,
-        issue_date, due_date, original_invoice_number, related_invoice_number, reason_code, reason_text,
-        approval_status, approval_reasons, close_content_sha256
-    from export_documents order by invoice_number
-"""
+INVOICES_QUERY = sql_file(__file__, "invoices")
 
-LINES_QUERY = """
-    select invoice_line_id, invoice_number, line_number, draft_invoice_line_id, line_type, sku_id,
-        description, legal_mention_code, legal_mention, price_list_id, price_list_version, pricing_unit,
-        base_unit, base_units_per_pricing_unit, quantity_base, quantity, unit_price, currency_code,
-        minor_units, net_amount_minor, tax_amount_minor,
-        amount_decimal(net_amount_minor, minor_units) as net_amount,
-        amount_decimal(tax_amount_minor, minor_units) as tax_amount,
-        amount_decimal(net_amount_minor + tax_amount_minor, minor_units) as gross_amount,
-        tax_rate, tax_rule_id, tax_treatment, is_estimated, usage_line_count, original_invoice_line_id,
-        adjustment_reason_code, revenue_account_code
-    from export_lines order by invoice_line_id
-"""
+LINES_QUERY = sql_file(__file__, "invoice_lines")
 
-EVIDENCE_QUERY = """
-    select
-        d.invoice_number,
-        to_json({
-            'invoice_number': d.invoice_number,
-            'document_type': d.document_type,
-            'billing_period': d.billing_period,
-            'issuing_entity_id': d.issuing_entity_id,
-            'customer_id': d.customer_id,
-            'currency_code': d.currency_code,
-            'net_amount': amount_text(d.net_amount_minor, d.minor_units),
-            'tax_amount': amount_text(d.tax_amount_minor, d.minor_units),
-            'gross_amount': amount_text(d.gross_amount_minor, d.minor_units),
-            'original_invoice_number': d.original_invoice_number,
-            'close_content_sha256': d.close_content_sha256,
-            'rounding': 'half-even, once per line, in integer minor units',
-            'lines': (
-                select list({
-                    'invoice_line_id': l.invoice_line_id,
-                    'draft_invoice_line_id': l.draft_invoice_line_id,
-                    'original_invoice_line_id': l.original_invoice_line_id,
-                    'sku_id': l.sku_id,
-                    'rate_card': {
-                        'price_list_id': l.price_list_id,
-                        'price_list_version': l.price_list_version,
-                        'unit_price': cast(l.unit_price as varchar),
-                        'pricing_unit': l.pricing_unit
-                    },
-                    'computation': {
-                        'quantity_base': cast(l.quantity_base as varchar),
-                        'base_unit': l.base_unit,
-                        'base_units_per_pricing_unit': l.base_units_per_pricing_unit,
-                        'net_amount_minor': l.net_amount_minor,
-                        'net_formula': 'round_half_even(quantity_base * unit_price * 10^minor_units'
-                            || ' / base_units_per_pricing_unit)',
-                        'tax_rate': cast(l.tax_rate as varchar),
-                        'tax_rule_id': l.tax_rule_id,
-                        'tax_amount_minor': l.tax_amount_minor,
-                        'tax_formula': 'round_half_even(net_amount_minor * tax_rate)'
-                    },
-                    'usage': (
-                        select coalesce(list({
-                            'source_kind': e.source_kind,
-                            'source_file': e.source_file,
-                            'file_sha256': e.file_sha256,
-                            'usage_rows': e.usage_rows,
-                            'quantity_base': cast(e.quantity_base as varchar),
-                            'first_usage_at': strftime(e.first_usage_at, '%Y-%m-%dT%H:%M:%SZ'),
-                            'last_usage_at': strftime(e.last_usage_at, '%Y-%m-%dT%H:%M:%SZ')
-                        } order by e.source_file), [])
-                        from ledger.evidence as e
-                        where e.invoice_line_id = coalesce(l.original_invoice_line_id, l.invoice_line_id)
-                    ),
-                    'line_type': l.line_type,
-                    'rebuild_query': 'select * from intermediate.int_usage__sliced where invoice_line_id = '''
-                        || coalesce(l.draft_invoice_line_id, '') || ''''
-                } order by l.line_number)
-                from export_lines as l where l.invoice_number = d.invoice_number
-            )
-        }) as packet
-    from export_documents as d order by d.invoice_number
-"""
+EVIDENCE_QUERY = sql_file(__file__, "evidence_packets")
 
 
 def _write_evidence(con: duckdb.DuckDBPyConnection, staging: Path) -> list[tuple[Path, int]]:
@@ -223,7 +133,6 @@ def write_exports(con: duckdb.DuckDBPyConnection, period: str, exports_dir: Path
         raise PeriodNotClosedError(
             f"period {period} is not closed: exports are written only by `meterline close --period {period}`"
         )
-    load_close_reference(con)
     create_export_views(con, period)
     staging = swap.staging_folder(exports_dir, period)
     written = _write_accounting_files(con, staging)

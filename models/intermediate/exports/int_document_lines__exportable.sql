@@ -1,0 +1,114 @@
+-- The lines of the exportable documents: the description in the customer's language (from the
+-- invoice texts' templates), the legal mention the tax rule requires, the revenue account and
+-- the accounting organisation's tax type and code.
+with
+
+lines as (
+
+    select * from {{ ref('stg_ledger__invoice_lines') }}
+
+),
+
+documents as (
+
+    select * from {{ ref('int_documents__exportable') }}
+
+),
+
+invoice_texts as (
+
+    select * from {{ ref('invoice_texts') }}
+
+),
+
+gl_accounts as (
+
+    select * from {{ ref('gl_accounts') }}
+
+),
+
+accounting_tax_types as (
+
+    select * from {{ ref('accounting_tax_types') }}
+
+),
+
+rendered as (
+
+    select
+        lines.*,
+        documents.language_code,
+        documents.currency_code,
+        documents.minor_units,
+        documents.issuing_entity_id,
+        documents.accounting_org_id,
+        documents.billing_period,
+        coalesce(
+            {{ invoice_text('invoice_texts', "'sku.' || lines.sku_id", 'documents.language_code') }},
+            lines.sku_id
+        ) as sku_text,
+        {{ invoice_text(
+            'invoice_texts',
+            "case when lines.line_type = 'adjustment' then 'line.adjustment'
+                when documents.original_invoice_number is not null and documents.document_type = 'credit_note'
+                    then 'line.void'
+                else 'line.usage' end",
+            'documents.language_code'
+        ) }} as template,
+        {{ invoice_text('invoice_texts', "'legal.' || lines.legal_mention_code", 'documents.language_code') }}
+            as legal_mention,
+        documents.original_invoice_number,
+        coalesce(lines.adjustment_reason_code, '') as reason,
+    from lines
+    inner join documents
+        on lines.invoice_number = documents.invoice_number
+
+),
+
+final as (
+
+    select
+        rendered.*,
+        replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(
+            rendered.template,
+            '{sku}', rendered.sku_text), '{period}', rendered.billing_period),
+            '{quantity}', {{ plain_number('abs(rendered.quantity)') }}), '{unit}', coalesce(rendered.pricing_unit, '')),
+            '{unit_price}', coalesce({{ plain_number('rendered.unit_price') }}, '')),
+            '{currency}', rendered.currency_code), '{price_list}', coalesce(rendered.price_list_id, '')),
+            '{version}', coalesce(cast(rendered.price_list_version as varchar), '')),
+            '{original_invoice}', coalesce(rendered.original_invoice_number, '')),
+            '{reason}', rendered.reason), '{line}', rendered.invoice_line_id)
+            || coalesce(' - ' || rendered.legal_mention, '') as description,
+        coalesce(
+            (
+                select gl_accounts.account_code from gl_accounts
+                where gl_accounts.issuing_entity_id = rendered.issuing_entity_id
+                    and gl_accounts.account_role = 'revenue' and gl_accounts.match_key = rendered.sku_id
+            ),
+            (
+                select gl_accounts.account_code from gl_accounts
+                where gl_accounts.issuing_entity_id = rendered.issuing_entity_id
+                    and gl_accounts.account_role = 'revenue' and gl_accounts.match_key = '*'
+            )
+        ) as revenue_account_code,
+        coalesce(
+            (
+                select accounting_tax_types.xero_tax_type from accounting_tax_types
+                where accounting_tax_types.accounting_org_id = rendered.accounting_org_id
+                    and accounting_tax_types.tax_rule_id = rendered.tax_rule_id
+            ),
+            rendered.tax_rule_id
+        ) as xero_tax_type,
+        coalesce(
+            (
+                select accounting_tax_types.qbo_tax_code from accounting_tax_types
+                where accounting_tax_types.accounting_org_id = rendered.accounting_org_id
+                    and accounting_tax_types.tax_rule_id = rendered.tax_rule_id
+            ),
+            rendered.tax_rule_id
+        ) as qbo_tax_code,
+    from rendered
+
+)
+
+select * from final
