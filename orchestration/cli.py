@@ -131,6 +131,7 @@ def ledger_command(args: argparse.Namespace) -> int:
     from orchestration.close.ledger import ClosedPeriodError, LedgerError, is_closed
     from orchestration.close.report import period_report
     from orchestration.close.verify import LedgerTamperedError, refuse_if_tampered, unfinished_exports
+    from orchestration.exports.views import ExportRefusedError
     from orchestration.exports.writer import write_exports
     from orchestration.wiring.warehouse_setup import ensure_ledger
 
@@ -173,7 +174,11 @@ def ledger_command(args: argparse.Namespace) -> int:
             return 1
         for period in sorted(periods):
             if is_closed(con, period):
-                manifest = write_exports(con, period, settings.exports_dir)
+                try:
+                    manifest = write_exports(con, period, settings.exports_dir)
+                except ExportRefusedError as refused:
+                    print(f"meterline {args.command}: {period} not exported: {refused}", file=sys.stderr)
+                    return 1
                 record_export(period, settings.exports_dir, manifest, args.command)
             print(period_report(con, period, settings.exports_dir))
         # Work an interrupted command left half done elsewhere, with the command that finishes it.

@@ -12,7 +12,13 @@ import duckdb
 import pytest
 
 from orchestration.close.ledger import ClosedPeriodError, ensure_open
-from orchestration.exports.layouts import QBO_COLUMNS, XERO_COLUMNS
+from orchestration.exports.layouts import (
+    QBO_COLUMNS,
+    QBO_CREDIT_NOTE_COLUMNS,
+    XERO_COLUMNS,
+    XERO_CREDIT_NOTE_COLUMNS,
+)
+from orchestration.exports.views import ExportRefusedError
 from orchestration.exports.writer import PeriodNotClosedError, write_exports
 from orchestration.wiring.warehouse_setup import ensure_ledger
 from tests.e2e_support import folder_digest
@@ -38,6 +44,18 @@ QBO_TEMPLATE = _header_row(
     "InvoiceNo,Customer,InvoiceDate,DueDate,Terms,Location,Memo,Item(Product/Service),ItemDescription,"
     "ItemQuantity,ItemRate,ItemAmount,ItemTaxCode,ItemTaxAmount,Currency,Service Date"
 )
+# Xero's credit-note import template: the invoice template with the credit note's number and
+# date, and no due date (docs/finance.md).
+XERO_CREDIT_NOTE_TEMPLATE = [
+    {"*InvoiceNumber": "*CreditNoteNumber", "*InvoiceDate": "*CreditNoteDate"}.get(name, name)
+    for name in XERO_TEMPLATE
+    if name != "*DueDate"
+]
+QBO_CREDIT_NOTE_TEMPLATE = [
+    {"InvoiceNo": "CreditNoteNo", "InvoiceDate": "CreditNoteDate"}.get(name, name)
+    for name in QBO_TEMPLATE
+    if name not in ("DueDate", "Terms")
+]
 INJECTIONS = ['=HYPERLINK("http://x")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\tTAB", "\rCR"]
 
 
@@ -120,6 +138,8 @@ def _rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
 def test_layouts_declare_the_documented_templates() -> None:
     assert [name for name, _ in XERO_COLUMNS] == XERO_TEMPLATE
     assert [name for name, _ in QBO_COLUMNS] == QBO_TEMPLATE
+    assert [name for name, _ in XERO_CREDIT_NOTE_COLUMNS] == XERO_CREDIT_NOTE_TEMPLATE
+    assert [name for name, _ in QBO_CREDIT_NOTE_COLUMNS] == QBO_CREDIT_NOTE_TEMPLATE
 
 
 def test_xero_files_split_at_500_invoices_with_one_row_per_line(exported: tuple) -> None:  # type: ignore[type-arg]
@@ -143,16 +163,19 @@ def test_quickbooks_file_has_its_layout_and_exact_amounts(exported: tuple) -> No
     con, folder, _ = exported
     header, rows = _rows(folder / "quickbooks" / "qbo_us" / "invoices.csv")
     assert header == QBO_TEMPLATE
-    assert {row["InvoiceNo"] for row in rows} == {"US1-2026-000001", "US1-2026-000002"}
+    assert {row["InvoiceNo"] for row in rows} == {"US1-2026-000001"}
     assert rows[0]["InvoiceDate"] == "11/01/2026" and rows[0]["Service Date"] == "10/31/2026"
-    # A credit note's amounts stay plain negative numbers, not neutralised text.
-    credit = [row for row in rows if row["InvoiceNo"] == "US1-2026-000002"]
-    assert [row["ItemAmount"] for row in credit] == ["-10.01", "-10.02"]
     assert "Supply outside the scope of VAT" in rows[0]["Memo"]
+    # The credit note goes into the credit-note import, its amounts positive (QuickBooks credits).
+    credit_header, credit = _rows(folder / "quickbooks" / "qbo_us" / "credit_notes.csv")
+    assert credit_header == QBO_CREDIT_NOTE_TEMPLATE
+    assert {row["CreditNoteNo"] for row in credit} == {"US1-2026-000002"}
+    assert [row["ItemAmount"] for row in credit] == ["10.01", "10.02"]
+    assert all(row["Memo"].endswith("US1-2026-000001") for row in credit)  # names the invoice it credits
     totals = dict(con.execute("select invoice_number, net_amount_minor from ledger.invoices").fetchall())
-    for number in ("US1-2026-000001", "US1-2026-000002"):
-        net = sum(Decimal(r["ItemAmount"]) for r in rows if r["InvoiceNo"] == number)
-        assert net * 100 == totals[number]
+    net = sum(Decimal(r["ItemAmount"]) for r in rows)
+    assert net * 100 == totals["US1-2026-000001"]
+    assert -sum(Decimal(r["ItemAmount"]) for r in credit) * 100 == totals["US1-2026-000002"]
 
 
 def test_spreadsheet_injection_is_neutralised_in_every_text_cell(exported: tuple) -> None:  # type: ignore[type-arg]
@@ -258,3 +281,69 @@ def test_open_periods_are_neither_exported_nor_rewritable_once_closed(tmp_path: 
     _ledger(con, fr_invoices=2)
     with pytest.raises(ClosedPeriodError, match="closed"):
         ensure_open(con, PERIOD)
+
+
+def _credit_fr_invoice(con: duckdb.DuckDBPyConnection) -> None:
+    """A credit note of FR1-2026-000001 in the same closed period (its lines negated)."""
+    con.execute(
+        """
+        insert into ledger.invoice_lines
+        select * replace (
+            replace(invoice_line_id, '000001', '900001') as invoice_line_id,
+            'FR1-2026-900001' as invoice_number, -quantity_base as quantity_base, -quantity as quantity,
+            -net_amount_minor as net_amount_minor, -tax_amount_minor as tax_amount_minor)
+        from ledger.invoice_lines where invoice_number = 'FR1-2026-000001'
+        """
+    )
+    con.execute(
+        """
+        insert into ledger.invoices
+        select * replace (
+            'FR1-2026-900001' as invoice_number, 'credit_note' as document_type, 900001 as sequence_number,
+            null as draft_invoice_id, -net_amount_minor as net_amount_minor,
+            -tax_amount_minor as tax_amount_minor, -gross_amount_minor as gross_amount_minor,
+            invoice_number as original_invoice_number, 'void_reissue' as reason_code)
+        from ledger.invoices where invoice_number = 'FR1-2026-000001'
+        """
+    )
+
+
+def test_xero_credit_notes_go_to_the_credit_note_import_with_positive_amounts(
+    tmp_path: Path, export_models_template: Path
+) -> None:
+    with duckdb.connect(str(copy_warehouse(export_models_template, tmp_path))) as con:
+        _ledger(con, fr_invoices=3)
+        _credit_fr_invoice(con)
+        write_exports(con, PERIOD, tmp_path / "exports")
+        net, tax = con.execute(
+            "select net_amount_minor, tax_amount_minor from ledger.invoices "
+            "where document_type = 'credit_note' and issuing_entity_id = 'FR1'"
+        ).fetchone() or (0, 0)
+    folder = tmp_path / "exports" / PERIOD / "xero" / "xero_fr"
+    assert sorted(f.name for f in folder.glob("*.csv")) == ["credit_notes_001.csv", "sales_invoices_001.csv"]
+    _, invoices = _rows(folder / "sales_invoices_001.csv")
+    assert "FR1-2026-900001" not in {row["*InvoiceNumber"] for row in invoices}
+    header, credit = _rows(folder / "credit_notes_001.csv")
+    assert header == XERO_CREDIT_NOTE_TEMPLATE
+    assert {row["*CreditNoteNumber"] for row in credit} == {"FR1-2026-900001"}
+    assert all(row["Reference"] == "FR1-2026-000001" for row in credit)  # the invoice it credits
+    assert all(row[column] for row in credit for column in header if column.startswith("*"))
+    amounts = [Decimal(row["*UnitAmount"]) for row in credit]
+    assert all(amount > 0 for amount in amounts) and sum(amounts) * 100 == -net and tax < 0
+
+
+def test_a_tax_rule_the_organisation_has_no_tax_type_for_blocks_the_export(
+    tmp_path: Path, export_models_template: Path
+) -> None:
+    with duckdb.connect(str(copy_warehouse(export_models_template, tmp_path))) as con:
+        _ledger(con, fr_invoices=2)
+        con.execute(
+            "update ledger.invoice_lines set tax_rule_id = 'xx_unmapped_2026' "
+            "where invoice_number = 'FR1-2026-000002' and line_number = 2"
+        )
+        with pytest.raises(ExportRefusedError) as refused:
+            write_exports(con, PERIOD, tmp_path / "exports")
+    message = str(refused.value)
+    assert "\n" not in message
+    assert "xero_fr/xx_unmapped_2026" in message and "seeds/close/accounting_tax_types.csv" in message
+    assert not (tmp_path / "exports" / PERIOD).exists()  # nothing half-written is published

@@ -21,7 +21,7 @@ from orchestration.close.readiness import assess, check_gates
 from orchestration.close.snapshot import CloseRefusedError, close_period, existing_close
 from orchestration.close.verify import LedgerTamperedError, refuse_if_tampered
 from orchestration.exports.metadata import export_metadata
-from orchestration.exports.views import EXPORT_MODELS, MODELS_SCHEMA
+from orchestration.exports.views import EXPORT_MODELS, MODELS_SCHEMA, ExportRefusedError
 from orchestration.exports.writer import write_exports
 from orchestration.wiring.dbt_assets import dbt_key
 from orchestration.wiring.partitions import billing_periods, one_period_per_run
@@ -104,5 +104,8 @@ def invoice_export(context: AssetExecutionContext, warehouse: Warehouse) -> Mate
             refuse_if_tampered(con)
         except LedgerTamperedError as tampered:
             raise Failure(description=str(tampered)) from None
-        manifest = write_exports(con, period, Path(warehouse.exports_dir))
+        try:
+            manifest = write_exports(con, period, Path(warehouse.exports_dir))
+        except ExportRefusedError as refused:
+            raise Failure(description=str(refused)) from None
     return MaterializeResult(metadata=export_metadata(manifest, Path(warehouse.exports_dir) / period))

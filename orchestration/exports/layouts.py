@@ -69,6 +69,37 @@ QBO_COLUMNS: list[tuple[str, str]] = [
 QBO_REQUIRED = ["InvoiceNo", "Customer", "InvoiceDate", "DueDate", "ItemAmount"]
 
 
+def credit_note_layout(
+    columns: list[tuple[str, str]], renamed: dict[str, str], dropped: set[str]
+) -> list[tuple[str, str]]:
+    """A credit-note import derived from its invoice import: the credit note's number and date
+    columns renamed, the due date dropped, and amounts positive (the ledger stores a credit
+    note's lines negative; the accounting system credits the customer itself)."""
+    return [
+        (
+            renamed.get(name, name),
+            expression.replace("l.net_amount_minor", "-l.net_amount_minor").replace(
+                "l.tax_amount_minor", "-l.tax_amount_minor"
+            ),
+        )
+        for name, expression in columns
+        if name not in dropped
+    ]
+
+
+# Xero's credit-note import (Credit notes > Import): the invoice template with *CreditNoteNumber
+# and *CreditNoteDate in place of the invoice's number and date, no due date, positive amounts.
+XERO_CREDIT_NOTE_COLUMNS = credit_note_layout(
+    XERO_COLUMNS, {"*InvoiceNumber": "*CreditNoteNumber", "*InvoiceDate": "*CreditNoteDate"}, {"*DueDate"}
+)
+# QuickBooks Online's credit-note import (Import data > Credit notes), mapped column by column
+# in its import step: the invoice columns with the credit note's number and date, no due date
+# or terms, positive amounts.
+QBO_CREDIT_NOTE_COLUMNS = credit_note_layout(
+    QBO_COLUMNS, {"InvoiceNo": "CreditNoteNo", "InvoiceDate": "CreditNoteDate"}, {"DueDate", "Terms"}
+)
+
+
 def layout_select(columns: list[tuple[str, str]], where: str, date_format: str) -> str:
     """One row per invoice line, the invoice number repeated, in document and line order.
 

@@ -22,7 +22,11 @@ EXPORT_MODELS = {
 MODELS_SCHEMA = "intermediate"
 
 
-class ExportModelsMissingError(RuntimeError):
+class ExportRefusedError(ValueError):
+    """The period's documents cannot be exported as they are (the message says what to add)."""
+
+
+class ExportModelsMissingError(ExportRefusedError):
     """The warehouse has no export models yet: the dbt build creates them."""
 
 
@@ -50,14 +54,22 @@ def create_export_views(con: duckdb.DuckDBPyConnection, period: str) -> None:
             f"select * from {MODELS_SCHEMA}.{model} where billing_period = ?",
             [period],
         )
-    missing_texts = con.execute(
-        "select distinct legal_mention_code || ' (' || language_code || ')' from export_lines "
-        "where legal_mention_code is not null and legal_mention is null order by 1"
-    ).fetchall()
+    _refuse_incomplete(con)
+
+
+def _refuse_incomplete(con: duckdb.DuckDBPyConnection) -> None:
+    """A period is never exported with a line the accounting system would mis-read."""
+    missing_texts = [m for (m,) in con.execute(sql_file(__file__, "missing_legal_mentions")).fetchall()]
     if missing_texts:
         # A tax rule that requires a legal mention is never exported without its wording.
-        raise ValueError(
-            "no invoice text for legal mention(s) "
-            + ", ".join(m for (m,) in missing_texts)
-            + ": add legal.<code> rows to seeds/close/invoice_texts.csv"
+        raise ExportRefusedError(
+            f"no invoice text for legal mention(s) {', '.join(missing_texts)}: "
+            "add legal.<code> rows to seeds/close/invoice_texts.csv"
+        )
+    unmapped = [u for (u,) in con.execute(sql_file(__file__, "unmapped_tax_rules")).fetchall()]
+    if unmapped:
+        # A raw tax rule id would be rejected by the accounting system, or mis-tax the line.
+        raise ExportRefusedError(
+            f"no accounting tax type for {', '.join(unmapped)} (organisation/tax rule): "
+            "add rows to seeds/close/accounting_tax_types.csv"
         )

@@ -1,8 +1,10 @@
 """Finance exports of a closed period, written from the frozen ledger with a hash manifest.
 
 exports/<period>/
-  xero/<org>/sales_invoices_NNN.csv   Xero sales-invoice import, at most 500 invoices per file
-  quickbooks/<org>/invoices.csv       QuickBooks Online invoice import
+  xero/<org>/sales_invoices_NNN.csv   Xero sales-invoice import (invoices, debit notes), at most 500 per file
+  xero/<org>/credit_notes_NNN.csv     Xero credit-note import, positive amounts, at most 500 per file
+  quickbooks/<org>/invoices.csv       QuickBooks Online invoice import (invoices, debit notes)
+  quickbooks/<org>/credit_notes.csv   QuickBooks Online credit-note import, positive amounts
   journal/gl_journal.csv              one balanced journal per document (receivable = revenue + tax)
   invoices.{parquet,json}, invoice_lines.{parquet,json}
   evidence/<invoice number>.json      per-document packet to rebuild every line
@@ -26,7 +28,9 @@ from orchestration.close.ledger import is_closed
 from orchestration.exports import swap
 from orchestration.exports.layouts import (
     QBO_COLUMNS,
+    QBO_CREDIT_NOTE_COLUMNS,
     XERO_COLUMNS,
+    XERO_CREDIT_NOTE_COLUMNS,
     XERO_MAX_INVOICES_PER_FILE,
     layout_select,
 )
@@ -49,6 +53,34 @@ def _copy_csv(con: duckdb.DuckDBPyConnection, query: str, path: Path) -> int:
     return int(row[0]) if row else 0
 
 
+# Credit notes go into each system's credit-note import, every other document into its invoice import.
+IS_CREDIT_NOTE = "d.document_type = 'credit_note'"
+
+
+def _xero_files(
+    con: duckdb.DuckDBPyConnection, folder: Path, org: str, date_format: str, *, credit_notes: bool
+) -> list[tuple[Path, int]]:
+    """Xero files of one organisation and kind, at most XERO_MAX_INVOICES_PER_FILE documents each."""
+    kind = IS_CREDIT_NOTE if credit_notes else f"not {IS_CREDIT_NOTE}"
+    name, columns = (
+        ("credit_notes", XERO_CREDIT_NOTE_COLUMNS) if credit_notes else ("sales_invoices", XERO_COLUMNS)
+    )
+    ranked = (
+        f"select invoice_number, (dense_rank() over (order by invoice_number) - 1) "
+        f"// {XERO_MAX_INVOICES_PER_FILE} + 1 as chunk from export_documents as d "
+        f"where d.accounting_org_id = '{org}' and {kind}"
+    )
+    written = []
+    for (chunk,) in con.execute(f"select distinct chunk from ({ranked}) order by chunk").fetchall():
+        where = (
+            f"d.accounting_org_id = '{org}' and d.invoice_number in "
+            f"(select invoice_number from ({ranked}) where chunk = {chunk})"
+        )
+        path = folder / f"{name}_{chunk:03d}.csv"
+        written.append((path, _copy_csv(con, layout_select(columns, where, date_format), path)))
+    return written
+
+
 def _write_accounting_files(con: duckdb.DuckDBPyConnection, staging: Path) -> list[tuple[Path, int]]:
     written = []
     orgs = con.execute(
@@ -56,27 +88,21 @@ def _write_accounting_files(con: duckdb.DuckDBPyConnection, staging: Path) -> li
     ).fetchall()
     for org, system, date_format in orgs:
         if system == "xero":
-            chunks = con.execute(
-                f"""
-                select distinct (dense_rank() over (order by invoice_number) - 1)
-                    // {XERO_MAX_INVOICES_PER_FILE} + 1 as chunk
-                from export_documents where accounting_org_id = ? order by chunk
-                """,
-                [org],
-            ).fetchall()
-            for (chunk,) in chunks:
-                where = (
-                    f"d.accounting_org_id = '{org}' and d.invoice_number in (select invoice_number from "
-                    f"(select invoice_number, (dense_rank() over (order by invoice_number) - 1) "
-                    f"// {XERO_MAX_INVOICES_PER_FILE} + 1 as chunk from export_documents "
-                    f"where accounting_org_id = '{org}') where chunk = {chunk})"
+            for credit_notes in (False, True):
+                written.extend(
+                    _xero_files(con, staging / "xero" / org, org, date_format, credit_notes=credit_notes)
                 )
-                path = staging / "xero" / org / f"sales_invoices_{chunk:03d}.csv"
-                written.append((path, _copy_csv(con, layout_select(XERO_COLUMNS, where, date_format), path)))
         elif system == "quickbooks_online":
-            path = staging / "quickbooks" / org / "invoices.csv"
-            where = f"d.accounting_org_id = '{org}'"
-            written.append((path, _copy_csv(con, layout_select(QBO_COLUMNS, where, date_format), path)))
+            for name, columns, kind in (
+                ("invoices", QBO_COLUMNS, f"not {IS_CREDIT_NOTE}"),
+                ("credit_notes", QBO_CREDIT_NOTE_COLUMNS, IS_CREDIT_NOTE),
+            ):
+                where = f"d.accounting_org_id = '{org}' and {kind}"
+                if con.execute(f"select count(*) from export_documents as d where {where}").fetchone() != (
+                    0,
+                ):
+                    path = staging / "quickbooks" / org / f"{name}.csv"
+                    written.append((path, _copy_csv(con, layout_select(columns, where, date_format), path)))
         else:
             raise ValueError(f"accounting org {org}: unknown accounting_system {system!r}")
     return written

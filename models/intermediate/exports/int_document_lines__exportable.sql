@@ -91,21 +91,17 @@ final as (
                     and gl_accounts.account_role = 'revenue' and gl_accounts.match_key = '*'
             )
         ) as revenue_account_code,
-        coalesce(
-            (
-                select accounting_tax_types.xero_tax_type from accounting_tax_types
-                where accounting_tax_types.accounting_org_id = rendered.accounting_org_id
-                    and accounting_tax_types.tax_rule_id = rendered.tax_rule_id
-            ),
-            rendered.tax_rule_id
+        -- Null when the organisation has no tax type for the rule: the export then refuses the
+        -- period, as the accounting system would reject (or mis-tax) a raw tax rule id.
+        (
+            select accounting_tax_types.xero_tax_type from accounting_tax_types
+            where accounting_tax_types.accounting_org_id = rendered.accounting_org_id
+                and accounting_tax_types.tax_rule_id = rendered.tax_rule_id
         ) as xero_tax_type,
-        coalesce(
-            (
-                select accounting_tax_types.qbo_tax_code from accounting_tax_types
-                where accounting_tax_types.accounting_org_id = rendered.accounting_org_id
-                    and accounting_tax_types.tax_rule_id = rendered.tax_rule_id
-            ),
-            rendered.tax_rule_id
+        (
+            select accounting_tax_types.qbo_tax_code from accounting_tax_types
+            where accounting_tax_types.accounting_org_id = rendered.accounting_org_id
+                and accounting_tax_types.tax_rule_id = rendered.tax_rule_id
         ) as qbo_tax_code,
     from rendered
 
