@@ -87,7 +87,7 @@ def _ledger(con: duckdb.DuckDBPyConnection, fr_invoices: int) -> None:
             case when k = 1 then 'gpu_hour_a100' else 'energy_kwh' end, 'standard_eur', 1,
             'gpu_hour', 'gpu_second', 3600, 36000 * s, 10 * s, 2.45, s * (1000 + k), t.rate,
             cast(round_even(s * (1000 + k) * t.rate, 0) as bigint), t.rule, t.treatment, t.mention, false, 3,
-            null, null
+            null, null, null, null, null
         from seed_docs as d,
             (select 1 as k union all select 2),
             (select case when document_type = 'credit_note' then -1 else 1 end as s) as sg,
@@ -347,3 +347,50 @@ def test_a_tax_rule_the_organisation_has_no_tax_type_for_blocks_the_export(
     assert "\n" not in message
     assert "xero_fr/xx_unmapped_2026" in message and "seeds/close/accounting_tax_types.csv" in message
     assert not (tmp_path / "exports" / PERIOD).exists()  # nothing half-written is published
+
+
+def test_a_converted_line_states_its_price_in_the_invoice_currency_with_the_original_and_the_rate(
+    tmp_path: Path, export_models_template: Path
+) -> None:
+    with duckdb.connect(str(copy_warehouse(export_models_template, tmp_path))) as con:
+        _ledger(con, fr_invoices=2)
+        # FR1-2026-000001 (English) is invoiced in SEK; its first line was priced 2.45 EUR and converted.
+        con.execute(
+            "update ledger.invoices set currency_code = 'SEK' where invoice_number = 'FR1-2026-000001'"
+        )
+        con.execute(
+            "update ledger.invoice_lines set price_currency_code = 'EUR', fx_rate = 11.364, "
+            "fx_rate_date = date '2026-10-31' where invoice_number = 'FR1-2026-000001' and line_number = 1"
+        )
+        con.execute(
+            "update ledger.invoice_lines set price_currency_code = 'EUR' "
+            "where invoice_number = 'FR1-2026-000002' and line_number = 1"
+        )
+        write_exports(con, PERIOD, tmp_path / "exports")
+    folder = tmp_path / "exports" / PERIOD
+    _, rows = _rows(folder / "xero" / "xero_fr" / "sales_invoices_001.csv")
+    converted = next(r for r in rows if r["*InvoiceNumber"] == "FR1-2026-000001")
+    # 2.45 EUR x 11.364 SEK/EUR = 27.8418 SEK, stated exactly, then the original price and the rate.
+    assert "10 gpu_hour at 27.8418 SEK" in converted["*Description"]
+    assert "(converted from 2.45 EUR at 11.364 SEK per EUR, rate of 2026-10-31)" in converted["*Description"]
+    assert converted["Currency"] == "SEK"
+    same_currency = next(r for r in rows if r["*InvoiceNumber"] == "FR1-2026-000002")
+    # Priced in the invoice currency (French): no conversion note.
+    description = same_currency["*Description"]
+    assert "2.45 EUR (grille" in description and "converti" not in description
+    lines = (
+        duckdb.connect()
+        .execute(
+            f"select invoice_unit_price, price_currency_code, fx_rate, fx_rate_date, currency_code "
+            f"from '{folder / 'invoice_lines.parquet'}' where invoice_line_id = 'FR1-2026-000001:0001'"
+        )
+        .fetchone()
+    )
+    assert lines is not None
+    assert (lines[0], lines[1], lines[2], str(lines[3]), lines[4]) == (
+        Decimal("27.8418"),
+        "EUR",
+        Decimal("11.364"),
+        "2026-10-31",
+        "SEK",
+    )

@@ -109,6 +109,11 @@ create table if not exists ledger.invoice_lines (
     original_invoice_line_id varchar,
     adjustment_reason_code varchar
 );
+-- The price's currency and the FX rate of a converted line (a warehouse created before they
+-- were kept gains them empty).
+alter table ledger.invoice_lines add column if not exists price_currency_code varchar;
+alter table ledger.invoice_lines add column if not exists fx_rate decimal(18, 6);
+alter table ledger.invoice_lines add column if not exists fx_rate_date date;
 create table if not exists ledger.evidence (
     invoice_line_id varchar not null,
     source_kind varchar,

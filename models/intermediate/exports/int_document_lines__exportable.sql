@@ -59,9 +59,44 @@ rendered as (
             as legal_mention,
         documents.original_invoice_number,
         coalesce(lines.adjustment_reason_code, '') as reason,
+        -- A converted line states its price in the invoice currency when one rate converted it
+        -- (exact: the DECIMAL product, never rounded); converted at several daily rates, it states
+        -- the original price in its own currency.
+        lines.price_currency_code is not null and lines.price_currency_code <> documents.currency_code
+            as is_converted,
+        case
+            when not is_converted then lines.unit_price
+            when lines.fx_rate is not null then cast(lines.unit_price * lines.fx_rate as decimal(38, 12))
+        end as invoice_unit_price,
+        case
+            when not is_converted or lines.fx_rate is not null then documents.currency_code
+            else lines.price_currency_code
+        end as stated_currency_code,
+        case
+            when is_converted and lines.fx_rate is not null then
+                {{ invoice_text('invoice_texts', "'line.fx'", 'documents.language_code') }}
+            when is_converted then
+                {{ invoice_text('invoice_texts', "'line.fx_daily'", 'documents.language_code') }}
+        end as fx_template,
     from lines
     inner join documents
         on lines.invoice_number = documents.invoice_number
+
+),
+
+stated as (
+
+    select
+        rendered.*,
+        coalesce(rendered.invoice_unit_price, rendered.unit_price) as stated_unit_price,
+        replace(replace(replace(replace(replace(
+            rendered.fx_template,
+            '{original_price}', coalesce({{ plain_number('rendered.unit_price') }}, '')),
+            '{price_currency}', coalesce(rendered.price_currency_code, '')),
+            '{currency}', rendered.currency_code),
+            '{rate}', coalesce({{ plain_number('rendered.fx_rate') }}, '')),
+            '{rate_date}', coalesce(strftime(rendered.fx_rate_date, '%Y-%m-%d'), '')) as fx_note,
+    from rendered
 
 ),
 
@@ -73,11 +108,12 @@ final as (
             rendered.template,
             '{sku}', rendered.sku_text), '{period}', rendered.billing_period),
             '{quantity}', {{ plain_number('abs(rendered.quantity)') }}), '{unit}', coalesce(rendered.pricing_unit, '')),
-            '{unit_price}', coalesce({{ plain_number('rendered.unit_price') }}, '')),
-            '{currency}', rendered.currency_code), '{price_list}', coalesce(rendered.price_list_id, '')),
+            '{unit_price}', coalesce({{ plain_number('rendered.stated_unit_price') }}, '')),
+            '{currency}', rendered.stated_currency_code), '{price_list}', coalesce(rendered.price_list_id, '')),
             '{version}', coalesce(cast(rendered.price_list_version as varchar), '')),
             '{original_invoice}', coalesce(rendered.original_invoice_number, '')),
             '{reason}', rendered.reason), '{line}', rendered.invoice_line_id)
+            || coalesce(' ' || rendered.fx_note, '')
             || coalesce(' - ' || rendered.legal_mention, '') as description,
         coalesce(
             (
@@ -103,7 +139,7 @@ final as (
             where accounting_tax_types.accounting_org_id = rendered.accounting_org_id
                 and accounting_tax_types.tax_rule_id = rendered.tax_rule_id
         ) as qbo_tax_code,
-    from rendered
+    from stated as rendered
 
 )
 

@@ -33,6 +33,9 @@ renamed as (
         usage_line_count,
         original_invoice_line_id,
         adjustment_reason_code,
+        price_currency_code,
+        fx_rate,
+        fx_rate_date,
     from source
 
 )

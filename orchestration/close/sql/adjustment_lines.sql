@@ -52,6 +52,9 @@ select
     -- a note still carrying estimated usage (the re-rated line's estimate) says so
     coalesce(live.is_estimated, false) as is_estimated,
     coalesce(live.currency_code, frozen_doc.currency_code) as currency_code,
+    coalesce(live.price_currency_code, frozen.price_currency_code) as price_currency_code,
+    coalesce(live.fx_rate, frozen.fx_rate) as fx_rate,
+    coalesce(live.fx_rate_date, frozen.fx_rate_date) as fx_rate_date,
 from live
 full outer join billed on live.invoice_line_id = billed.draft_invoice_line_id
 left join ledger.invoice_lines as frozen on billed.original_invoice_line_id = frozen.invoice_line_id

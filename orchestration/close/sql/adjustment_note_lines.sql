@@ -4,6 +4,6 @@ select draft_invoice_line_id, 'adjustment', sku_id, price_list_id, price_list_ve
     pricing_unit, base_unit, base_units_per_pricing_unit, quantity_base_delta,
     quantity_delta, unit_price, net_delta, tax_rate, tax_delta, tax_rule_id,
     tax_treatment, legal_mention_code, is_estimated, usage_line_count,
-    original_invoice_line_id, cast($reason as varchar)
+    original_invoice_line_id, cast($reason as varchar), price_currency_code, fx_rate, fx_rate_date
 from close_adjustment_lines
 where customer_id = $customer_id and (net_delta + tax_delta >= 0) = $is_debit
