@@ -6,6 +6,7 @@ exports/<period>/
   journal/gl_journal.csv              one balanced journal per document (receivable = revenue + tax)
   invoices.{parquet,json}, invoice_lines.{parquet,json}
   evidence/<invoice number>.json      per-document packet to rebuild every line
+  documents/<invoice number>.{html,pdf}  the customer's document, in the customer's language
   manifest.json                       SHA-256 of every file, the close's content hash, held documents
 
 Only a closed period is exported, and only its approved documents (held ones are listed in
@@ -25,6 +26,8 @@ from orchestration.close.approval import held_documents
 from orchestration.close.ledger import is_closed
 from orchestration.close.reference import load_close_reference
 from orchestration.exports import swap
+from orchestration.exports.documents.content import document_contents
+from orchestration.exports.documents.render import write_documents
 from orchestration.exports.layouts import (
     QBO_COLUMNS,
     XERO_COLUMNS,
@@ -240,11 +243,13 @@ def write_exports(con: duckdb.DuckDBPyConnection, period: str, exports_dir: Path
         con.execute(f"copy ({query}) to '{staging / f'{name}.json'}' (format json, array true)")
         written.extend([(staging / f"{name}.parquet", count), (staging / f"{name}.json", count)])
     written.extend(_write_evidence(con, staging))
+    written.extend(write_documents(document_contents(con, period), staging / "documents"))
+    close = _close_summary(con, period)
     exported = con.execute("select count(*) from export_documents").fetchone()
     manifest = {
         "billing_period": period,
         "status": "closed",
-        **_close_summary(con, period),
+        **close,
         "exported_documents": int(exported[0]) if exported else 0,
         "held_documents": [
             {"invoice_number": n, "customer_id": c, "reasons": r.split(",")}
