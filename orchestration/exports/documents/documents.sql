@@ -54,9 +54,10 @@ tiers as (
 ),
 
 price_currencies as (
-    select distinct price_list_id, cast(price_list_version as integer) as price_list_version, sku_id,
-        currency_code as price_currency_code
+    -- A price list is kept in one currency; recurring charges (not in the list) share it.
+    select price_list_id, min(currency_code) as price_currency_code
     from doc_price_lists
+    group by price_list_id
 ),
 
 lines as (
@@ -68,6 +69,7 @@ lines as (
             'sku_text': coalesce(sku.text, l.sku_id),
             'quantity': cast(l.quantity as varchar),
             'pricing_unit': l.pricing_unit,
+            'base_unit': l.base_unit,
             'unit_price': cast(l.unit_price as varchar),
             'price_currency_code': p.price_currency_code,
             'net_amount_minor': l.net_amount_minor,
@@ -87,9 +89,7 @@ lines as (
     left join tiers as t
         on t.price_list_id = l.price_list_id and t.price_list_version = l.price_list_version
         and t.sku_id = l.sku_id
-    left join price_currencies as p
-        on p.price_list_id = l.price_list_id and p.price_list_version = l.price_list_version
-        and p.sku_id = l.sku_id
+    left join price_currencies as p on p.price_list_id = l.price_list_id
     left join evidence as v on v.invoice_line_id = coalesce(l.original_invoice_line_id, l.invoice_line_id)
     group by l.invoice_number
 ),
