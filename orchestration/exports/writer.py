@@ -7,6 +7,7 @@ exports/<period>/
   invoices.{parquet,json}, invoice_lines.{parquet,json}
   evidence/<invoice number>.json      per-document packet to rebuild every line
   documents/<invoice number>.{html,pdf}  the customer's document, in the customer's language
+  report.html                         the finance report (rpt_finance__* marts), charts inline
   manifest.json                       SHA-256 of every file, the close's content hash, held documents
 
 Only a closed period is exported, and only its approved documents (held ones are listed in
@@ -34,6 +35,7 @@ from orchestration.exports.layouts import (
     XERO_MAX_INVOICES_PER_FILE,
     layout_select,
 )
+from orchestration.exports.report.render import write_report
 from orchestration.exports.views import create_export_views
 
 
@@ -245,6 +247,7 @@ def write_exports(con: duckdb.DuckDBPyConnection, period: str, exports_dir: Path
     written.extend(_write_evidence(con, staging))
     written.extend(write_documents(document_contents(con, period), staging / "documents"))
     close = _close_summary(con, period)
+    written.append(write_report(con, period, close, staging))
     exported = con.execute("select count(*) from export_documents").fetchone()
     manifest = {
         "billing_period": period,
