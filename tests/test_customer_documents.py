@@ -178,6 +178,23 @@ def test_rendering_twice_gives_identical_bytes(approved: Deployment, tmp_path: P
         assert "DejaVu" in fonts and all(line.split()[-5] == "yes" for line in fonts.splitlines()[2:])
 
 
+def test_report_renders_to_the_same_bytes_from_its_marts(approved: Deployment) -> None:
+    from orchestration.exports.report.render import render_report
+    from orchestration.exports.writer import _close_summary
+
+    exported = (approved.exports_dir / PERIOD / "report.html").read_text("utf-8")
+    with duckdb.connect(str(approved.duckdb_path), read_only=True) as con:
+        close = _close_summary(con, PERIOD)
+        first, second = render_report(con, PERIOD, close), render_report(con, PERIOD, close)
+        kpis = con.execute(
+            "select invoice_count from marts.rpt_finance__period_kpis where billing_period = ?",
+            [PERIOD],
+        ).fetchone()
+    assert first == second == exported
+    assert kpis and f'<div class="value">{kpis[0]}</div><div class="label">invoices</div>' in exported
+    assert "Not built in this warehouse" not in exported
+
+
 def test_html_documents_and_report_open_in_chromium_without_errors(
     approved: Deployment, tmp_path: Path
 ) -> None:
