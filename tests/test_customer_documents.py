@@ -97,7 +97,7 @@ def _check_document(folder: Path, document: dict[str, object], texts: dict[tuple
     assert pdf.exists() and (folder / f"{number}.html").exists()
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     pages = int(re.search(r"^Pages:\s+(\d+)", info, re.MULTILINE).group(1))  # type: ignore[union-attr]
-    pngs = folder.parent.parent / "pages" / str(number)
+    pngs = folder.parents[2] / "pages" / str(number)  # beside the exports, never inside them
     pngs.mkdir(parents=True, exist_ok=True)
     subprocess.run(["pdftoppm", "-r", "60", "-png", str(pdf), str(pngs / "page")], check=True)
     assert 1 <= pages <= 3 and len(list(pngs.glob("page-*.png"))) == pages
