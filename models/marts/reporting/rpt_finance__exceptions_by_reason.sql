@@ -27,7 +27,7 @@ final as (
         cast(max(age_days) as integer) as oldest_age_days,
         cast(coalesce(sum(amount_at_risk), 0) as decimal(18, 2)) as amount_at_risk,
         cast(coalesce(sum(amount_at_risk) filter (where status = 'open'), 0) as decimal(18, 2))
-            as open_amount_at_risk
+            as open_amount_at_risk,
     from exceptions
     group by billing_period, reason_code, currency_code
 

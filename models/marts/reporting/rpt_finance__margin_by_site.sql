@@ -23,7 +23,7 @@ final as (
         cast(count_if(margin_amount is null) as bigint) as unconverted_line_count,
         cast(coalesce(sum(revenue_amount), 0) as decimal(18, 2)) as revenue_amount,
         cast(coalesce(sum(cost_in_margin_currency_amount), 0) as decimal(18, 2)) as cost_amount,
-        cast(coalesce(sum(margin_amount), 0) as decimal(18, 2)) as margin_amount
+        cast(coalesce(sum(margin_amount), 0) as decimal(18, 2)) as margin_amount,
     from margin
     group by billing_period, coalesce(site_id, 'unassigned'), margin_currency_code
 

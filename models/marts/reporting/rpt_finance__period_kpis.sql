@@ -33,7 +33,7 @@ conservation as (
 
 invoice_kpis as (
 
-    select count(*) as invoice_count from invoices
+    select count(*) as invoice_count, from invoices
 
 ),
 
@@ -42,7 +42,7 @@ exception_kpis as (
     select
         count(*) as exception_count,
         count_if(status = 'open') as open_exception_count,
-        count_if(suggested_action = 'dispute' or status = 'disputed') as disputed_items
+        count_if(suggested_action = 'dispute' or status = 'disputed') as disputed_items,
     from exceptions
 
 ),
@@ -51,7 +51,7 @@ group_kpis as (
 
     select
         count(*) as reconciliation_groups,
-        count_if(is_auto_reconciled) as auto_reconciled_groups
+        count_if(is_auto_reconciled) as auto_reconciled_groups,
     from groups
 
 ),
@@ -60,7 +60,7 @@ row_kpis as (
 
     select
         coalesce(sum(raw_rows), 0) as raw_rows,
-        coalesce(sum(quarantined_rows + excluded_rows), 0) as rows_kept_out
+        coalesce(sum(quarantined_rows + excluded_rows), 0) as rows_kept_out,
     from conservation
 
 ),

@@ -23,7 +23,7 @@ final as (
         count(*) as invoice_count,
         cast(sum(net_amount) as decimal(18, 2)) as net_amount,
         cast(sum(tax_amount) as decimal(18, 2)) as tax_amount,
-        cast(sum(gross_amount) as decimal(18, 2)) as gross_amount
+        cast(sum(gross_amount) as decimal(18, 2)) as gross_amount,
     from invoices
     group by billing_period, customer_id, currency_code
 

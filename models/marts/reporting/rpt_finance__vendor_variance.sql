@@ -23,7 +23,7 @@ final as (
         cast(coalesce(sum(billed_amount), 0) as decimal(18, 2)) as billed_amount,
         cast(coalesce(sum(expected_amount), 0) as decimal(18, 2)) as expected_amount,
         cast(coalesce(sum(variance_amount), 0) as decimal(18, 2)) as variance_amount,
-        cast(coalesce(sum(abs(variance_amount)), 0) as decimal(18, 2)) as absolute_variance_amount
+        cast(coalesce(sum(abs(variance_amount)), 0) as decimal(18, 2)) as absolute_variance_amount,
     from groups
     group by billing_period, vendor_id, status, currency_code
 
