@@ -15,7 +15,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := false
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: install run test lint lint-sql bench ui clean
+.PHONY: install run test lint lint-sql bench ui clean browser-tools
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -34,7 +34,13 @@ run: install  ## generate the demo month, bill it, close it and write its financ
 		--waive-reason-code unattributed_usage --why "$(DEMO_WAIVER)"
 	$(VENV)/bin/meterline approve --period $(PERIOD) --rule first_invoice --by "$(DEMO_APPROVER)"
 
-test: install  ## lint, format check and type-check the Python, then the whole test suite
+# Headless Chromium and poppler-utils (pdftoppm, pdftotext): the document and report tests
+# open the HTML and print the PDFs with them, as a person would. Debian packages, as root.
+browser-tools:
+	@command -v chromium >/dev/null && command -v pdftoppm >/dev/null && command -v pdftotext >/dev/null || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils)
+
+test: install browser-tools  ## lint, format check and type-check the Python, then the whole test suite
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy

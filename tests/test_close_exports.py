@@ -119,10 +119,13 @@ def _ledger(con: duckdb.DuckDBPyConnection, fr_invoices: int) -> None:
     )
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def exported(
-    tmp_path: Path, export_models_template: Path
+    tmp_path_factory: pytest.TempPathFactory, export_models_template: Path
 ) -> tuple[duckdb.DuckDBPyConnection, Path, dict[str, object]]:
+    # Written once for the module (503 documents, each also rendered as HTML and PDF); the
+    # tests only read it, and the re-export writes the same bytes into the same folder.
+    tmp_path = tmp_path_factory.mktemp("exported")
     con = duckdb.connect(str(copy_warehouse(export_models_template, tmp_path)))
     _ledger(con, fr_invoices=501)
     manifest = write_exports(con, PERIOD, tmp_path / "exports")
@@ -261,14 +264,13 @@ def test_every_legal_mention_has_english_and_french_text() -> None:
 
 def test_manifest_hashes_every_file_and_reexport_is_byte_identical(
     exported: tuple,  # type: ignore[type-arg]
-    tmp_path: Path,
 ) -> None:
     con, folder, manifest = exported
     digests = folder_digest(folder)
     assert {f["file"] for f in manifest["files"]} == set(digests) - {"manifest.json"}  # type: ignore[union-attr]
     assert all(digests[f["file"]] == f["sha256"] for f in manifest["files"])  # type: ignore[union-attr,index]
     assert len(list((folder / "evidence").glob("*.json"))) == 503
-    write_exports(con, PERIOD, tmp_path / "exports")
+    write_exports(con, PERIOD, folder.parent)
     assert folder_digest(folder) == digests
 
 

@@ -8,6 +8,8 @@ exports/<period>/
   journal/gl_journal.csv              one balanced journal per document (receivable = revenue + tax)
   invoices.{parquet,json}, invoice_lines.{parquet,json}
   evidence/<invoice number>.json      per-document packet to rebuild every line
+  documents/<invoice number>.{html,pdf}  the customer's document, in the customer's language
+  report.html                         the finance report (rpt_finance__* marts), charts inline
   manifest.json                       SHA-256 of every file, the close's content hash, held documents
 
 Only a closed period is exported, and only its approved documents (held ones are listed in
@@ -26,6 +28,8 @@ import duckdb
 from orchestration.close.approval import held_documents
 from orchestration.close.ledger import is_closed
 from orchestration.exports import swap
+from orchestration.exports.documents.content import document_contents
+from orchestration.exports.documents.render import write_documents
 from orchestration.exports.layouts import (
     QBO_COLUMNS,
     QBO_CREDIT_NOTE_COLUMNS,
@@ -34,6 +38,7 @@ from orchestration.exports.layouts import (
     XERO_MAX_INVOICES_PER_FILE,
     layout_select,
 )
+from orchestration.exports.report.render import write_report
 from orchestration.exports.views import create_export_views
 from orchestration.wiring.sql_files import sql_file
 
@@ -175,11 +180,14 @@ def write_exports(con: duckdb.DuckDBPyConnection, period: str, exports_dir: Path
         con.execute(f"copy ({query}) to '{staging / f'{name}.json'}' (format json, array true)")
         written.extend([(staging / f"{name}.parquet", count), (staging / f"{name}.json", count)])
     written.extend(_write_evidence(con, staging))
+    written.extend(write_documents(document_contents(con, period), staging / "documents"))
+    close = _close_summary(con, period)
+    written.append(write_report(con, period, close, staging))
     exported = con.execute("select count(*) from export_documents").fetchone()
     manifest = {
         "billing_period": period,
         "status": "closed",
-        **_close_summary(con, period),
+        **close,
         "exported_documents": int(exported[0]) if exported else 0,
         "held_documents": [
             {"invoice_number": n, "customer_id": c, "reasons": r.split(",")}

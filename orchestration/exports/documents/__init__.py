@@ -1,0 +1,1 @@
+"""Customer documents (invoice, credit note, debit note) as HTML and PDF, from the frozen ledger."""

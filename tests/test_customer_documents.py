@@ -1,0 +1,228 @@
+"""Customer documents and the finance report of the closed demo month, checked as a person would.
+
+The HTML opens in headless Chromium (no console error, no missing resource); the PDFs are
+turned into PNG pages (pdftoppm) and read back as text (pdftotext); every printed total is
+compared with the frozen ledger to the cent, parsed from the page, not from the renderer.
+Needs `make browser-tools` (Debian chromium and poppler-utils).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import subprocess
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.browser_support import browser_tools_missing, open_in_chromium
+from tests.e2e_support import PERIOD, DemoMonth, Deployment
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(bool(browser_tools_missing()), reason="run `make browser-tools` first"),
+]
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+TOTAL_KEYS = {"net": "label.total_net", "tax": "label.total_tax"}
+
+
+def _texts() -> dict[tuple[str, str], str]:
+    texts = {}
+    for name in ("close/invoice_texts.csv", "documents/document_labels.csv"):
+        with (SEEDS / name).open(newline="", encoding="utf-8") as handle:
+            texts.update(
+                {(row["text_key"], row["language_code"]): row["text"] for row in csv.DictReader(handle)}
+            )
+    return texts
+
+
+def _flat(text: str) -> str:
+    """Whitespace as one space (pdftotext wraps and spaces columns as the page lays them out)."""
+    return " ".join(text.replace("\u202f", " ").split())
+
+
+def _pdf_text(path: Path) -> str:
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def _printed_amount(text: str, label: str, currency: str, language: str) -> Decimal:
+    """The amount printed after `label` and before the currency code, as the page shows it."""
+    digits = r"-?[0-9][0-9 ,.\u202f]*"
+    match = re.search(rf"{re.escape(label)}\s+({digits})\s*{currency}", text)
+    assert match, f"{label!r} with an amount in {currency} not found"
+    printed = match.group(1).replace("\u202f", "").replace(" ", "")
+    printed = printed.replace(",", ".") if language == "fr" else printed.replace(",", "")
+    return Decimal(printed)
+
+
+@pytest.fixture(scope="module")
+def approved(demo_month: DemoMonth, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    yield demo_month.copy_to(tmp_path_factory.mktemp("documents"))
+
+
+def _ledger_documents(deployment: Deployment) -> list[dict[str, object]]:
+    with duckdb.connect(str(deployment.duckdb_path), read_only=True) as con:
+        cursor = con.execute(
+            """
+            select i.invoice_number, i.document_type, i.language_code, i.currency_code, i.minor_units,
+                i.net_amount_minor, i.tax_amount_minor, i.gross_amount_minor, i.original_invoice_number,
+                list(distinct l.legal_mention_code) filter (where l.legal_mention_code is not null)
+                    as mentions,
+                list(distinct cast(l.tax_rate as varchar)) as rates,
+                i.approval_reasons = '' or exists (
+                    select 1 from ledger.approvals as a where a.invoice_number = i.invoice_number
+                ) as is_approved
+            from ledger.invoices as i inner join ledger.invoice_lines as l using (invoice_number)
+            where i.billing_period = ? group by all order by i.invoice_number
+            """,
+            [PERIOD],
+        )
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _check_document(folder: Path, document: dict[str, object], texts: dict[tuple[str, str], str]) -> str:
+    """The PDF's pages and text against the ledger; returns the page text."""
+    number, language, currency = (
+        document["invoice_number"],
+        str(document["language_code"]),
+        document["currency_code"],
+    )
+    pdf = folder / f"{number}.pdf"
+    assert pdf.exists() and (folder / f"{number}.html").exists()
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    pages = int(re.search(r"^Pages:\s+(\d+)", info, re.MULTILINE).group(1))  # type: ignore[union-attr]
+    pngs = folder.parents[2] / "pages" / str(number)  # beside the exports, never inside them
+    pngs.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["pdftoppm", "-r", "60", "-png", str(pdf), str(pngs / "page")], check=True)
+    assert 1 <= pages <= 3 and len(list(pngs.glob("page-*.png"))) == pages
+    text = _pdf_text(pdf)
+    flat = _flat(text)
+    label = lambda key: texts.get((key, language), texts[(key, "en")])  # noqa: E731
+    assert f"{label('document.' + str(document['document_type']))} {number}" in flat
+    assert f"{_flat(label('label.payment_reference'))}: {number}" in flat
+    units = int(document["minor_units"])  # type: ignore[call-overload]
+    for kind, key in TOTAL_KEYS.items():
+        ledger = Decimal(int(document[f"{kind}_amount_minor"])).scaleb(-units)  # type: ignore[call-overload]
+        assert _printed_amount(text, label(key), str(currency), language) == ledger, (number, kind)
+    gross_key = "label.total_credit" if document["document_type"] == "credit_note" else "label.total_gross"
+    ledger_gross = Decimal(int(document["gross_amount_minor"])).scaleb(-units)  # type: ignore[call-overload]
+    assert _printed_amount(text, label(gross_key), str(currency), language) == ledger_gross, number
+    for mention in document["mentions"] or []:  # type: ignore[attr-defined]
+        assert _flat(label(f"legal.{mention}")) in flat, (number, mention)
+    if document["original_invoice_number"]:
+        corrects = label("label.corrects").replace(
+            "{original_invoice}", str(document["original_invoice_number"])
+        )
+        assert _flat(corrects) in flat
+    return text
+
+
+def test_every_approved_document_prints_the_ledger_totals_and_legal_mentions(approved: Deployment) -> None:
+    folder = approved.exports_dir / PERIOD / "documents"
+    texts = _texts()
+    documents = _ledger_documents(approved)
+    exported = [d for d in documents if d["is_approved"]]
+    held = [d for d in documents if not d["is_approved"]]
+    assert exported and held, "the demo month has approved documents and one held for high value"
+    assert sorted(p.stem for p in folder.glob("*.pdf")) == sorted(str(d["invoice_number"]) for d in exported)
+    for document in exported:
+        _check_document(folder, document, texts)
+    reverse_charged = [d for d in exported if "reverse_charge_b2b" in (d["mentions"] or [])]  # type: ignore[operator]
+    assert reverse_charged, "the demo month bills a reverse-charged customer"
+    reverse_text = _flat(_pdf_text(folder / f"{reverse_charged[0]['invoice_number']}.pdf"))
+    assert "Reverse charge" in reverse_text and "Art. 196 Directive 2006/112/EC" in reverse_text
+    assert any(d["language_code"] == "fr" for d in exported), "a document in French is checked too"
+
+
+def test_documents_and_report_are_listed_in_the_manifest(approved: Deployment) -> None:
+    import json
+
+    folder = approved.exports_dir / PERIOD
+    manifest = json.loads((folder / "manifest.json").read_text())
+    listed = {entry["file"] for entry in manifest["files"]}
+    on_disk = {p.relative_to(folder).as_posix() for p in (folder / "documents").iterdir()}
+    assert on_disk and on_disk <= listed
+    assert "report.html" in listed
+
+
+def test_rendering_twice_gives_identical_bytes(approved: Deployment, tmp_path: Path) -> None:
+    from orchestration.close.reference import load_close_reference
+    from orchestration.exports.documents.content import document_contents
+    from orchestration.exports.documents.render import render_html, render_pdf
+
+    folder = approved.exports_dir / PERIOD / "documents"
+    with duckdb.connect(str(approved.duckdb_path), read_only=True) as con:
+        load_close_reference(con)
+        documents = document_contents(con, PERIOD)
+    assert documents
+    for document in documents[:2]:
+        html = render_html(document)
+        first, second = render_pdf(html, document), render_pdf(render_html(document), document)
+        assert first == second
+        assert first == (folder / f"{document['invoice_number']}.pdf").read_bytes()
+        assert html == (folder / f"{document['invoice_number']}.html").read_text("utf-8")
+        # The shipped font is embedded (as a subset), no system font is referenced.
+        pdf = tmp_path / "again.pdf"
+        pdf.write_bytes(first)
+        fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+        info = subprocess.run(["pdfinfo", "-isodates", str(pdf)], capture_output=True, text=True, check=True)
+        # The dates are the issue date, never the time of rendering.
+        assert re.search(rf"^CreationDate:\s+{document['issue_date']}T00:00:00", info.stdout, re.MULTILINE)
+        assert re.search(rf"^ModDate:\s+{document['issue_date']}T00:00:00", info.stdout, re.MULTILINE)
+        assert "DejaVu" in fonts and all(line.split()[-5] == "yes" for line in fonts.splitlines()[2:])
+
+
+def test_report_renders_to_the_same_bytes_from_its_marts(approved: Deployment) -> None:
+    from orchestration.exports.report.render import render_report
+    from orchestration.exports.writer import _close_summary
+
+    exported = (approved.exports_dir / PERIOD / "report.html").read_text("utf-8")
+    with duckdb.connect(str(approved.duckdb_path), read_only=True) as con:
+        close = _close_summary(con, PERIOD)
+        first, second = render_report(con, PERIOD, close), render_report(con, PERIOD, close)
+        kpis = con.execute(
+            "select invoice_count from marts.rpt_finance__period_kpis where billing_period = ?",
+            [PERIOD],
+        ).fetchone()
+    assert first == second == exported
+    assert kpis and f'<div class="value">{kpis[0]}</div><div class="label">invoices</div>' in exported
+    assert "Not built in this warehouse" not in exported
+
+
+def test_html_documents_and_report_open_in_chromium_without_errors(
+    approved: Deployment, tmp_path: Path
+) -> None:
+    folder = approved.exports_dir / PERIOD
+    broken = tmp_path / "broken.html"
+    broken.write_text('<html><body><img src="missing.png"><script>console.error("x")</script></body></html>')
+    control = open_in_chromium(broken)
+    assert any("ERR_FILE_NOT_FOUND" in p for p in control.problems)
+    assert any("console error" in p for p in control.problems)
+    for path in [*sorted((folder / "documents").glob("*.html")), folder / "report.html"]:
+        page = open_in_chromium(path)
+        assert page.loaded and page.problems == [], (path.name, page.problems)
+        assert path.stem in page.body_text or path.name == "report.html"
+    report = open_in_chromium(folder / "report.html")
+    assert f"Finance report {PERIOD}" in report.body_text
+    html = (folder / "report.html").read_text("utf-8")
+    assert html.count("<svg") >= 4 and not re.search(r"(src|href)=\"(https?:)?//", html)
+
+
+def test_the_held_nok_invoice_once_approved_shows_its_norwegian_vat(approved: Deployment) -> None:
+    held = [d for d in _ledger_documents(approved) if not d["is_approved"]]
+    nok = [d for d in held if d["currency_code"] == "NOK"]
+    assert nok, "the demo holds its NOK invoice for high value"
+    number = str(nok[0]["invoice_number"])
+    done = approved.meterline("approve", "--invoice", number, "--by", "CFO")
+    assert done.returncode == 0, done.stdout + done.stderr
+    document = next(d for d in _ledger_documents(approved) if d["invoice_number"] == number)
+    assert document["is_approved"] and document["tax_amount_minor"] != 0
+    folder = approved.exports_dir / PERIOD / "documents"
+    text = _flat(_check_document(folder, document, _texts()))
+    assert "25%" in text and "NO987654321MVA" in text
