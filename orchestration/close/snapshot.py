@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.close.approval import APPROVAL_REASONS_SQL
+from orchestration.close.focus_costs import freeze_focus_costs
 from orchestration.close.ledger import audit, ensure_open, is_closed, next_id, now
 from orchestration.close.numbering import CUSTOMER_ENTITY_SQL
 from orchestration.close.rating_versions import record_used_versions
@@ -352,6 +353,7 @@ def close_period(
             ],
         )
         record_used_versions(con, period, close_id)
+        freeze_focus_costs(con, period, close_id)
         seal(con, close_id, period, content)
         audit(
             con,

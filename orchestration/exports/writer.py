@@ -6,6 +6,7 @@ exports/<period>/
   journal/gl_journal.csv              one balanced journal per document (receivable = revenue + tax)
   invoices.{parquet,json}, invoice_lines.{parquet,json}
   evidence/<invoice number>.json      per-document packet to rebuild every line
+  focus/focus_costs.{parquet,csv}     the period's vendor costs as FOCUS 1.2, frozen at close
   manifest.json                       SHA-256 of every file, the close's content hash, held documents
 
 Only a closed period is exported, and only its approved documents (held ones are listed in
@@ -25,6 +26,7 @@ from orchestration.close.approval import held_documents
 from orchestration.close.ledger import is_closed
 from orchestration.close.reference import load_close_reference
 from orchestration.exports import swap
+from orchestration.exports.focus import write_focus
 from orchestration.exports.layouts import (
     QBO_COLUMNS,
     XERO_COLUMNS,
@@ -240,6 +242,7 @@ def write_exports(con: duckdb.DuckDBPyConnection, period: str, exports_dir: Path
         con.execute(f"copy ({query}) to '{staging / f'{name}.json'}' (format json, array true)")
         written.extend([(staging / f"{name}.parquet", count), (staging / f"{name}.json", count)])
     written.extend(_write_evidence(con, staging))
+    written.extend(write_focus(con, period, staging))
     exported = con.execute("select count(*) from export_documents").fetchone()
     manifest = {
         "billing_period": period,
