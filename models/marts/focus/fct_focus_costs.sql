@@ -15,20 +15,20 @@ with
 
 vendor_lines as (
 
-    select * from {{ ref('int_vendor_charges__unified') }}
+    select *, from {{ ref('int_vendor_charges__unified') }}
     where row_status = 'canonical'
 
 ),
 
 providers as (
 
-    select * from {{ ref('focus_providers') }}
+    select *, from {{ ref('focus_providers') }}
 
 ),
 
 services as (
 
-    select * from {{ ref('focus_services') }}
+    select *, from {{ ref('focus_services') }}
 
 ),
 
@@ -50,16 +50,18 @@ classified as (
         coalesce(sku_services.charge_frequency, vendor_services.charge_frequency)
             as policy_charge_frequency,
         coalesce(vendor_lines.charge_category, 'Usage') = 'Usage'
-            and coalesce(vendor_lines.commitment_discount_status, '') <> 'Unused' as is_consumption,
+        and coalesce(vendor_lines.commitment_discount_status, '') <> 'Unused' as is_consumption,
     from vendor_lines
     left join providers
         on vendor_lines.vendor_id = providers.vendor_id
     left join services as sku_services
-        on vendor_lines.vendor_id = sku_services.vendor_id
-        and vendor_lines.vendor_sku_id = sku_services.vendor_sku_id
+        on
+            vendor_lines.vendor_id = sku_services.vendor_id
+            and vendor_lines.vendor_sku_id = sku_services.vendor_sku_id
     left join services as vendor_services
-        on vendor_lines.vendor_id = vendor_services.vendor_id
-        and vendor_services.vendor_sku_id = '*'
+        on
+            vendor_lines.vendor_id = vendor_services.vendor_id
+            and vendor_services.vendor_sku_id = '*'
 
 ),
 
@@ -132,4 +134,4 @@ final as (
 
 )
 
-select * from final
+select *, from final
