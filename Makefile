@@ -15,7 +15,8 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := false
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: install run test lint lint-sql bench ui clean browser-tools
+
+.PHONY: install run test lint lint-sql bench docs ui clean browser-tools
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -57,6 +58,20 @@ lint-sql: install  ## SQL of models, macros, dbt tests and the benchmark's refer
 bench: install  ## scaled month through the real job (time, memory per stage); then rows/s per adapter
 	$(VENV)/bin/python -m bench.whole_job
 	$(VENV)/bin/python -m bench.adapters
+
+# The dbt docs as one self-contained page (target/static_index.html): models, sources with their
+# freshness rules, exposures and lineage, with column types and row counts from the warehouse
+# when there is one (else without, from an empty scratch database). Nothing is fetched.
+DOCS_DUCKDB = $(or $(MET_DUCKDB_PATH),warehouse/meterline.duckdb)
+docs: install  ## static dbt docs, offline: prints the file to open
+	@if [ -f "$(DOCS_DUCKDB)" ]; then \
+		MET_DUCKDB_PATH="$(DOCS_DUCKDB)" $(VENV)/bin/dbt docs generate --static --profiles-dir . \
+			--vars '{billing_period: "$(PERIOD)"}'; \
+	else \
+		mkdir -p target && MET_DUCKDB_PATH=target/docs_scratch.duckdb $(VENV)/bin/dbt docs generate \
+			--static --empty-catalog --profiles-dir . --vars '{billing_period: "$(PERIOD)"}'; \
+	fi
+	@echo "dbt docs: open file://$(CURDIR)/target/static_index.html (one file, works offline)"
 
 ui: install  ## the Dagster UI on the same DAGSTER_HOME as `make run`
 	mkdir -p $(DAGSTER_HOME)

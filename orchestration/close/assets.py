@@ -28,7 +28,13 @@ from orchestration.wiring.partitions import billing_periods, one_period_per_run
 from orchestration.wiring.resources import Warehouse
 from orchestration.wiring.warehouse_setup import ensure_ledger
 
-CLOSE_INPUTS = ["fct_invoice_lines", "fct_invoices", "fct_billing_exceptions", "dim_customers"]
+CLOSE_INPUTS = [
+    "fct_invoice_lines",
+    "fct_invoices",
+    "fct_billing_exceptions",
+    "dim_customers",
+    "fct_focus_costs",
+]
 PERIOD_CLOSE_KEY = AssetKey(["ledger", "period_close"])
 
 
@@ -97,7 +103,7 @@ def period_close(
     kinds={"csv", "parquet", "json"},
 )
 def invoice_export(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
-    """Xero, QuickBooks, GL journal, Parquet/JSON and evidence files of the closed period."""
+    """Xero, QuickBooks, GL journal, Parquet/JSON, evidence and FOCUS files of the closed period."""
     period = context.partition_key
     with warehouse.connect(read_only=True) as con:
         try:

@@ -18,6 +18,8 @@ from pathlib import Path
 import duckdb
 
 from orchestration.close.approval import approval_reasons_sql
+
+from orchestration.close.focus_costs import freeze_focus_costs
 from orchestration.close.ledger import audit, ensure_open, is_closed, next_id, now
 from orchestration.close.rating_versions import record_used_versions
 from orchestration.close.readiness import Readiness
@@ -243,6 +245,7 @@ def close_period(
             ],
         )
         record_used_versions(con, period, close_id)
+        freeze_focus_costs(con, period, close_id)
         seal(con, close_id, period, content)
         audit(
             con,

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.close.focus_costs import focus_cost_problems
 from orchestration.close.snapshot import CHAIN_ROOT, FINGERPRINTS_SQL, chain_link, content_sha256
 from orchestration.wiring.sql_files import sql_file
 
@@ -79,6 +80,7 @@ def ledger_problems(con: duckdb.DuckDBPyConnection, period: str | None = None) -
         for close_id, (link_period, _, _) in sorted(links.items())
         if period is None or link_period == period
     )
+    problems.extend(focus_cost_problems(con, period))
     return problems
 
 

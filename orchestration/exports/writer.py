@@ -10,6 +10,7 @@ exports/<period>/
   evidence/<invoice number>.json      per-document packet to rebuild every line
   documents/<invoice number>.{html,pdf}  the customer's document, in the customer's language
   report.html                         the finance report (rpt_finance__* marts), charts inline
+  focus/focus_costs.{parquet,csv}     the period's vendor costs as FOCUS 1.2, frozen at close
   manifest.json                       SHA-256 of every file, the close's content hash, held documents
 
 Only a closed period is exported, and only its approved documents (held ones are listed in
@@ -30,6 +31,7 @@ from orchestration.close.ledger import is_closed
 from orchestration.exports import swap
 from orchestration.exports.documents.content import document_contents
 from orchestration.exports.documents.render import write_documents
+from orchestration.exports.focus import write_focus
 from orchestration.exports.layouts import (
     QBO_COLUMNS,
     QBO_CREDIT_NOTE_COLUMNS,
@@ -183,6 +185,7 @@ def write_exports(con: duckdb.DuckDBPyConnection, period: str, exports_dir: Path
     written.extend(write_documents(document_contents(con, period), staging / "documents"))
     close = _close_summary(con, period)
     written.append(write_report(con, period, close, staging))
+    written.extend(write_focus(con, period, staging))
     exported = con.execute("select count(*) from export_documents").fetchone()
     manifest = {
         "billing_period": period,

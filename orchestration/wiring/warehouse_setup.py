@@ -193,12 +193,83 @@ create table if not exists ledger.audit_log (
 """
 
 
+# The period's vendor costs in FOCUS terms, frozen at close from marts.fct_focus_costs (a later
+# run of a closed period replaces its mart rows; the FOCUS export must not follow them), and one
+# row per close with the frozen rows' count and hash (orchestration/close/focus_costs.py).
+FOCUS_LEDGER_DDL = """
+create table if not exists ledger.focus_costs (
+    close_id varchar not null,
+    vendor_charge_line_id varchar not null,
+    billing_period varchar not null,
+    vendor_id varchar not null,
+    source_kind varchar,
+    source_file varchar,
+    source_row bigint,
+    line_number_in_row bigint,
+    site_id varchar,
+    billed_cost decimal(38, 6) not null,
+    effective_cost decimal(38, 6) not null,
+    list_cost decimal(38, 6) not null,
+    contracted_cost decimal(38, 6) not null,
+    billing_currency varchar not null,
+    billing_account_id varchar not null,
+    billing_account_name varchar not null,
+    billing_account_type varchar,
+    sub_account_id varchar,
+    sub_account_name varchar,
+    sub_account_type varchar,
+    billing_period_start_at timestamp not null,
+    billing_period_end_at timestamp not null,
+    charge_period_start_at timestamp not null,
+    charge_period_end_at timestamp not null,
+    charge_category varchar not null,
+    charge_class varchar,
+    charge_description varchar,
+    charge_frequency varchar,
+    provider_name varchar not null,
+    publisher_name varchar not null,
+    invoice_issuer_name varchar not null,
+    invoice_id varchar,
+    service_name varchar not null,
+    service_category varchar not null,
+    service_subcategory varchar not null,
+    resource_id varchar,
+    resource_name varchar,
+    region_id varchar,
+    region_name varchar,
+    sku_id varchar,
+    sku_price_id varchar,
+    pricing_category varchar,
+    pricing_quantity decimal(38, 6),
+    pricing_unit varchar,
+    list_unit_price decimal(38, 6),
+    contracted_unit_price decimal(38, 6),
+    consumed_quantity decimal(38, 6),
+    consumed_unit varchar,
+    commitment_discount_id varchar,
+    commitment_discount_name varchar,
+    commitment_discount_category varchar,
+    commitment_discount_type varchar,
+    commitment_discount_status varchar,
+    tags varchar,
+    primary key (close_id, vendor_charge_line_id)
+);
+create table if not exists ledger.focus_cost_freezes (
+    billing_period varchar primary key,
+    close_id varchar not null,
+    row_count bigint not null,
+    content_sha256 varchar not null
+);
+"""
+
+
 def ensure_registry(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(REGISTRY_DDL)
 
 
 def ensure_ledger(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(LEDGER_DDL)
+    con.execute(FOCUS_LEDGER_DDL)
 
 
 def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
