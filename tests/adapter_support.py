@@ -80,5 +80,6 @@ def build_vendor_warehouse(
         assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     con = duckdb.connect(str(database), read_only=True)
     con.execute("create temp table ingest_rejections (source_file varchar, error varchar)")
-    con.executemany("insert into ingest_rejections values (?, ?)", list(report.rejected.items()))
+    if report.rejected:
+        con.executemany("insert into ingest_rejections values (?, ?)", list(report.rejected.items()))
     return con

@@ -30,6 +30,7 @@ def test_gates_are_blocking_checks_on_the_invoicing_marts() -> None:
         ("marts/fct_invoice_lines", "gx_fct_invoice_lines"),
         ("marts/fct_invoices", "gx_fct_invoices"),
         ("marts/rpt_billing_control_totals", "gx_rpt_billing_control_totals"),
+        ("marts/rpt_period_completeness", "gx_rpt_period_completeness"),
         ("marts/rpt_row_conservation", "gx_rpt_row_conservation"),
     }
     assert all(graph.get_check_spec(key).blocking for key in gates)

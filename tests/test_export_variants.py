@@ -294,10 +294,6 @@ def test_azure_any_case_real_sample_is_recognised_and_conserved(built: duckdb.Du
     assert [line for line in lines if line["row_status"] == "quarantined"] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="vendor amounts are still parsed to 6 decimals per row; the sample carries 16",
-)
 def test_azure_real_sample_keeps_every_decimal_the_file_wrote(built: duckdb.DuckDBPyConnection) -> None:
     header, rows = _real_ea_sample()
     lines = _lines(built, "ea_any_case_2024-09.csv")

@@ -171,6 +171,7 @@ def test_export_manifest_hashes_every_file(billed: Deployment) -> None:
         "gx_fct_invoice_lines",
         "gx_fct_invoices",
         "gx_rpt_billing_control_totals",
+        "gx_rpt_period_completeness",
         "gx_rpt_row_conservation",
     }
     assert "Gates:" in billed.__dict__["run_output"]

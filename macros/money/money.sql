@@ -70,11 +70,18 @@
     ) }}
 {%- endmacro %}
 
-{#- A DECIMAL amount rounded half-even to the currency's minor units, as an integer of minor units. -#}
+{#-
+    A DECIMAL amount rounded half-even to the currency's minor units, as an integer of minor
+    units. Exact for up to 16 decimals (vendor amounts keep that many): the value is split
+    into its whole part and its fraction, so the scaled integer never passes through a
+    DECIMAL(38,16) that could not hold it.
+-#}
 {% macro amount_to_minor_units(amount, minor_units) -%}
+    {%- set exact = 'cast(' ~ amount ~ ' as decimal(38, 16))' -%}
     {{ round_half_even_div(
-        decimal_to_scaled_integer(amount),
-        power_of_ten('(6 - ' ~ minor_units ~ ')')
+        'cast(trunc(' ~ exact ~ ') as hugeint) * ' ~ power_of_ten(16)
+            ~ ' + cast((' ~ exact ~ ' - trunc(' ~ exact ~ ')) * ' ~ power_of_ten(16) ~ ' as hugeint)',
+        power_of_ten('(16 - ' ~ minor_units ~ ')')
     ) }}
 {%- endmacro %}
 

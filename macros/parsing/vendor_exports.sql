@@ -45,6 +45,21 @@
 {%- endmacro %}
 
 {#-
+    The type every vendor cost amount is kept in from the file to the reconciliation:
+    16 decimals, as many as real exports write (an Azure EA cost such as
+    `0.4838709677419368`), so file totals reconcile to the vendor's last digit. The one
+    rounding is to minor units, in amount_to_minor_units.
+-#}
+{% macro vendor_amount_type() -%}
+    decimal(38, 16)
+{%- endmacro %}
+
+{#- Cost text -> the vendor amount type (as parse_vendor_decimal, keeping 16 decimals). -#}
+{% macro parse_vendor_amount(expression) -%}
+    try_cast(trim({{ expression }}) as {{ vendor_amount_type() }})
+{%- endmacro %}
+
+{#-
     Tags or labels text -> a JSON object text with trimmed keys (`{" env": "dev"}` ->
     `{"env":"dev"}`), whatever documented shape the vendor wrote: an object, Azure's object
     without braces (`"env": "dev"`), Google's array of `{key, value}` pairs

@@ -12,6 +12,7 @@ import codecs
 import csv
 import gzip
 import io
+import re
 from pathlib import Path
 
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
@@ -48,6 +49,20 @@ def text_encoding(path: Path) -> str:
 def has_mixed_line_endings(data: bytes) -> bool:
     crlf = data.count(b"\r\n")
     return 0 < crlf < data.count(b"\n")
+
+
+# A whole line that is a comment (`# sacct --format=...`), optionally indented.
+COMMENT_LINE = re.compile(rb"^[ \t]*#[^\n]*(?:\n|$)", re.MULTILINE)
+
+
+def has_comment_lines(data: bytes) -> bool:
+    return COMMENT_LINE.search(data) is not None
+
+
+def without_comment_lines(data: bytes) -> bytes:
+    """The text with every `#` comment line removed and line endings made LF (one pass each,
+    on the whole text; a `#` inside a field is data and stays)."""
+    return COMMENT_LINE.sub(b"", data.replace(b"\r\n", b"\n"))
 
 
 def read_bytes(path: Path) -> bytes:

@@ -212,6 +212,9 @@ class Layout:
     json_allocation_api: bool = False
     # Headerless files whose fields are declared by name (e.g. a cluster's sacct --format list).
     names: tuple[str, ...] = ()
+    # sacct dumps: a row may stop before its last fields (an optional trailing field such as
+    # Partition), which are then empty; `#` comment lines and blank lines are not rows.
+    ragged_rows: bool = False
 
 
 @dataclass(frozen=True)
@@ -226,9 +229,16 @@ class SlurmLayout:
     def layout(self) -> Layout:
         required = ("JobID", self.subject_field, "State", "Start", SLURM_ELAPSED, SLURM_RESOURCES)
         if self.has_header:
-            return Layout("slurm", "slurm_jobs", self.delimiter, SLURM_COLUMNS, required)
+            return Layout("slurm", "slurm_jobs", self.delimiter, SLURM_COLUMNS, required, ragged_rows=True)
         return Layout(
-            "slurm", "slurm_jobs", self.delimiter, self.fields, required, has_header=False, names=self.fields
+            "slurm",
+            "slurm_jobs",
+            self.delimiter,
+            self.fields,
+            required,
+            has_header=False,
+            names=self.fields,
+            ragged_rows=True,
         )
 
 

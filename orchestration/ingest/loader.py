@@ -120,10 +120,11 @@ def _parquet_source(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, li
 
 def _csv_source(path: Path, layout: Layout, names: list[str] | None = None) -> str:
     named = f", names = [{', '.join(_sql_string(n) for n in names)}]" if names else ""
+    padded = ", null_padding = true" if layout.ragged_rows else ""
     return (
         f"read_csv({_sql_string(str(path))}, header = {str(layout.has_header).lower()}, "
         f"all_varchar = true, delim = {_sql_string(layout.delimiter)}, quote = '\"', "
-        f"escape = '\"', encoding = {_sql_string(file_checks.text_encoding(path))}{named})"
+        f"escape = '\"', encoding = {_sql_string(file_checks.text_encoding(path))}{named}{padded})"
     )
 
 
@@ -175,7 +176,17 @@ def _read(con: duckdb.DuckDBPyConnection, path: Path, layout: Layout) -> pa.Tabl
 
     A delimited file DuckDB refuses is read again with its line endings made uniform when it
     mixes CRLF and LF; otherwise it is rejected with the first cause the diagnosis names.
+    A layout with ragged rows (sacct) is read without its `#` comment lines.
     """
+    if layout.ragged_rows:
+        data = file_checks.read_bytes(path)
+        if file_checks.has_comment_lines(data):
+            with tempfile.TemporaryDirectory() as scratch:
+                uncommented = Path(scratch) / path.name.removesuffix(".gz")
+                uncommented.write_bytes(file_checks.without_comment_lines(data))
+                del data
+                return _read(con, uncommented, layout)
+        del data
     try:
         return _parse(con, path, layout)
     except duckdb.Error as error:

@@ -39,7 +39,7 @@ slurm_rows as (
         cast(null as varchar) as vendor_sku_id,
         cast(null as varchar) as site_id,
         cast(null as varchar) as resource_id,
-        cast(null as decimal(38, 6)) as billed_amount,
+        cast(null as {{ vendor_amount_type() }}) as billed_amount,
         cast(null as varchar) as currency_code,
         case
             when reason_code = 'requeued_attempt'
@@ -78,7 +78,7 @@ opencost_rows as (
         cast(null as varchar) as vendor_sku_id,
         cast(null as varchar) as site_id,
         cast(null as varchar) as resource_id,
-        cast(null as decimal(38, 6)) as billed_amount,
+        cast(null as {{ vendor_amount_type() }}) as billed_amount,
         cast(null as varchar) as currency_code,
         case
             when reason_code = 'duplicate_usage'
@@ -114,7 +114,7 @@ energy_rows as (
         cast(null as varchar) as vendor_sku_id,
         site_id,
         cast(null as varchar) as resource_id,
-        cast(null as decimal(38, 6)) as billed_amount,
+        cast(null as {{ vendor_amount_type() }}) as billed_amount,
         cast(null as varchar) as currency_code,
         case
             when reason_code = 'duplicate_usage'
@@ -187,7 +187,7 @@ reference_rows as (
         cast(null as varchar) as vendor_sku_id,
         cast(null as varchar) as site_id,
         cast(null as varchar) as resource_id,
-        cast(null as decimal(38, 6)) as billed_amount,
+        cast(null as {{ vendor_amount_type() }}) as billed_amount,
         cast(null as varchar) as currency_code,
         quarantine_detail as detail,
     from {{ ref(model) }}

@@ -10,15 +10,117 @@
     a canonical job that ended at or before the period start is `late_usage` when its file
     also carries usage of this period (it was delivered for this period), otherwise it simply
     belongs to another period (`outside_period`).
+    Jobs known only from step rows (`123.extern`, `123.batch`, no allocation row `123` in any
+    current file of the cluster): one step row stands for the job, the step with the largest
+    allocation (CPUs, then GPUs, then memory; ties to the first seen), billed over the span of
+    all its steps (earliest step start to latest step end), under the first subject a step
+    names. Every step runs inside the job's allocation, so this is the least the job held and
+    never more than it used. When no step names a subject or a start, or no step has an
+    allocation, that row is quarantined as `step_only_job` instead: never billed at zero.
     A table: itemising, row conservation, the exceptions and the tests all read it, and it
     is the one place the sacct rows are parsed and windowed.
 -#}
 
 with
 
-jobs as (
+staged as (
 
     select * from {{ ref('stg_slurm__jobs') }}
+
+),
+
+allocation_rows as (
+
+    select distinct cluster_id, job_id
+    from staged
+    where not is_step_row and job_id is not null
+
+),
+
+steps_of_step_only_jobs as (
+
+    -- step rows of jobs whose allocation row is in no current file of the cluster
+    select
+        staged.source_file,
+        staged.source_row,
+        split_part(staged.job_id, '.', 1) as base_job_id,
+        staged.allocated_cpu_count > 0 or staged.allocated_memory_bytes > 0
+            or staged.allocated_gpu_untyped_count > 0 or len(staged.allocated_gpus_by_type) > 0
+            as has_allocation,
+        row_number() over base_job as step_rank,
+        min(staged.started_at) over all_steps as steps_started_at,
+        max(staged.started_at + to_seconds(staged.elapsed_seconds)) over all_steps as steps_ended_at,
+        first_value(staged.slurm_account ignore nulls) over (
+            all_steps order by staged.source_file, staged.source_row
+            rows between unbounded preceding and unbounded following
+        ) as steps_subject,
+    from staged
+    left join allocation_rows
+        on staged.cluster_id = allocation_rows.cluster_id
+        and split_part(staged.job_id, '.', 1) = allocation_rows.job_id
+    where staged.is_step_row
+        and staged.quarantine_reason is null
+        and allocation_rows.job_id is null
+    window
+        all_steps as (partition by staged.cluster_id, split_part(staged.job_id, '.', 1)),
+        base_job as (
+            partition by staged.cluster_id, split_part(staged.job_id, '.', 1)
+            order by
+                staged.allocated_cpu_count desc,
+                staged.allocated_gpu_untyped_count
+                    + coalesce(list_sum(list_transform(staged.allocated_gpus_by_type, lambda gpu: gpu.gpu_count)), 0) desc,
+                staged.allocated_memory_bytes desc,
+                staged.source_file,
+                staged.source_row
+        )
+
+),
+
+step_only_jobs as (
+
+    select
+        *,
+        has_allocation
+            and steps_subject is not null
+            and steps_started_at is not null
+            and steps_ended_at is not null as is_billable,
+    from steps_of_step_only_jobs
+    where step_rank = 1
+
+),
+
+jobs as (
+
+    -- the representative step of a step-only job becomes that job's row
+    select
+        staged.* replace (
+            coalesce(step_only_jobs.base_job_id, staged.job_id) as job_id,
+            staged.is_step_row and step_only_jobs.base_job_id is null as is_step_row,
+            case when step_only_jobs.is_billable then step_only_jobs.steps_subject else staged.slurm_account end
+                as slurm_account,
+            case when step_only_jobs.is_billable then step_only_jobs.steps_started_at else staged.started_at end
+                as started_at,
+            case
+                when step_only_jobs.is_billable
+                    then date_diff('second', step_only_jobs.steps_started_at, step_only_jobs.steps_ended_at)
+                else staged.elapsed_seconds
+            end as elapsed_seconds,
+            case
+                when step_only_jobs.base_job_id is not null and not step_only_jobs.is_billable then 'step_only_job'
+                else staged.quarantine_reason
+            end as quarantine_reason,
+            case
+                when step_only_jobs.base_job_id is not null and not step_only_jobs.is_billable
+                    then 'job ' || step_only_jobs.base_job_id || ' has only step rows and they name no '
+                        || staged.subject_field || ', no start or no allocation: its usage cannot be billed'
+                else staged.quarantine_detail
+            end as quarantine_detail
+        ),
+        step_only_jobs.base_job_id is not null as is_step_only_job,
+    from staged
+    left join step_only_jobs
+        on staged.source_file = step_only_jobs.source_file
+        and staged.source_row = step_only_jobs.source_row
 
 ),
 
@@ -134,6 +236,7 @@ final as (
             else 'outside_period'
         end as exclusion_reason,
         quarantine_detail,
+        is_step_only_job,
 
     from classified
 

@@ -13,6 +13,9 @@
     - estimated pieces (energy an `estimate` site filled in across a meter gap) are billed,
       flagged `is_estimated`, only where the version's pricing terms set
       allow_estimated_usage; otherwise `estimate_not_allowed`, never billed;
+    - pass-through pieces cost the vendor rate card in force at their start: for energy, of
+      the vendor of the machine's own site (seeds energy_sites), else of the vendor the
+      pricing terms name; a cost in another currency or unit than the price is `price_missing`;
     - pieces priced in another currency than the customer is invoiced in take the FX rate
       the price list's policy declares (seeds/rating/fx_policies.csv: the piece's UTC start
       date or the period's last day) from int_fx_rates__daily; without a valid rate
@@ -54,6 +57,12 @@ pricing_terms as (
 vendor_rates as (
 
     select * from {{ ref('vendor_rate_cards') }}
+
+),
+
+energy_sites as (
+
+    select * from {{ ref('energy_sites') }}
 
 ),
 
@@ -140,7 +149,8 @@ termed as (
         pricing_terms.committed_discount_rate,
         pricing_terms.markup_rate,
         coalesce(pricing_terms.allow_estimated_usage, false) as allow_estimated_usage,
-        pricing_terms.cost_vendor_id,
+        -- energy is passed through at the cost of the site the machine stands in
+        coalesce(energy_sites.vendor_id, pricing_terms.cost_vendor_id) as cost_vendor_id,
         pricing_terms.cost_vendor_sku_id,
         vendor_rates.rate_card_version as cost_rate_card_version,
         vendor_rates.unit_price as cost_unit_price,
@@ -151,10 +161,16 @@ termed as (
         on priced.customer_price_list_id = pricing_terms.price_list_id
         and priced.price_list_version = pricing_terms.price_list_version
         and priced.sku_id = pricing_terms.sku_id
-    -- Pass-through: the cost is the named vendor rate card in force at the piece's start.
+    left join energy_sites
+        on pricing_terms.pricing_model = 'pass_through'
+        and priced.source_kind like 'energy_%'
+        and priced.source_id = energy_sites.site_id
+    -- Pass-through: the cost is the vendor rate card in force at the piece's start, of the
+    -- energy site's vendor for energy (a machine in Helsinki at the Helsinki vendor's cost,
+    -- whatever vendor the price list names), else of the vendor the pricing terms name.
     left join vendor_rates
         on pricing_terms.pricing_model = 'pass_through'
-        and pricing_terms.cost_vendor_id = vendor_rates.vendor_id
+        and coalesce(energy_sites.vendor_id, pricing_terms.cost_vendor_id) = vendor_rates.vendor_id
         and pricing_terms.cost_vendor_sku_id = vendor_rates.vendor_sku_id
         and vendor_rates.effective_from <= priced.rated_start_at
         and coalesce(vendor_rates.effective_to, cast('infinity' as timestamp)) > priced.rated_start_at

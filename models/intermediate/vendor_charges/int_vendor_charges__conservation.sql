@@ -14,7 +14,7 @@ focus_raw as (
     select
         _source_file as source_file,
         count(*) as raw_rows,
-        sum({{ parse_vendor_decimal(clean_text('"BilledCost"', ['NULL'])) }}) as raw_amount,
+        sum({{ parse_vendor_amount(clean_text('"BilledCost"', ['NULL'])) }}) as raw_amount,
     from ({{ current_rows(source('focus', 'focus_charges')) }})
     group by _source_file
 
@@ -25,7 +25,7 @@ aws_cur_raw as (
     select
         _source_file as source_file,
         count(*) as raw_rows,
-        sum({{ parse_vendor_decimal('coalesce("lineItem/UnblendedCost", line_item_unblended_cost)') }}) as raw_amount,
+        sum({{ parse_vendor_amount('coalesce("lineItem/UnblendedCost", line_item_unblended_cost)') }}) as raw_amount,
     from ({{ current_rows(source('aws_cur', 'aws_cur_line_items')) }})
     group by _source_file
 
@@ -36,7 +36,7 @@ azure_raw as (
     select
         _source_file as source_file,
         count(*) as raw_rows,
-        sum({{ parse_vendor_decimal('coalesce("CostInBillingCurrency", "Cost", "PreTaxCost")') }}) as raw_amount,
+        sum({{ parse_vendor_amount('coalesce("CostInBillingCurrency", "Cost", "PreTaxCost")') }}) as raw_amount,
     from ({{ current_rows(source('azure', 'azure_cost_details')) }})
     group by _source_file
 
@@ -48,14 +48,14 @@ gcp_raw as (
         _source_file as source_file,
         count(*) as raw_rows,
         sum(
-            coalesce({{ parse_vendor_decimal('cost') }}, 0)
+            coalesce({{ parse_vendor_amount('cost') }}, 0)
             + coalesce(
                 case
                     when json_type({{ json_or_python_literal('credits') }}) = 'ARRAY'
                         then list_sum(list_transform(
                             range(cast(json_array_length({{ json_or_python_literal('credits') }}) as bigint)),
                             lambda i: coalesce(
-                                {{ parse_vendor_decimal("json_extract_string(" ~ json_or_python_literal('credits') ~ ", '$[' || i || '].amount')") }}, 0
+                                {{ parse_vendor_amount("json_extract_string(" ~ json_or_python_literal('credits') ~ ", '$[' || i || '].amount')") }}, 0
                             )
                         ))
                 end,
@@ -74,7 +74,7 @@ colo_raw as (
     select
         source_file,
         count(*) as raw_rows,
-        sum(amount) as raw_amount,
+        sum(cast(amount as {{ vendor_amount_type() }})) as raw_amount,
     from {{ ref('stg_colo__invoice_lines') }}
     group by source_file
 
@@ -117,11 +117,11 @@ final as (
         cast(raw_files.raw_rows as bigint) as raw_rows,
         cast(coalesce(unified_files.classified_rows, 0) as bigint) as classified_rows,
         cast(coalesce(unified_files.classified_lines, 0) as bigint) as classified_lines,
-        cast(coalesce(raw_files.raw_amount, 0) as decimal(38, 6)) as raw_amount,
-        cast(coalesce(unified_files.canonical_amount, 0) as decimal(38, 6)) as canonical_amount,
-        cast(coalesce(unified_files.duplicate_amount, 0) as decimal(38, 6)) as duplicate_amount,
-        cast(coalesce(unified_files.quarantined_amount, 0) as decimal(38, 6)) as quarantined_amount,
-        cast(coalesce(unified_files.excluded_amount, 0) as decimal(38, 6)) as excluded_amount,
+        cast(coalesce(raw_files.raw_amount, 0) as {{ vendor_amount_type() }}) as raw_amount,
+        cast(coalesce(unified_files.canonical_amount, 0) as {{ vendor_amount_type() }}) as canonical_amount,
+        cast(coalesce(unified_files.duplicate_amount, 0) as {{ vendor_amount_type() }}) as duplicate_amount,
+        cast(coalesce(unified_files.quarantined_amount, 0) as {{ vendor_amount_type() }}) as quarantined_amount,
+        cast(coalesce(unified_files.excluded_amount, 0) as {{ vendor_amount_type() }}) as excluded_amount,
         raw_files.raw_rows = coalesce(unified_files.classified_rows, 0)
             and coalesce(raw_files.raw_amount, 0)
                 = coalesce(unified_files.canonical_amount, 0) + coalesce(unified_files.duplicate_amount, 0)

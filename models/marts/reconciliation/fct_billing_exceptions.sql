@@ -492,6 +492,8 @@ exceptions as (
     select * from anomaly_exceptions
     union all
     select * from layout_exceptions
+    union all
+    select * from {{ ref('int_exceptions__step_only_jobs') }}
 
 ),
 

@@ -98,12 +98,12 @@ typed as (
         {{ parse_vendor_timestamp('charge_period_start_text') }} as charge_period_start_at,
         {{ parse_vendor_timestamp('charge_period_end_text') }} as charge_period_end_at,
         {{ parse_vendor_decimal('usage_amount_text') }} as usage_amount,
-        {{ parse_vendor_decimal('unblended_cost_text') }} as unblended_cost,
+        {{ parse_vendor_amount('unblended_cost_text') }} as unblended_cost,
         {{ parse_vendor_decimal('unblended_rate_text') }} as unblended_rate,
         {{ parse_vendor_decimal('list_unit_price_text') }} as list_unit_price,
         {{ parse_vendor_decimal('list_cost_text') }} as list_cost,
-        {{ parse_vendor_decimal('reservation_effective_cost_text') }} as reservation_effective_cost,
-        {{ parse_vendor_decimal('savings_plan_effective_cost_text') }} as savings_plan_effective_cost,
+        {{ parse_vendor_amount('reservation_effective_cost_text') }} as reservation_effective_cost,
+        {{ parse_vendor_amount('savings_plan_effective_cost_text') }} as savings_plan_effective_cost,
         {{ normalise_tags('tags_text') }} as tags,
 
     from renamed
@@ -184,7 +184,7 @@ final as (
         case line_item_type
             when 'DiscountedUsage' then reservation_effective_cost
             when 'SavingsPlanCoveredUsage' then savings_plan_effective_cost
-            when 'SavingsPlanNegation' then cast(0 as decimal(38, 6))
+            when 'SavingsPlanNegation' then cast(0 as {{ vendor_amount_type() }})
             else unblended_cost
         end as effective_cost,
         list_cost,

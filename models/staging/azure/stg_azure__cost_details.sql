@@ -106,7 +106,7 @@ typed as (
         {{ parse_vendor_timestamp('billing_period_end_text') }} + interval 1 day as billing_period_end_at,
         {{ parse_vendor_timestamp('charge_date_text') }} as charge_period_start_at,
         {{ parse_vendor_decimal('quantity_text') }} as quantity,
-        {{ parse_vendor_decimal('cost_text') }} as cost,
+        {{ parse_vendor_amount('cost_text') }} as cost,
         {{ parse_vendor_decimal('effective_price_text') }} as effective_price,
         {{ parse_vendor_decimal('unit_price_text') }} as unit_price,
         {{ parse_vendor_decimal('payg_price_text') }} as payg_price,

@@ -71,7 +71,7 @@ typed as (
         try_strptime(renamed.invoice_month, '%Y%m') as billing_period_start_at,
         {{ parse_vendor_timestamp('charge_period_start_text') }} as charge_period_start_at,
         {{ parse_vendor_timestamp('charge_period_end_text') }} as charge_period_end_at,
-        {{ parse_vendor_decimal('cost_text') }} as cost,
+        {{ parse_vendor_amount('cost_text') }} as cost,
         {{ parse_vendor_decimal('usage_amount_text') }} as usage_amount,
         {{ parse_vendor_decimal('usage_in_pricing_units_text') }} as usage_in_pricing_units,
         {{ parse_vendor_decimal('effective_price_text') }} as effective_price,
@@ -160,7 +160,7 @@ credits as (
         validated.*,
         credit_index + 2 as line_number_in_row,
         'Credit' as line_kind,
-        {{ parse_vendor_decimal("json_extract_string(validated.credits_json, '$[' || credit_index || '].amount')") }}
+        {{ parse_vendor_amount("json_extract_string(validated.credits_json, '$[' || credit_index || '].amount')") }}
             as line_amount,
         coalesce(
             json_extract_string(validated.credits_json, '$[' || credit_index || '].full_name'),

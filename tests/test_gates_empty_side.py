@@ -1,0 +1,84 @@
+"""The gates accept a month with vendor bills and no customer usage (a legitimately empty
+side), and still block it once a file of the month is rejected. Real ingest, real dbt models,
+the real Great Expectations suites the run's gates execute."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from orchestration.gates.suites import SuiteResult, run_suites_isolated, suite_names
+from tests.adapter_support import drop, ingest, query
+from tests.conftest import PROJECT_DIR, REAL_FIXTURES
+
+PERIOD = "2023-09"
+GATED = [
+    "+fct_invoice_lines", "+fct_invoices", "+rpt_billing_control_totals", "+rpt_row_conservation",
+    "+rpt_period_completeness",
+]  # fmt: skip
+
+
+def _dbt(warehouse: Path, work: Path, *args: str) -> None:
+    env = {**os.environ, "MET_DUCKDB_PATH": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    common = [
+        "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
+        "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
+        "--vars", f'{{billing_period: "{PERIOD}"}}',
+    ]  # fmt: skip
+    dbt = str(Path(sys.executable).with_name("dbt"))
+    done = subprocess.run([dbt, *args, *common], env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout[-4000:]
+
+
+def _gates(warehouse: Path) -> dict[str, SuiteResult]:
+    return {result.suite: result for result in run_suites_isolated(warehouse, PERIOD, suite_names())}
+
+
+@pytest.fixture(scope="module")
+def vendor_only(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    """A month of one real Azure EA bill, no scheduler, Kubernetes or energy file at all."""
+    work = tmp_path_factory.mktemp("empty_side")
+    landing, warehouse = work / "landing", work / "warehouse.duckdb"
+    drop(
+        landing,
+        "vendor_billing/azure/cobalt_azure/ea_2023-09.csv",
+        source=REAL_FIXTURES / "azure" / "azure_ea_actual_cost_small.csv",
+    )
+    assert not ingest(landing, warehouse).rejected
+    _dbt(warehouse, work, "seed", "--quiet")
+    _dbt(warehouse, work, "run", "--quiet", "-s", *GATED)
+    return work, landing, warehouse
+
+
+def test_a_month_with_bills_and_no_usage_passes_every_gate(vendor_only: tuple[Path, Path, Path]) -> None:
+    _, _, warehouse = vendor_only
+    rows = query(
+        warehouse,
+        "select landing_side, canonical_rows, rejected_files, is_empty, is_complete "
+        f"from marts.rpt_period_completeness where billing_period = '{PERIOD}'",
+    )
+    sides = {side: tuple(values) for side, *values in rows}
+    assert sides["usage"] == (0, 0, True, True)
+    canonical, rejected, empty, complete = sides["vendor_billing"]
+    assert canonical > 0 and (rejected, empty, complete) == (0, False, True)
+    invoice_lines = f"select count(*) from marts.fct_invoice_lines where billing_period = '{PERIOD}'"
+    assert query(warehouse, invoice_lines) == [(0,)]
+    gates = _gates(warehouse)
+    assert {name: result.success for name, result in gates.items()} == dict.fromkeys(suite_names(), True)
+
+
+def test_a_rejected_file_still_blocks_the_month(vendor_only: tuple[Path, Path, Path]) -> None:
+    work, landing, warehouse = vendor_only
+    # A sacct dump without the fields any declaration needs: rejected whole at ingest.
+    drop(landing, "scheduler/slurm/fjord-gpu/sacct_2023-09.txt", text="JobID|State\n1|COMPLETED\n")
+    assert list(ingest(landing, warehouse).rejected) == ["scheduler/slurm/fjord-gpu/sacct_2023-09.txt"]
+    _dbt(warehouse, work, "run", "--quiet", "-s", "fct_billing_exceptions", "rpt_period_completeness")
+    gates = _gates(warehouse)
+    failed = {name for name, result in gates.items() if not result.success}
+    assert failed == {"rpt_period_completeness"}
+    (failure,) = gates["rpt_period_completeness"].failures
+    assert failure.kwargs["column"] == "is_complete" and failure.unexpected_count == 1
