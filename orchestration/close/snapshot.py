@@ -18,7 +18,6 @@ from pathlib import Path
 import duckdb
 
 from orchestration.close.approval import approval_reasons_sql
-
 from orchestration.close.focus_costs import freeze_focus_costs
 from orchestration.close.ledger import audit, ensure_open, is_closed, next_id, now
 from orchestration.close.rating_versions import record_used_versions

@@ -14,7 +14,7 @@ from typing import Any
 
 import duckdb
 
-from orchestration.close.approval import APPROVAL_STATE_SQL
+from orchestration.close.approval import APPROVAL_STATES
 from orchestration.wiring.settings import PROJECT_DIR
 
 QUERY_PATH = Path(__file__).with_name("documents.sql")
@@ -50,6 +50,6 @@ def document_contents(
 ) -> list[dict[str, Any]]:
     """Every approved document of the closed `period`, ordered by number (close_* tables loaded)."""
     _load_seeds(con, seeds_dir)
-    query = QUERY_PATH.read_text("utf-8").replace("{approval_state}", APPROVAL_STATE_SQL)
+    query = QUERY_PATH.read_text("utf-8").replace("{approval_states}", APPROVAL_STATES)
     rows = con.execute(query, {"period": period}).fetchall()
     return [json.loads(document) for _, _, document in rows]

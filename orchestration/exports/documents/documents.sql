@@ -2,7 +2,7 @@
 -- document prints as one JSON value: parties, lines, VAT per rate, usage evidence, tiers.
 -- Read from the frozen ledger; policy text from the seeds (temp tables doc_*, close_*).
 with approval as (
-    {approval_state}
+    select * from {approval_states}
 ),
 
 documents as (
