@@ -2,7 +2,8 @@
 
 {#-
     Every staged sacct row with its fate in this billing period.
-    Dedup (contract section 4): job rows with the same (cluster, JobID) are one job; the
+    Dedup (contract section 4): job rows with the same (cluster, JobID, Submit) are one job (a
+    JobID reused after a controller reset or an id rollover has another Submit: another job); the
     canonical record is the non-REQUEUED record with the latest Start, ties broken by the
     first seen copy (earliest source_file, then source_row). Earlier REQUEUED attempts are
     `requeued_attempt`, every other copy is `duplicate_usage`.
@@ -56,7 +57,7 @@ ranked as (
 
     from intervals
     window job_versions as (
-        partition by is_job_row, cluster_id, job_id
+        partition by is_job_row, cluster_id, job_id, submitted_at
         order by
             job_state_code = 'REQUEUED',
             started_at desc nulls last,
@@ -104,6 +105,7 @@ final as (
         job_state,
         job_state_code,
         is_step_row,
+        submitted_at,
         started_at,
         elapsed_seconds,
         usage_start_at,
