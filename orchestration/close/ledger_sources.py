@@ -12,6 +12,15 @@ LEDGER_GROUP = "ledger"
 
 LEDGER_SOURCES = [
     AssetSpec(
+        AssetKey(["ledger", "closes"]),
+        group_name=LEDGER_GROUP,
+        kinds={"duckdb"},
+        description=(
+            "One row per closed billing period and when it closed: usage a closed period already "
+            "billed is not raised again as late usage. Written by ledger/period_close."
+        ),
+    ),
+    AssetSpec(
         AssetKey(["ledger", "rate_card_versions"]),
         group_name=LEDGER_GROUP,
         kinds={"duckdb"},
