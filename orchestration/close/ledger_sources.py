@@ -19,7 +19,10 @@ LEDGER_TABLES = {
     "invoices": "Every issued document (invoice, credit or debit note), frozen at issue.",
     "invoice_lines": "Every line of an issued document, frozen at issue.",
     "approvals": "Approvals recorded for held documents (meterline approve).",
-    "closes": "One row per closed billing period with its content hash and gate results.",
+    "closes": (
+        "One row per closed billing period with its content hash and gate results; usage a "
+        "closed period already billed is not raised again as late usage."
+    ),
     "evidence": "The usage files behind each frozen line.",
 }
 

@@ -23,6 +23,12 @@ def period_bounds(period: str) -> tuple[int, int]:
     return int(start.timestamp()), int(end.timestamp())
 
 
+def previous_period(period: str) -> str:
+    """`YYYY-MM` of the month before `period`."""
+    year, month = (int(part) for part in period.split("-"))
+    return f"{year - (month == 1)}-{(month - 2) % 12 + 1:02d}"
+
+
 def iso_utc(instant: int) -> str:
     """`2026-10-12T13:00:00Z`, the contract's UTC text."""
     return datetime.fromtimestamp(instant, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

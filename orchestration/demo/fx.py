@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from orchestration.demo.clock import DAY, utc_date
+from orchestration.demo.clock import DAY, period_bounds, utc_date
 from orchestration.demo.policy import SEEDS_DIR, read_seed
 from orchestration.demo.text import write_csv_rows
 
@@ -27,12 +27,17 @@ PAIRS = (
     ("USD", "IDR", Decimal("15731.5"), Decimal("2.75")),
 )
 RateKey = tuple[str, str, str]  # date, base, quote
+# The day whose rate is a pair's `first`: every day's rate is a function of its date alone, so
+# the files of consecutive months agree on the days they share. Rates drift away from this day
+# in both directions, so they stay positive in any month of the billable range.
+FIRST_RATE_DAY = period_bounds("2026-10")[0] - 3 * DAY
 
 
 def daily_rates(start: int, end: int) -> dict[RateKey, Decimal]:
     """One rate per pair and UTC day of `[start - 3 days, end)` (rates before the month: weekends)."""
     rates: dict[RateKey, Decimal] = {}
-    for day_number, instant in enumerate(range(start - 3 * DAY, end, DAY)):
+    for instant in range(start - 3 * DAY, end, DAY):
+        day_number = abs(instant - FIRST_RATE_DAY) // DAY
         for base, quote, first, drift in PAIRS:
             rates[(utc_date(instant), base, quote)] = first + drift * day_number
     return rates

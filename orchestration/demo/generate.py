@@ -15,17 +15,17 @@ from typing import Any
 
 import numpy as np
 
-from orchestration.demo.clock import DAY, LocalClock
+from orchestration.demo.clock import DAY, LocalClock, previous_period
 from orchestration.demo.defects import Defect, defect_records, subject_defect, write_json
 from orchestration.demo.fx import daily_rates, write_fx_rates
 from orchestration.demo.k8s import simulate_allocations
 from orchestration.demo.meters import simulate_site
 from orchestration.demo.policy import Policy, load_policy
-from orchestration.demo.slurm import simulate_jobs
+from orchestration.demo.slurm import carried_over, simulate_jobs, submitted_jobs
 from orchestration.demo.text import Written
 from orchestration.demo.truth import expected_invoices
 from orchestration.demo.vendor_defects import colo_power_rounding, write_vendor_corrections
-from orchestration.demo.world import UNASSIGNED_ACCOUNT, UNASSIGNED_NAMESPACE, build_world
+from orchestration.demo.world import UNASSIGNED_ACCOUNT, UNASSIGNED_NAMESPACE, World, build_world
 from orchestration.demo.writers_aws import VENDOR_ID as AWS_VENDOR
 from orchestration.demo.writers_aws import write_aws_cur
 from orchestration.demo.writers_azure import VENDOR_ID as AZURE_VENDOR
@@ -96,6 +96,16 @@ def _unattributed() -> list[Defect]:
     ]
 
 
+def _slurm_clock(world: World, policy: Policy) -> LocalClock:
+    # from the previous month's jobs still running at the start to the next month's dump
+    return LocalClock(policy.cluster_timezones[SLURM_CLUSTER], world.start - 40 * DAY, world.end + 10 * DAY)
+
+
+def _submitted_jobs(world: World, policy: Policy, seed: int, scale: float) -> dict[str, np.ndarray]:
+    price_changes = policy.customer_price_changes(world.start, world.end)
+    return submitted_jobs(world, _slurm_clock(world, policy), _rng(seed, "slurm"), scale, price_changes)
+
+
 def generate_demo(
     out_dir: Path,
     period: str = "2026-10",
@@ -118,11 +128,14 @@ def generate_demo(
     written = write_reference(landing, world)
     written.add(Written(rows=write_fx_rates(landing, period, daily_rates(world.start, world.end))))
 
-    slurm_clock = LocalClock(
-        policy.cluster_timezones[SLURM_CLUSTER], world.start - 40 * DAY, world.end + 10 * DAY
+    # The previous month is simulated again (same seed, same draws) for its jobs that run into
+    # this one, so consecutive months generated one after another tell one history.
+    previous_world = build_world(previous_period(period), scale)
+    previous = _submitted_jobs(previous_world, policy, seed, scale)
+    jobs = simulate_jobs(
+        _submitted_jobs(world, policy, seed, scale), carried_over(previous, world.start), world
     )
-    price_changes = policy.customer_price_changes(world.start, world.end)
-    jobs = simulate_jobs(world, slurm_clock, _rng(seed, "slurm"), scale, price_changes)
+    slurm_clock = _slurm_clock(world, policy)
     written.add(write_sacct(landing, period, SLURM_CLUSTER, jobs, slurm_clock))
 
     allocations = simulate_allocations(world, _rng(seed, "opencost"), scale)

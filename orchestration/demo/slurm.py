@@ -7,14 +7,16 @@ seconds; `Start`/`End` text is rendered in the cluster's zone by the writer.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import numpy as np
 
-from orchestration.demo.clock import DAY, HOUR, LocalClock
+from orchestration.demo.clock import DAY, HOUR, LocalClock, period_bounds
 from orchestration.demo.world import (
     ACCOUNT_MOVE,
+    MOVES_PERIOD,
     SLURM_OWNERS,
     UNASSIGNED_ACCOUNT,
     World,
@@ -24,7 +26,9 @@ from orchestration.demo.world import (
 MINUTE = 60
 NOT_STARTED = -1  # sacct prints Start = None
 NO_END = -1  # sacct prints End = Unknown
-FIRST_JOB_ID = 4_810_000
+FIRST_JOB_ID = 4_810_000  # the demo month's first job id
+FIRST_JOB_ID_PERIOD = "2026-10"
+JOB_IDS_PER_MONTH = 1_000  # per unit of scale: more than a month submits
 GARBLED_ELAPSED_RAW = "12x4"
 
 # Record tags: defects the truth and defects.json need to find again, plus named scenarios.
@@ -32,6 +36,7 @@ LATE = "late_usage"
 INVALID = "invalid_value"
 REQUEUED = "requeued_attempt"
 REQUEUED_FINAL = "requeued_final"
+CARRIED = "from_previous_month"  # started last month, still running at this month's start
 
 KINDS = ("a100", "h100", "cpu")
 PARTITIONS = {"a100": "gpu-a100", "h100": "gpu-h100", "cpu": "cpu"}
@@ -230,11 +235,13 @@ def _scenario_jobs(
 ) -> dict[str, np.ndarray]:
     """Hand-placed jobs: every boundary and defect the truth must handle, at any scale."""
     p0, p1 = world.start, world.end
-    move = p0 + ACCOUNT_MOVE[2]
+    move = period_bounds(MOVES_PERIOD)[0] + ACCOUNT_MOVE[2]
     # tag, account, kind, gpus per node, start (None = never started), elapsed, outcome
+    # The jobs crossing the period end run into the next month, whose dumps list them again as
+    # jobs crossing that month's start.
     specs: list[tuple[str, str, str, int, int | None, int, str]] = [
-        ("crosses_period_start", "fjordlys-hpc", "a100", 2, p0 - 30 * HOUR, 52 * HOUR + 17, "COMPLETED"),
-        ("crosses_period_start", "redwood-ai", "cpu", 0, p0 - 3 * HOUR - 1025, 4 * HOUR + 1234, "FAILED"),
+        ("crosses_period_end", "fjordlys-hpc", "a100", 2, p1 - 30 * HOUR, 52 * HOUR + 17, "COMPLETED"),
+        ("crosses_period_end", "redwood-ai", "cpu", 0, p1 - 3 * HOUR - 1025, 4 * HOUR + 1234, "FAILED"),
         (LATE, "redwood-ai", "cpu", 0, p0 - 10 * DAY + 7 * HOUR, 5 * HOUR + 11 * MINUTE, "COMPLETED"),
         ("account_move", "shared-research", "h100", 4, move - 5 * HOUR - 423, 11 * HOUR, "COMPLETED"),
         ("unattributed", UNASSIGNED_ACCOUNT, "a100", 1, p0 + 4 * DAY + 9 * HOUR, 3 * HOUR, "COMPLETED"),
@@ -259,6 +266,8 @@ def _scenario_jobs(
             )
             specs.append(("dst_change", "abay-nlp", "cpu", 0, f - 2 * HOUR, 26 * HOUR, "COMPLETED"))
 
+    # The account moves once (in the demo month): other months have no job around the move.
+    specs = [spec for spec in specs if spec[0] != "account_move" or p0 <= (spec[4] or 0) < p1]
     n = len(specs)
     tag, account, kind, gpus, _, elapsed, outcome = (np.array(column) for column in zip(*specs, strict=True))
     start = np.array([NOT_STARTED if s[4] is None else s[4] for s in specs], dtype=np.int64)
@@ -308,10 +317,25 @@ def _lifecycle(draft: dict[str, np.ndarray], dumps: Dumps) -> dict[str, np.ndarr
     }
 
 
-def simulate_jobs(
+def _job_id_base(period: str, scale: float) -> int:
+    """The first job id of a month: ids keep increasing from month to month (one controller),
+    with room for every job the month submits at this scale."""
+    year, month = (int(part) for part in period.split("-"))
+    anchor_year, anchor_month = (int(part) for part in FIRST_JOB_ID_PERIOD.split("-"))
+    months = (year - anchor_year) * 12 + month - anchor_month
+    base = FIRST_JOB_ID + months * JOB_IDS_PER_MONTH * math.ceil(scale)
+    if base < 1:
+        raise ValueError(f"{period}: job ids at scale {scale} would start below 1")
+    return base
+
+
+def submitted_jobs(
     world: World, clock: LocalClock, rng: np.random.Generator, scale: float, price_changes: list[int]
-) -> Jobs:
-    """The month's jobs; `price_changes` are instants where customer prices change version."""
+) -> dict[str, np.ndarray]:
+    """The jobs submitted for the month (before any dump saw them), with their job ids.
+
+    `price_changes` are instants where customer prices change version.
+    """
     dumps = dumps_for(world.start, world.end)
     parts = [
         _random_jobs(rng, world, clock, scaled(260, scale)),
@@ -319,12 +343,11 @@ def simulate_jobs(
         _scenario_jobs(rng, world, clock, dumps, price_changes),
     ]
     draft: dict[str, Any] = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
-    draft.update(_lifecycle(draft, dumps))
 
     # Job ids follow submission order; array tasks are `<first task's id>_<task>`.
     order = np.lexsort((draft["array_task"], draft["array_group"], draft["submit"]))
     draft = {key: values[order] for key, values in draft.items()}
-    raw = FIRST_JOB_ID + np.arange(len(order), dtype=np.int64)
+    raw = _job_id_base(world.period, scale) + np.arange(len(order), dtype=np.int64)
     group = draft["array_group"]
     master = raw.copy()
     for g in np.unique(group[group >= 0]):
@@ -341,11 +364,26 @@ def simulate_jobs(
         np.flatnonzero(draft["tag"] == REQUEUED_FINAL)[0],
     )
     raw[attempt], job_id[attempt] = raw[final], job_id[final]
+    draft["job_id"], draft["job_id_raw"] = job_id, raw
+    return draft
 
-    jobs = Jobs(
-        job_id=job_id,
-        job_id_raw=raw,
-        **{f.name: draft[f.name] for f in fields(Jobs) if f.name not in ("job_id", "job_id_raw")},
-    )
+
+def carried_over(previous: dict[str, np.ndarray], start: int) -> dict[str, np.ndarray]:
+    """The previous month's jobs still running when this month starts: this month's dumps list
+    them too (sacct reports every job that ran in its window), with their final state."""
+    started = ~np.isin(previous["outcome"], ["UNSTARTED", "PENDING"])
+    keep = started & (previous["start"] < start) & (previous["start"] + previous["elapsed"] > start)
+    carried = {key: values[keep] for key, values in previous.items()}
+    carried["tag"] = np.full(int(keep.sum()), CARRIED)
+    return carried
+
+
+def simulate_jobs(submitted: dict[str, np.ndarray], carried: dict[str, np.ndarray], world: World) -> Jobs:
+    """The jobs the month's two dumps report: its own submissions and the previous month's jobs
+    that ran into it."""
+    dumps = dumps_for(world.start, world.end)
+    draft: dict[str, Any] = {key: np.concatenate([carried[key], submitted[key]]) for key in submitted}
+    draft.update(_lifecycle(draft, dumps))
+    jobs = Jobs(**{f.name: draft[f.name] for f in fields(Jobs)})
     jobs = replace(jobs, srun_step=jobs.srun_step & jobs.started)
     return jobs.take(np.lexsort((jobs.tag != REQUEUED, jobs.job_id_raw)))

@@ -81,9 +81,11 @@ NAMESPACE_OWNERS = {
 UNASSIGNED_ACCOUNT = "orphan-lab"
 UNASSIGNED_NAMESPACE = "sandbox-x"
 
-# Subjects changing hands: (subject, new owner, offset from the period start). A Slurm account
-# moves at a non-midnight second, a namespace only at UTC midnight, a machine on the hour: the
-# granularity each source is attributed at.
+# Subjects changing hands: (subject, new owner, offset from the start of MOVES_PERIOD). A Slurm
+# account moves at a non-midnight second, a namespace only at UTC midnight, a machine on the
+# hour: the granularity each source is attributed at. The moves happen once, in the demo month,
+# so every month's reference files tell one history (the same assignments, whatever month).
+MOVES_PERIOD = "2026-10"
 ACCOUNT_MOVE = ("shared-research", NO, 11 * DAY + 13 * HOUR)
 NAMESPACE_MOVE = ("ml-platform", NO, 19 * DAY)
 MACHINE_MOVE_SITE, MACHINE_MOVE_OWNER, MACHINE_MOVE_OFFSET = "hel1", US, 17 * DAY + 6 * HOUR
@@ -167,14 +169,16 @@ def _moved_machine(machines: list[Machine]) -> Machine:
 
 def build_world(period: str, scale: float) -> World:
     start, end = period_bounds(period)
-    # Standing assignments began well before the period (jobs from the previous month too).
-    since = int(datetime(datetime.fromtimestamp(start, UTC).year - 1, 1, 1, tzinfo=UTC).timestamp())
+    # Standing assignments began well before any generated month (jobs of the previous month too).
+    since = int(datetime(2015, 1, 1, tzinfo=UTC).timestamp())
     machines, machine_owners = _machines(scale)
+    moved_at = period_bounds(MOVES_PERIOD)[0]
     moves: dict[tuple[str, str], tuple[str, int]] = {
-        (SLURM_ACCOUNT, ACCOUNT_MOVE[0]): (ACCOUNT_MOVE[1], start + ACCOUNT_MOVE[2]),
-        (K8S_NAMESPACE, NAMESPACE_MOVE[0]): (NAMESPACE_MOVE[1], start + NAMESPACE_MOVE[2]),
+        (SLURM_ACCOUNT, ACCOUNT_MOVE[0]): (ACCOUNT_MOVE[1], moved_at + ACCOUNT_MOVE[2]),
+        (K8S_NAMESPACE, NAMESPACE_MOVE[0]): (NAMESPACE_MOVE[1], moved_at + NAMESPACE_MOVE[2]),
     }
-    moves[(MACHINE, _moved_machine(machines).machine_id)] = (MACHINE_MOVE_OWNER, start + MACHINE_MOVE_OFFSET)
+    moved_machine = _moved_machine(machines).machine_id
+    moves[(MACHINE, moved_machine)] = (MACHINE_MOVE_OWNER, moved_at + MACHINE_MOVE_OFFSET)
 
     assignments: list[Assignment] = []
     subjects = (

@@ -2,14 +2,18 @@
 
 {#-
     Every staged sacct row with its fate in this billing period.
-    Dedup (contract section 4): job rows with the same (cluster, JobID) are one job; the
-    canonical record is the non-REQUEUED record with the latest Start, ties broken by the
-    first seen copy (earliest source_file, then source_row). Earlier REQUEUED attempts are
+    Dedup (contract section 4): job rows with the same (cluster, JobID, Submit) are one job (a
+    JobID reused after a controller reset or an id rollover has another Submit: another job); the
+    canonical record is the non-REQUEUED record with the latest Start, then a finished record
+    before a RUNNING one (a job running into the next month is listed again, finished, by that
+    month's dumps), ties broken by the first seen copy (earliest source_file, then source_row). Earlier REQUEUED attempts are
     `requeued_attempt`, every other copy is `duplicate_usage`.
     Period: the job interval [Start, Start + ElapsedRaw) must overlap the billing period;
     a canonical job that ended at or before the period start is `late_usage` when its file
-    also carries usage of this period (it was delivered for this period), otherwise it simply
-    belongs to another period (`outside_period`).
+    also carries usage of this period (it was delivered for this period) and no closed period
+    billed it already, otherwise it simply belongs to another period (`outside_period`). A
+    closed period billed a job when the job ran in it and a copy of the job was in a file the
+    ingest had seen when the period closed: a dump spanning two months is normal.
     Jobs known only from step rows (`123.extern`, `123.batch`, no allocation row `123` in any
     current file of the cluster): one step row stands for the job, the step with the largest
     allocation (CPUs, then GPUs, then memory; ties to the first seen), billed over the span of
@@ -124,6 +128,18 @@ jobs as (
 
 ),
 
+files as (
+
+    select * from {{ ref('stg_ingest__files') }}
+
+),
+
+closes as (
+
+    select * from {{ ref('stg_ledger__closes') }}
+
+),
+
 intervals as (
 
     select
@@ -158,22 +174,49 @@ ranked as (
 
     from intervals
     window job_versions as (
-        partition by is_job_row, cluster_id, job_id
+        partition by is_job_row, cluster_id, job_id, submitted_at
         order by
             job_state_code = 'REQUEUED',
             started_at desc nulls last,
+            ended_at is null,
             source_file,
             source_row
     )
 
 ),
 
-files as (
+billed_in_closed_period as (
+
+    -- jobs (any copy) a closed period earlier than this one already billed
+    select distinct
+        ranked.cluster_id,
+        ranked.job_id,
+        ranked.submitted_at,
+    from ranked
+    inner join files
+        on ranked.source_file = files.source_file
+        and ranked.file_sha256 = files.file_sha256
+    inner join closes
+        on files.first_seen_at <= closes.closed_at
+        and ranked.usage_start_at < closes.period_end_at
+        and ranked.usage_end_at > closes.period_start_at
+        and closes.period_end_at <= {{ billing_period_start() }}
+    where ranked.is_job_row and ranked.elapsed_seconds > 0
+
+),
+
+in_period_files as (
 
     select
         ranked.*,
         {{ is_file_in_period('is_job_row', 'overlaps_period') }} as is_file_in_period,
+        billed_in_closed_period.job_id is not null as is_billed_in_closed_period,
     from ranked
+    left join billed_in_closed_period
+        on ranked.is_job_row
+        and ranked.cluster_id = billed_in_closed_period.cluster_id
+        and ranked.job_id = billed_in_closed_period.job_id
+        and ranked.submitted_at is not distinct from billed_in_closed_period.submitted_at
 
 ),
 
@@ -190,7 +233,7 @@ classified as (
             else 'excluded'
         end as row_status,
 
-    from files
+    from in_period_files
 
 ),
 
@@ -206,6 +249,7 @@ final as (
         job_state,
         job_state_code,
         is_step_row,
+        submitted_at,
         started_at,
         elapsed_seconds,
         usage_start_at,
@@ -225,6 +269,7 @@ final as (
                 then 'requeued_attempt'
             when row_status = 'duplicate' then 'duplicate_usage'
             when row_status = 'excluded' and not is_step_row and is_file_in_period
+                and not is_billed_in_closed_period
                 and usage_end_at <= {{ billing_period_start() }} and elapsed_seconds > 0
                 then 'late_usage'
         end as reason_code,
@@ -232,7 +277,9 @@ final as (
             when row_status <> 'excluded' then null
             when is_step_row then 'slurm_step_row'
             when started_at is null or elapsed_seconds = 0 then 'no_usage'
-            when usage_end_at <= {{ billing_period_start() }} and is_file_in_period then 'late_usage'
+            when usage_end_at <= {{ billing_period_start() }} and is_file_in_period
+                and not is_billed_in_closed_period
+                then 'late_usage'
             else 'outside_period'
         end as exclusion_reason,
         quarantine_detail,

@@ -38,6 +38,7 @@ renamed as (
         {{ clean_text('source."User"') }} as user_name,
         {{ clean_text('source."Partition"') }} as partition_name,
         {{ clean_text('source."State"') }} as job_state,
+        {{ clean_text('source."Submit"', ['None', 'Unknown']) }} as submit_text,
         {{ clean_text('source."Start"', ['None', 'Unknown']) }} as start_text,
         {{ clean_text('source."End"', ['None', 'Unknown']) }} as end_text,
         {{ clean_text('source."ElapsedRaw"') }} as elapsed_raw_text,
@@ -66,6 +67,7 @@ parsed as (
         *,
         coalesce(contains(job_id, '.'), false) as is_step_row,
         split_part(job_state, ' ', 1) as job_state_code,
+        try_strptime(submit_text, '%Y-%m-%dT%H:%M:%S') as submitted_at_local,
         try_strptime(start_text, '%Y-%m-%dT%H:%M:%S') as started_at_local,
         try_strptime(end_text, '%Y-%m-%dT%H:%M:%S') as ended_at_local,
         -- ElapsedRaw when the layout has it, else Elapsed (`[D-]HH:MM:SS`, `MM:SS.mmm`)
@@ -121,6 +123,7 @@ typed as (
 
     select
         *,
+        {{ local_to_utc('submitted_at_local', 'cluster_timezone') }} as submitted_at,
         {{ local_to_utc('started_at_local', 'cluster_timezone') }} as started_at,
         {{ local_to_utc('ended_at_local', 'cluster_timezone') }} as ended_at,
         {{ parse_integer('tres_cpu_text') }} as allocated_cpu_count,
@@ -157,6 +160,7 @@ validated as (
             'case when not is_step_row then ' ~ quarantine_detail([
                 check_rule('slurm_account is null', "subject_field || ' is empty'"),
                 check_present('State', 'job_state'),
+                check_parsed('Submit', 'submit_text', 'submitted_at'),
                 check_parsed('Start', 'start_text', 'started_at'),
                 check_rule('elapsed_raw_text is null and elapsed_text is null', "'ElapsedRaw is empty'"),
                 check_parsed('ElapsedRaw', 'elapsed_raw_text', 'elapsed_seconds'),
@@ -202,6 +206,7 @@ final as (
         job_state,
         job_state_code,
         is_step_row,
+        submitted_at,
         started_at,
         ended_at,
         elapsed_text,
