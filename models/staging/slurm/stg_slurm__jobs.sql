@@ -38,6 +38,7 @@ renamed as (
         {{ clean_text('source."User"') }} as user_name,
         {{ clean_text('source."Partition"') }} as partition_name,
         {{ clean_text('source."State"') }} as job_state,
+        {{ clean_text('source."Submit"', ['None', 'Unknown']) }} as submit_text,
         {{ clean_text('source."Start"', ['None', 'Unknown']) }} as start_text,
         {{ clean_text('source."End"', ['None', 'Unknown']) }} as end_text,
         {{ clean_text('source."ElapsedRaw"') }} as elapsed_raw_text,
@@ -66,6 +67,7 @@ parsed as (
         *,
         coalesce(contains(job_id, '.'), false) as is_step_row,
         split_part(job_state, ' ', 1) as job_state_code,
+        try_strptime(submit_text, '%Y-%m-%dT%H:%M:%S') as submitted_at_local,
         try_strptime(start_text, '%Y-%m-%dT%H:%M:%S') as started_at_local,
         try_strptime(end_text, '%Y-%m-%dT%H:%M:%S') as ended_at_local,
         -- ElapsedRaw when the layout has it, else Elapsed (`[D-]HH:MM:SS`, `MM:SS.mmm`)
@@ -121,6 +123,7 @@ typed as (
 
     select
         *,
+        {{ local_to_utc('submitted_at_local', 'cluster_timezone') }} as submitted_at,
         {{ local_to_utc('started_at_local', 'cluster_timezone') }} as started_at,
         {{ local_to_utc('ended_at_local', 'cluster_timezone') }} as ended_at,
         {{ parse_integer('tres_cpu_text') }} as allocated_cpu_count,
@@ -150,14 +153,20 @@ validated as (
 
     select
         *,
+        -- Start may lie up to a month before the period its file declares (a late job,
+        -- late_usage downstream); a Start further out is a wrong value
         {{ quarantine_detail([
             check_present('JobID', 'job_id'),
             check_rule('trailing_field is not null', "'a field after the declared field list: ''' || trailing_field || ''''"),
             check_rule('cluster_timezone is null', "'_source_id=''' || coalesce(cluster_id, '') || ''' is not a declared slurm cluster'"),
+            check_local_time_exists('Submit', 'submit_text', 'submitted_at_local', 'cluster_timezone'),
+            check_local_time_exists('Start', 'start_text', 'started_at_local', 'cluster_timezone'),
+            check_local_time_exists('End', 'end_text', 'ended_at_local', 'cluster_timezone'),
             'case when not is_step_row then ' ~ quarantine_detail([
                 check_rule('slurm_account is null', "subject_field || ' is empty'"),
                 check_present('State', 'job_state'),
                 check_parsed('Start', 'start_text', 'started_at'),
+                check_declared_period('Start', 'start_text', 'started_at', 'source_file', "interval 1 month", "interval 1 day"),
                 check_rule('elapsed_raw_text is null and elapsed_text is null', "'ElapsedRaw is empty'"),
                 check_parsed('ElapsedRaw', 'elapsed_raw_text', 'elapsed_seconds'),
                 check_parsed('Elapsed', 'case when elapsed_raw_text is null then elapsed_text end', 'elapsed_seconds'),
@@ -202,6 +211,7 @@ final as (
         job_state,
         job_state_code,
         is_step_row,
+        submitted_at,
         started_at,
         ended_at,
         elapsed_text,
