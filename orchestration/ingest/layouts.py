@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from orchestration.ingest.read_rules import ReadRule, load_read_rules
 from orchestration.ingest.vendor_layouts import (
     FOCUS_1_3_COLUMNS,
     RAW_TABLE_DESCRIPTIONS,
@@ -249,6 +250,8 @@ class Declarations:
     slurm_layouts: dict[str, SlurmLayout] = field(default_factory=dict)
     # (cluster_id, file name glob, layout): one cluster's dumps written in more than one layout.
     slurm_file_layouts: tuple[tuple[str, str, SlurmLayout], ...] = ()
+    # landing folder -> its declared encoding and ragged-row rule
+    read_rules: dict[str, ReadRule] = field(default_factory=dict)
 
     @classmethod
     def from_seeds(cls, seeds_dir: Path) -> Declarations:
@@ -285,6 +288,7 @@ class Declarations:
                 for row in rows("sources/slurm_declared_layouts.csv")
                 if row.get("file_glob")
             ),
+            read_rules=load_read_rules(seeds_dir),
         )
 
     def slurm_layout(self, cluster_id: str, file_name: str) -> SlurmLayout:
