@@ -46,18 +46,22 @@
 {#-
     UTC timestamp text -> TIMESTAMP (naive, UTC). Accepts `YYYY-MM-DDTHH:MM:SSZ`,
     `YYYY-MM-DD HH:MM:SS`, `YYYY-MM-DDTHH:MM:SS` (both taken as UTC) and an explicit offset
-    (`+02:00`), which is converted to UTC.
+    (`+02:00`), which is converted to UTC. NULL for an offset no clock uses (beyond +-14:00:
+    strptime would take `+25:00` and shift the time by a day); check_utc_timestamp names it.
 -#}
 {% macro parse_utc_timestamp(expression) -%}
-    coalesce(
-        try_strptime({{ expression }}, [
-            '%Y-%m-%dT%H:%M:%SZ',
-            '%Y-%m-%dT%H:%M:%S.%fZ',
-            '%Y-%m-%d %H:%M:%S',
-            '%Y-%m-%dT%H:%M:%S'
-        ]),
-        timezone('UTC', try_strptime({{ expression }}, '%Y-%m-%dT%H:%M:%S%z'))
-    )
+    case
+        when not {{ is_utc_offset_impossible(expression) }}
+            then coalesce(
+                try_strptime({{ expression }}, [
+                    '%Y-%m-%dT%H:%M:%SZ',
+                    '%Y-%m-%dT%H:%M:%S.%fZ',
+                    '%Y-%m-%d %H:%M:%S',
+                    '%Y-%m-%dT%H:%M:%S'
+                ]),
+                timezone('UTC', try_strptime({{ expression }}, '%Y-%m-%dT%H:%M:%S%z'))
+            )
+    end
 {%- endmacro %}
 
 {#- A local wall-clock TIMESTAMP in IANA zone time_zone -> TIMESTAMP in UTC. -#}

@@ -22,6 +22,9 @@ from orchestration.demo.policy import EnergySite
 from orchestration.demo.world import Machine
 
 WATTS = {"a100": (2400, 3200), "h100": (3600, 5200), "cpu": (450, 900), "server": (300, 1800)}
+# Nameplate power per machine kind (machines.csv rated_power_w): about twice the top of the
+# draw range, so daily swing and noise never look implausible.
+RATED_POWER_W = {"a100": 6500, "h100": 10200, "cpu": 1800, "server": 3600}
 JOULES_PER_WH = 3600
 JOULES_PER_TENTH_KWH = 360_000
 PTD_SAMPLE_SECONDS = 300

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from orchestration.demo.meters import RATED_POWER_W
 from orchestration.demo.text import Written, write_csv_rows
 from orchestration.demo.world import World, assignment_row
 
@@ -15,7 +16,7 @@ def write_reference(landing: Path, world: World) -> Written:
         for c in world.customers
     ]
     machines = [
-        [m.machine_id, m.site_id, m.meter_id, m.billing_mode]
+        [m.machine_id, m.site_id, m.meter_id, m.billing_mode, str(RATED_POWER_W[m.kind])]
         for m in sorted(world.machines, key=lambda m: m.machine_id)
     ]
     return Written(
@@ -45,7 +46,9 @@ def write_reference(landing: Path, world: World) -> Written:
                 [assignment_row(a) for a in world.assignments],
             ),
             "reference/machines.csv": write_csv_rows(
-                folder / "machines.csv", ["machine_id", "site_id", "meter_id", "billing_mode"], machines
+                folder / "machines.csv",
+                ["machine_id", "site_id", "meter_id", "billing_mode", "rated_power_w"],
+                machines,
             ),
         }
     )

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from orchestration.ingest.read_rules import ReadRule, load_read_rules
 from orchestration.ingest.vendor_layouts import (
     FOCUS_1_3_COLUMNS,
     RAW_TABLE_DESCRIPTIONS,
@@ -184,10 +185,12 @@ REFERENCE_COLUMNS = {
         "effective_from",
         "effective_to",
     ),
-    "machines": ("machine_id", "site_id", "meter_id", "billing_mode"),
+    "machines": ("machine_id", "site_id", "meter_id", "billing_mode", "rated_power_w"),
     "exception_resolutions": ("exception_id", "action", "resolved_by", "resolved_at", "note"),
     "fx_rates": ("rate_date", "base_currency", "quote_currency", "rate", "source"),
 }
+# Reference columns a file may leave out (older files): staging reads them as empty.
+OPTIONAL_REFERENCE_COLUMNS = {"machines": ("rated_power_w",)}
 # Reference tables that may arrive as several files (`<table>*.csv`), e.g. one per month.
 MULTI_FILE_REFERENCE = ("exception_resolutions", "fx_rates")
 
@@ -257,6 +260,8 @@ class Declarations:
     slurm_layouts: dict[str, SlurmLayout] = field(default_factory=dict)
     # (cluster_id, file name glob, layout): one cluster's dumps written in more than one layout.
     slurm_file_layouts: tuple[tuple[str, str, SlurmLayout], ...] = ()
+    # landing folder -> its declared encoding and ragged-row rule
+    read_rules: dict[str, ReadRule] = field(default_factory=dict)
 
     @classmethod
     def from_seeds(cls, seeds_dir: Path) -> Declarations:
@@ -293,6 +298,7 @@ class Declarations:
                 for row in rows("sources/slurm_declared_layouts.csv")
                 if row.get("file_glob")
             ),
+            read_rules=load_read_rules(seeds_dir),
         )
 
     def slurm_layout(self, cluster_id: str, file_name: str) -> SlurmLayout:
@@ -326,7 +332,9 @@ def layout_for(relative_path: Path, declarations: Declarations) -> tuple[Layout,
         if len(parts) != 2 or table not in REFERENCE_COLUMNS:
             raise UnknownLayoutError(f"{relative_path}: unknown reference file")
         columns = REFERENCE_COLUMNS[table]
-        return Layout(f"reference_{table}", table, ",", columns, columns), "reference"
+        optional = OPTIONAL_REFERENCE_COLUMNS.get(table, ())
+        required = tuple(c for c in columns if c not in optional)
+        return Layout(f"reference_{table}", table, ",", columns, required), "reference"
     if parts[0] == "energy" and len(parts) == 3 and parts[1] in declarations.energy_sites:
         reading_format = declarations.energy_sites[parts[1]]
         delimiter, columns, has_header = ENERGY_FORMATS[reading_format]

@@ -17,7 +17,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from orchestration.ingest import file_checks, registry
+from orchestration.ingest import file_checks, read_rules, registry
 from orchestration.ingest.layouts import (
     LAYOUT_COLUMN,
     RAW_TABLES,
@@ -118,9 +118,11 @@ def _parquet_source(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, li
     return f"(select {', '.join(selects)} from {source})", header
 
 
-def _csv_source(path: Path, layout: Layout, names: list[str] | None = None) -> str:
+def _csv_source(path: Path, layout: Layout, rule: read_rules.ReadRule, names: list[str] | None = None) -> str:
     named = f", names = [{', '.join(_sql_string(n) for n in names)}]" if names else ""
-    padded = ", null_padding = true" if layout.ragged_rows else ""
+    # a short row of a sacct layout, or of a source declared `pad`, gets empty trailing fields
+    # instead of a rejection
+    padded = ", null_padding = true" if layout.ragged_rows or rule.ragged_rows == "pad" else ""
     return (
         f"read_csv({_sql_string(str(path))}, header = {str(layout.has_header).lower()}, "
         f"all_varchar = true, delim = {_sql_string(layout.delimiter)}, quote = '\"', "
@@ -171,13 +173,26 @@ def _read_allocation_api(con: duckdb.DuckDBPyConnection, path: Path) -> pa.Table
     ).to_arrow_table()
 
 
-def _read(con: duckdb.DuckDBPyConnection, path: Path, layout: Layout) -> pa.Table:
+def _read(con: duckdb.DuckDBPyConnection, path: Path, layout: Layout, rule: read_rules.ReadRule) -> pa.Table:
     """Parse one file into an all-text Arrow table in file order.
 
-    A delimited file DuckDB refuses is read again with its line endings made uniform when it
-    mixes CRLF and LF; otherwise it is rejected with the first cause the diagnosis names.
-    A layout with ragged rows (sacct) is read without its `#` comment lines.
+    A file of a source declared in another encoding (Latin-1, Windows-1252, UTF-16 without a
+    byte-order mark) is read from a UTF-8 copy. A layout with ragged rows (sacct) is read
+    without its `#` comment lines. A delimited file DuckDB refuses is read again with its line
+    endings made uniform when it mixes CRLF and LF; otherwise it is rejected with the first
+    cause the diagnosis names.
     """
+    is_delimited = not layout.json_allocation_api and not path.name.lower().endswith(PARQUET_SUFFIXES)
+    if is_delimited and rule.needs_transcoding:
+        data = file_checks.read_bytes(path)
+        problem = read_rules.decode_problem(data, rule.encoding)
+        if problem is not None:
+            raise FileRejectedError(problem)
+        with tempfile.TemporaryDirectory() as scratch:
+            utf8 = Path(scratch) / path.name.removesuffix(".gz")
+            utf8.write_bytes(read_rules.transcode(data, rule.encoding))
+            del data
+            return _read(con, utf8, layout, read_rules.ReadRule("utf-8", rule.ragged_rows))
     if layout.ragged_rows:
         data = file_checks.read_bytes(path)
         if file_checks.has_comment_lines(data):
@@ -185,10 +200,10 @@ def _read(con: duckdb.DuckDBPyConnection, path: Path, layout: Layout) -> pa.Tabl
                 uncommented = Path(scratch) / path.name.removesuffix(".gz")
                 uncommented.write_bytes(file_checks.without_comment_lines(data))
                 del data
-                return _read(con, uncommented, layout)
+                return _read(con, uncommented, layout, rule)
         del data
     try:
-        return _parse(con, path, layout)
+        return _parse(con, path, layout, rule)
     except duckdb.Error as error:
         if layout.json_allocation_api or path.name.lower().endswith(PARQUET_SUFFIXES):
             raise
@@ -198,7 +213,7 @@ def _read(con: duckdb.DuckDBPyConnection, path: Path, layout: Layout) -> pa.Tabl
                 uniform = Path(scratch) / path.name.removesuffix(".gz")
                 uniform.write_bytes(data.replace(b"\r\n", b"\n"))
                 del data
-                return _parse(con, uniform, layout)
+                return _parse(con, uniform, layout, rule)
         del data
         width = len(layout.names) if layout.names else None
         cause = file_checks.diagnose(path, layout.delimiter, layout.has_header, width)
@@ -207,22 +222,27 @@ def _read(con: duckdb.DuckDBPyConnection, path: Path, layout: Layout) -> pa.Tabl
         raise FileRejectedError(cause) from error
 
 
-def _parse(con: duckdb.DuckDBPyConnection, path: Path, layout: Layout) -> pa.Table:
+def _parse(con: duckdb.DuckDBPyConnection, path: Path, layout: Layout, rule: read_rules.ReadRule) -> pa.Table:
     if layout.json_allocation_api:
         return _read_allocation_api(con, path)
     if path.name.lower().endswith(PARQUET_SUFFIXES):
         source, header = _parquet_source(con, path)
     else:
         # read_csv decompresses `.csv.gz` by its extension.
-        source = _csv_source(path, layout)
+        source = _csv_source(path, layout, rule)
         header = [d[0] for d in con.execute(f"select * from {source} limit 0").description]
         if layout.names:
             header = _declared_names(len(header), layout)
-            source = _csv_source(path, layout, header)
-        if layout.source_kind == "slurm" and header[-1] == f"column{len(header) - 1}":
+            source = _csv_source(path, layout, rule, header)
+        unnamed_last = layout.has_header and header[-1] == f"column{len(header) - 1}"
+        if unnamed_last and rule.ragged_rows == "ignore_trailing_empty_header":
+            # every line ends in the delimiter: the empty last field is no column
+            source = f"(select * exclude ({_sql_identifier(header[-1])}) from {source})"
+            header = header[:-1]
+        elif layout.source_kind == "slurm" and unnamed_last:
             # `sacct --parsable` with a header: the header line ends in the delimiter as well.
             header = [*header[:-1], TRAILING_FIELD]
-            source = _csv_source(path, layout, header)
+            source = _csv_source(path, layout, rule, header)
     if layout.rename is not None:
         header = [layout.rename(column) for column in header]
     # `A|B`: either field meets the requirement (sacct's ElapsedRaw or Elapsed); case as in the
@@ -342,9 +362,10 @@ def ingest_landing(con: duckdb.DuckDBPyConnection, landing_dir: Path, seeds_dir:
             if boundary:
                 raise FileRejectedError(boundary)
             layout, source_id = layout_for(relative, declarations)
+            rule = read_rules.read_rule_for(declarations.read_rules, relative)
             # Parsing only reads, so it runs outside the file's transaction: a refused parse
             # leaves nothing aborted and can be retried.
-            batch = _read(con, path, layout)
+            batch = _read(con, path, layout, rule)
             con.execute("begin transaction")
             in_transaction = True
             rows = _insert(con, batch, layout, source_file, sha256, source_id, columns_by_table)

@@ -19,6 +19,13 @@
       sample. The estimate is booked in the hour the gap starts and flagged `is_estimated`
       (estimated_energy_joules is the estimated part).
     A counter's last reading opens no interval (it closes the previous one).
+    hold_reason names why an interval's measured energy is held for a decision rather than
+    billed; it is then neither billed nor estimated:
+    - `conflicting_duplicate`: a reading opening (or, for counters, closing) it has copies
+      that disagree;
+    - `implausible_reading`: it implies more power than the machines on the meter are rated
+      for (counter step or interval energy above rated W x seconds, or a power sample above
+      rated W), e.g. a counter jump. A meter with a machine of undeclared rating is not checked.
     A table: hourly energy (usage and vendor power), the exceptions and the tests read it.
 -#}
 
@@ -30,14 +37,31 @@ sites as (
 
 ),
 
+meter_ratings as (
+
+    -- the most a meter can measure: the rated power of all its machines, when all declare one
+    select
+        site_id,
+        meter_id,
+        case when count(rated_power_w) = count(*) then sum(rated_power_w) end as rated_power_w,
+    from {{ ref('stg_reference__machines') }}
+    where quarantine_reason is null
+    group by site_id, meter_id
+
+),
+
 readings as (
 
     select
         readings.*,
         coalesce(sites.gap_policy, 'hold') as gap_policy,
+        meter_ratings.rated_power_w,
     from {{ ref('int_energy_readings__deduplicated') }} as readings
     left join sites
         on readings.site_id = sites.site_id
+    left join meter_ratings
+        on readings.site_id = meter_ratings.site_id
+        and readings.meter_id = meter_ratings.meter_id
     where readings.row_status in ('canonical', 'excluded')
         and readings.reading_at >= {{ billing_period_start() }} - interval 1 day
         and readings.reading_at <= {{ billing_period_end() }} + interval 1 day
@@ -52,6 +76,7 @@ sequenced as (
         lead(counter_value) over meter_readings as next_counter_value,
         lead(source_file) over meter_readings as next_source_file,
         lead(source_row) over meter_readings as next_source_row,
+        lead(is_conflicting) over meter_readings as next_is_conflicting,
         gap_threshold_minutes * 60 as gap_threshold_seconds,
 
     from readings
@@ -90,6 +115,16 @@ counter_energy as (
         end * joules_per_counter_unit as measured_energy_joules,
         cast(0 as decimal(38, 6)) as extrapolated_energy_joules,
         true as can_estimate,
+        -- joules above rated W x the interval's seconds (both exact: J x 1000 vs W x ms)
+        coalesce(
+            case
+                when is_rollover then next_counter_value + counter_rollover - counter_value
+                when is_reset then next_counter_value
+                else next_counter_value - counter_value
+            end * joules_per_counter_unit * 1000
+                > rated_power_w * date_diff('millisecond', reading_at, next_reading_at),
+            false
+        ) as is_implausible,
     from counter_intervals
 
 ),
@@ -119,6 +154,7 @@ interval_energy as (
             else 0
         end as extrapolated_energy_joules,
         true as can_estimate,
+        coalesce(interval_energy_joules > rated_power_w * interval_minutes * 60, false) as is_implausible,
     from sequenced
     where reading_format = 'interval_wh'
 
@@ -175,6 +211,7 @@ power_energy as (
             {{ round_half_even_div(decimal_to_scaled_integer('watts') ~ ' * estimated_milliseconds', 1000) }}
             as decimal(38, 0)
         ) * 0.000001 as extrapolated_energy_joules,
+        coalesce(watts > rated_power_w, false) as is_implausible,
     from power_holds
 
 ),
@@ -190,15 +227,22 @@ intervals as (
         interval_start_at,
         interval_end_at,
         gap_policy,
+        hold_reason,
+        rated_power_w,
+        date_diff('millisecond', interval_start_at, interval_end_at) as interval_milliseconds,
         case
+            when hold_reason is not null then 0
             when is_gap and held_on_gap and gap_policy = 'hold' then 0
             else measured_energy_joules + extrapolated_energy_joules
         end as energy_joules,
-        case when is_gap and held_on_gap and gap_policy = 'hold' then measured_energy_joules else 0 end
-            as held_energy_joules,
-        coalesce(is_gap and gap_policy = 'estimate' and can_estimate, false) as is_estimated,
         case
-            when not coalesce(is_gap and gap_policy = 'estimate' and can_estimate, false) then 0
+            when hold_reason is not null then measured_energy_joules
+            when is_gap and held_on_gap and gap_policy = 'hold' then measured_energy_joules
+            else 0
+        end as held_energy_joules,
+        coalesce(hold_reason is null and is_gap and gap_policy = 'estimate' and can_estimate, false) as is_estimated,
+        case
+            when not coalesce(hold_reason is null and is_gap and gap_policy = 'estimate' and can_estimate, false) then 0
             when held_on_gap then measured_energy_joules
             else extrapolated_energy_joules
         end as estimated_energy_joules,
@@ -215,6 +259,14 @@ intervals as (
         select
             *,
             {{ 'true' if energy_cte == 'counter_energy' else 'false' }} as held_on_gap,
+            -- a reading in conflict with a copy of itself: the energy it measures is unknown
+            case
+                when is_conflicting then 'conflicting_duplicate'
+                {%- if energy_cte == 'counter_energy' %}
+                when next_is_conflicting then 'conflicting_duplicate'
+                {%- endif %}
+                when is_implausible then 'implausible_reading'
+            end as hold_reason,
         from {{ energy_cte }}
     )
     {% if not loop.last %}union all{% endif %}
@@ -235,6 +287,9 @@ final as (
         cast(energy_joules as decimal(38, 6)) as energy_joules,
         cast(held_energy_joules as decimal(38, 6)) as held_energy_joules,
         gap_policy,
+        hold_reason,
+        rated_power_w,
+        interval_milliseconds,
         is_estimated,
         cast(estimated_energy_joules as decimal(38, 6)) as estimated_energy_joules,
         coalesce(is_reset, false) as is_reset,

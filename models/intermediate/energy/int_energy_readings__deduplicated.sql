@@ -2,9 +2,12 @@
 
 {#-
     Every staged energy reading of the four site formats in one shape, with its fate in
-    this billing period. Identical readings (same site, meter and timestamp) are one: the
-    first seen copy (earliest source_file, then source_row) is canonical, the others are
-    `duplicate_usage`. A counter reading belongs to the period when it lies in
+    this billing period. Readings of the same site, meter and timestamp are copies:
+    identical copies are one, the first seen (earliest source_file, then source_row) is
+    canonical and the others are `duplicate_usage`. Copies whose values differ are a
+    conflict: the canonical is the copy whose values sort first (no file name decides it), the differing
+    copies are `conflicting_duplicate`, and every copy is flagged is_conflicting so the
+    energy of the intervals it opens or closes is held, never billed. A counter reading belongs to the period when it lies in
     [period start, period end] (the reading at the end closes the period's last interval);
     an interval or power sample when it starts in [period start, period end).
     A table: the interval computation, row conservation, the exceptions and the tests read it.
@@ -126,6 +129,11 @@ ranked as (
         row_number() over reading_copies as copy_rank,
         first_value(readings.source_file) over reading_copies as canonical_source_file,
         first_value(readings.source_row) over reading_copies as canonical_source_row,
+        first_value(readings.value_signature) over reading_copies <> readings.value_signature
+            as differs_from_canonical,
+        readings.quarantine_reason is null
+            and min(readings.value_signature) over reading_group
+                <> max(readings.value_signature) over reading_group as is_conflicting,
         coalesce(
             readings.reading_at >= {{ billing_period_start() }}
             and (
@@ -138,7 +146,16 @@ ranked as (
             false
         ) as is_in_period,
 
-    from readings
+    from (
+        select
+            *,
+            -- what a copy says; identical copies have the same signature
+            concat_ws(
+                '|', reading_format, counter_value, counter_rollover, interval_minutes,
+                interval_energy_joules, watts
+            ) as value_signature,
+        from readings
+    ) as readings
     left join sites
         on readings.site_id = sites.site_id
     window reading_copies as (
@@ -147,7 +164,14 @@ ranked as (
             readings.site_id,
             readings.meter_id,
             readings.reading_at
-        order by readings.source_file, readings.source_row
+        order by readings.value_signature, readings.source_file, readings.source_row
+    ),
+    reading_group as (
+        partition by
+            readings.quarantine_reason is null,
+            readings.site_id,
+            readings.meter_id,
+            readings.reading_at
     )
 
 ),
@@ -186,12 +210,14 @@ final as (
         interval_energy_joules,
         watts,
         gap_threshold_minutes,
+        is_conflicting,
         case when row_status = 'duplicate' then canonical_source_file end as canonical_source_file,
         case when row_status = 'duplicate' then canonical_source_row end as canonical_source_row,
         is_file_in_period,
         row_status,
         case
             when row_status = 'quarantined' then quarantine_reason
+            when row_status = 'duplicate' and differs_from_canonical then 'conflicting_duplicate'
             when row_status = 'duplicate' then 'duplicate_usage'
         end as reason_code,
         case when row_status = 'excluded' then 'outside_period' end as exclusion_reason,

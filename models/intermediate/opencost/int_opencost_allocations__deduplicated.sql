@@ -8,7 +8,10 @@
     like any allocation and canonical in the period, then shared out by
     int_opencost_overhead__shared. Among the remaining valid rows, identical allocations (same cluster, Date, Namespace, Pod, Container) are
     one: the first seen copy (earliest source_file, then source_row) is canonical, the
-    others are `duplicate_usage`. A day before the period in a file that also carries days
+    others are `duplicate_usage`. Copies of one allocation whose values differ (core or
+    byte seconds, usage or request averages, window) are `conflicting_duplicate`: every copy is
+    quarantined, so that namespace's day is held back until a corrected file replaces the
+    wrong one, whichever file sorts first. A day before the period in a file that also carries days
     of this period is `late_usage`; other days outside the period are `outside_period`.
     A table: usage, row conservation, the exceptions and the tests all read it.
 -#}
@@ -18,6 +21,36 @@ with
 allocations as (
 
     select * from {{ ref('stg_opencost__allocations') }}
+
+),
+
+conflicts as (
+
+    select
+        *,
+        coalesce(
+            min(value_signature) over allocation_records <> max(value_signature) over allocation_records,
+            false
+        ) as is_conflicting,
+        count(*) over allocation_records as record_count,
+    from (
+        select
+            *,
+            -- what a copy says; identical copies share it
+            case
+                when quarantine_reason is null
+                    and not (is_overhead_namespace and idle_policy = 'exclude')
+                    then concat_ws(
+                        '|', usage_start_at, usage_end_at, cpu_core_seconds, ram_byte_seconds,
+                        cpu_core_usage_average, cpu_core_request_average, ram_bytes_usage_average,
+                        ram_bytes_request_average
+                    )
+            end as value_signature,
+        from allocations
+    )
+    window allocation_records as (
+        partition by value_signature is null, cluster_id, usage_date, namespace, pod_name, container_name
+    )
 
 ),
 
@@ -35,10 +68,10 @@ ranked as (
             false
         ) as is_in_period,
 
-    from allocations
+    from conflicts
     window allocation_copies as (
         partition by
-            quarantine_reason is null,
+            quarantine_reason is null and not is_conflicting,
             cluster_id,
             usage_date,
             namespace,
@@ -53,7 +86,8 @@ files as (
 
     select
         ranked.*,
-        {{ is_file_in_period('quarantine_reason is null', 'is_in_period') }} as is_file_in_period,
+        {{ is_file_in_period('quarantine_reason is null and not is_conflicting', 'is_in_period') }}
+            as is_file_in_period,
     from ranked
 
 ),
@@ -63,7 +97,7 @@ classified as (
     select
         *,
         case
-            when quarantine_reason is not null then 'quarantined'
+            when quarantine_reason is not null or is_conflicting then 'quarantined'
             when is_overhead_namespace and idle_policy = 'exclude' then 'excluded'
             when copy_rank > 1 then 'duplicate'
             when is_overhead_namespace and idle_policy = 'exception' then 'excluded'
@@ -90,6 +124,8 @@ final as (
         container_name,
         is_overhead_namespace,
         idle_policy,
+        is_in_period,
+        is_conflicting,
         record_format,
         cpu_core_seconds,
         ram_byte_seconds,
@@ -102,7 +138,7 @@ final as (
         is_file_in_period,
         row_status,
         case
-            when row_status = 'quarantined' then quarantine_reason
+            when row_status = 'quarantined' then coalesce(quarantine_reason, 'conflicting_duplicate')
             when row_status = 'duplicate' then 'duplicate_usage'
             when row_status = 'excluded' and is_overhead_namespace and idle_policy = 'exception' and is_in_period
                 then 'k8s_overhead_unallocated'
@@ -116,7 +152,15 @@ final as (
             when usage_end_at <= {{ billing_period_start() }} and is_file_in_period then 'late_usage'
             else 'outside_period'
         end as exclusion_reason,
-        quarantine_detail,
+        case
+            when is_conflicting and quarantine_reason is null
+                then 'allocation of ' || namespace || '/' || coalesce(pod_name, '') || '/' || coalesce(container_name, '')
+                    || ' on ' || cast(usage_date as varchar) || ' has ' || record_count
+                    || ' copies that disagree; this one says ' || coalesce(cast(cpu_core_seconds as varchar), '?')
+                    || ' core-seconds and ' || coalesce(cast(ram_byte_seconds as varchar), '?')
+                    || ' byte-seconds; the day is held until one copy is corrected'
+            else quarantine_detail
+        end as quarantine_detail,
 
     from classified
 

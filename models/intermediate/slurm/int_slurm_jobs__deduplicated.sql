@@ -8,6 +8,11 @@
     before a RUNNING one (a job running into the next month is listed again, finished, by that
     month's dumps), ties broken by the first seen copy (earliest source_file, then source_row). Earlier REQUEUED attempts are
     `requeued_attempt`, every other copy is `duplicate_usage`.
+    Conflicts: finished records of one job (same cluster, JobID and Submit) that disagree on
+    what ran (state, start, elapsed, account or allocation) are `conflicting_duplicate`:
+    every copy is quarantined, so the job is held back until a corrected dump replaces the
+    wrong one, whichever file sorts first. Identical copies stay `duplicate_usage`, and a
+    RUNNING or PENDING snapshot superseded by the finished record is no conflict.
     Period: the job interval [Start, Start + ElapsedRaw) must overlap the billing period;
     a canonical job that ended at or before the period start is `late_usage` when its file
     also carries usage of this period (it was delivered for this period) and no closed period
@@ -147,8 +152,33 @@ intervals as (
         started_at as usage_start_at,
         started_at + to_seconds(elapsed_seconds) as usage_end_at,
         quarantine_reason is null and not is_step_row as is_job_row,
+        -- what a finished record says about the job; identical copies share it
+        case
+            when quarantine_reason is null
+                and not is_step_row
+                and submitted_at is not null
+                and job_state_code not in ('PENDING', 'RUNNING', 'SUSPENDED', 'REQUEUED', 'RESIZING')
+                then concat_ws(
+                    '|', job_state_code, started_at, elapsed_seconds, slurm_account, allocated_cpu_count,
+                    allocated_memory_bytes, allocated_gpus_by_type, allocated_gpu_untyped_count
+                )
+        end as value_signature,
 
     from jobs
+
+),
+
+conflicts as (
+
+    select
+        *,
+        coalesce(
+            min(value_signature) over job_records <> max(value_signature) over job_records,
+            false
+        ) as is_conflicting,
+        count(*) over job_records as record_count,
+    from intervals
+    window job_records as (partition by value_signature is null, cluster_id, job_id, submitted_at)
 
 ),
 
@@ -172,7 +202,12 @@ ranked as (
             false
         ) as overlaps_period,
 
-    from intervals
+    from (
+        select
+            * exclude (is_job_row),
+            is_job_row and not is_conflicting as is_job_row,
+        from conflicts
+    )
     window job_versions as (
         partition by is_job_row, cluster_id, job_id, submitted_at
         order by
@@ -226,7 +261,7 @@ classified as (
         *,
         is_job_row and job_rank = 1 and job_state_code <> 'REQUEUED' as is_canonical_job,
         case
-            when quarantine_reason is not null then 'quarantined'
+            when quarantine_reason is not null or is_conflicting then 'quarantined'
             when is_step_row then 'excluded'
             when job_rank > 1 or job_state_code = 'REQUEUED' then 'duplicate'
             when overlaps_period then 'canonical'
@@ -252,6 +287,7 @@ final as (
         submitted_at,
         started_at,
         elapsed_seconds,
+        is_conflicting,
         usage_start_at,
         usage_end_at,
         allocated_cpu_count,
@@ -264,7 +300,7 @@ final as (
         is_file_in_period,
         row_status,
         case
-            when row_status = 'quarantined' then quarantine_reason
+            when row_status = 'quarantined' then coalesce(quarantine_reason, 'conflicting_duplicate')
             when row_status = 'duplicate' and job_state_code = 'REQUEUED' and not is_copy_of_previous
                 then 'requeued_attempt'
             when row_status = 'duplicate' then 'duplicate_usage'
@@ -282,7 +318,15 @@ final as (
                 then 'late_usage'
             else 'outside_period'
         end as exclusion_reason,
-        quarantine_detail,
+        case
+            when is_conflicting and quarantine_reason is null
+                then 'job ' || job_id || ' submitted ' || strftime(submitted_at, '%Y-%m-%dT%H:%M:%SZ') || ' has '
+                    || record_count || ' finished records that disagree; this one says ' || job_state_code
+                    || ', started ' || coalesce(strftime(started_at, '%Y-%m-%dT%H:%M:%SZ'), 'never')
+                    || ', ' || elapsed_seconds || ' s, account ' || coalesce(slurm_account, '?')
+                    || '; the job is held until one record is corrected'
+            else quarantine_detail
+        end as quarantine_detail,
         is_step_only_job,
 
     from classified

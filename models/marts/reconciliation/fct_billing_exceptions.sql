@@ -11,7 +11,8 @@
     - energy (int_energy__intervals): meter_reset per reset, meter_gap per gap;
     - vendor (fct_vendor_reconciliation): every reconciliation line that is not matched
       (double billing is reported per duplicate line above);
-    - anomalies (fct_cost_anomalies): cost_anomaly per flagged (vendor or customer, SKU, day).
+    - anomalies (fct_cost_anomalies): cost_anomaly per flagged (vendor or customer, SKU, day);
+    - one intermediate model per further family (models/intermediate/exceptions/).
     Unattributed usage is valued at the declared list price (seeds/reconciliation/
     list_price_lists.csv), rounded half-even once per SKU and price version, as revenue at risk.
     status, first that applies: the latest valid decision in the resolutions reference data
@@ -494,6 +495,10 @@ exceptions as (
     select * from layout_exceptions
     union all
     select * from {{ ref('int_exceptions__step_only_jobs') }}
+    union all
+    select * from {{ ref('int_exceptions__conflicting_duplicates') }}
+    union all
+    select * from {{ ref('int_exceptions__implausible_readings') }}
 
 ),
 

@@ -1,3 +1,5 @@
+{%- set reading_at_local = "try_strptime(reading_time_text, '%Y-%m-%dT%H:%M:%S')" -%}
+
 with
 
 sites as (
@@ -24,6 +26,7 @@ renamed as (
         {{ clean_text('source."MeterId"') }} as meter_id,
         {{ clean_text('source."Timestamp"') }} as reading_time_text,
         {{ clean_text('source."CounterKWh"') }} as counter_kwh_text,
+        regexp_matches(trim(source."Timestamp"), '(Z|[+-][0-9]{2}:?[0-9]{2})$') as has_utc_offset,
 
     from source
     left join sites
@@ -36,10 +39,10 @@ typed as (
     select
         *,
         case
-            when regexp_matches(reading_time_text, '(Z|[+-][0-9]{2}:?[0-9]{2})$')
-                then {{ parse_utc_timestamp('reading_time_text') }}
-            else {{ local_to_utc_in_file_order("try_strptime(reading_time_text, '%Y-%m-%dT%H:%M:%S')", 'site_timezone', 'source_file, meter_id') }}
+            when has_utc_offset then {{ parse_utc_timestamp('reading_time_text') }}
+            else {{ local_to_utc_in_file_order(reading_at_local, 'site_timezone', 'source_file, meter_id') }}
         end as reading_at,
+        case when not has_utc_offset then {{ reading_at_local }} end as reading_at_local,
         {{ parse_decimal("replace(counter_kwh_text, ',', '.')") }} as counter_kwh,
 
     from renamed
@@ -54,7 +57,9 @@ validated as (
             check_rule('not is_declared_site', "'_source_id=''' || coalesce(site_id, '') || ''' is not a declared cumulative_kwh site'"),
             check_present('MeterId', 'meter_id'),
             check_present('Timestamp', 'reading_time_text'),
-            check_parsed('Timestamp', 'reading_time_text', 'reading_at'),
+            check_utc_timestamp('Timestamp', 'reading_time_text', 'reading_at'),
+            check_local_time_exists('Timestamp', 'reading_time_text', 'reading_at_local', 'site_timezone'),
+            check_declared_period('Timestamp', 'reading_time_text', 'reading_at', 'source_file', 'interval 1 day', 'interval 1 day'),
             check_present('CounterKWh', 'counter_kwh_text'),
             check_parsed('CounterKWh', 'counter_kwh_text', 'counter_kwh'),
             check_rule('counter_kwh < 0', "'CounterKWh=''' || counter_kwh_text || ''' is negative'"),

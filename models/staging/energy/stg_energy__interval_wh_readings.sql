@@ -51,7 +51,10 @@ validated as (
             check_rule('not is_declared_site', "'_source_id=''' || coalesce(site_id, '') || ''' is not a declared interval_wh site'"),
             check_present('meter', 'meter_id'),
             check_present('interval_start_utc', 'interval_start_text'),
-            check_parsed('interval_start_utc', 'interval_start_text', 'interval_start_at'),
+            check_utc_timestamp('interval_start_utc', 'interval_start_text', 'interval_start_at'),
+            check_declared_period(
+                'interval_start_utc', 'interval_start_text', 'interval_start_at', 'source_file', 'interval 1 day', 'interval 1 day'
+            ),
             check_present('interval_minutes', 'interval_minutes_text'),
             check_parsed('interval_minutes', 'interval_minutes_text', 'interval_minutes'),
             check_rule('interval_minutes <= 0', "'interval_minutes=''' || interval_minutes_text || ''' is not positive'"),

@@ -1,3 +1,5 @@
+{%- set sampled_at_local = "coalesce(try_strptime(sampled_at_text, '%m-%d-%Y %H:%M:%S.%g'), try_strptime(sampled_at_text, '%m-%d-%Y %H:%M:%S'))" -%}
+
 with
 
 sites as (
@@ -44,11 +46,8 @@ typed as (
 
     select
         *,
-        {{ local_to_utc_in_file_order(
-            "coalesce(try_strptime(sampled_at_text, '%m-%d-%Y %H:%M:%S.%g'), try_strptime(sampled_at_text, '%m-%d-%Y %H:%M:%S'))",
-            'site_timezone',
-            'source_file, meter_id'
-        ) }} as sampled_at,
+        {{ local_to_utc_in_file_order(sampled_at_local, 'site_timezone', 'source_file, meter_id') }} as sampled_at,
+        {{ sampled_at_local }} as sampled_at_local,
         {{ parse_decimal('watts_text') }} as watts,
         {{ parse_decimal('volts_text') }} as volts,
         {{ parse_decimal('amps_text') }} as amps,
@@ -70,6 +69,8 @@ validated as (
             check_present('column11 (meter)', 'meter_id'),
             check_present('column01 (time)', 'sampled_at_text'),
             check_parsed('column01 (time)', 'sampled_at_text', 'sampled_at'),
+            check_local_time_exists('column01 (time)', 'sampled_at_text', 'sampled_at_local', 'site_timezone'),
+            check_declared_period('column01 (time)', 'sampled_at_text', 'sampled_at', 'source_file', 'interval 1 day', 'interval 1 day'),
             check_present('column03 (watts)', 'watts_text'),
             check_parsed('column03 (watts)', 'watts_text', 'watts'),
             check_rule('watts < 0', "'column03 (watts)=''' || watts_text || ''' is negative'"),

@@ -1,3 +1,5 @@
+{%- set reading_at_local = "try_strptime(reading_time_text, '%d/%m/%Y %H:%M')" -%}
+
 with
 
 sites as (
@@ -36,7 +38,8 @@ typed as (
 
     select
         *,
-        {{ local_to_utc_in_file_order("try_strptime(reading_time_text, '%d/%m/%Y %H:%M')", 'site_timezone', 'source_file, meter_id') }} as reading_at,
+        {{ local_to_utc_in_file_order(reading_at_local, 'site_timezone', 'source_file, meter_id') }} as reading_at,
+        {{ reading_at_local }} as reading_at_local,
         {{ parse_integer('register_text') }} as register_count,
 
     from renamed
@@ -52,6 +55,8 @@ validated as (
             check_present('DeviceSerial', 'meter_id'),
             check_present('ReadingTime', 'reading_time_text'),
             check_parsed('ReadingTime', 'reading_time_text', 'reading_at'),
+            check_local_time_exists('ReadingTime', 'reading_time_text', 'reading_at_local', 'site_timezone'),
+            check_declared_period('ReadingTime', 'reading_time_text', 'reading_at', 'source_file', 'interval 1 day', 'interval 1 day'),
             check_present('Register', 'register_text'),
             check_parsed('Register', 'register_text', 'register_count'),
             check_rule('register_count < 0', "'Register=''' || register_text || ''' is negative'"),

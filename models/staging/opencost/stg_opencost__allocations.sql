@@ -121,12 +121,15 @@ validated as (
 
     select
         *,
+        -- Date may lie up to a month before the period its file declares (a late day,
+        -- late_usage downstream); a Date further out is a wrong value
         {{ quarantine_detail([
             check_rule('not is_declared_cluster', "'_source_id=''' || coalesce(cluster_id, '') || ''' is not a declared opencost cluster'"),
             check_present('Date', 'usage_date_text'),
             check_parsed('Date', 'usage_date_text', 'usage_date'),
-            check_parsed('window.start', 'window_start_text', 'window_start_at'),
-            check_parsed('window.end', 'window_end_text', 'window_end_at'),
+            check_declared_period('Date', 'usage_date_text', 'usage_date', 'source_file', 'interval 1 month', 'interval 0 day'),
+            check_utc_timestamp('window.start', 'window_start_text', 'window_start_at'),
+            check_utc_timestamp('window.end', 'window_end_text', 'window_end_at'),
             check_rule(
                 "record_format = 'api' and coalesce(window_end_at - window_start_at <> interval 1 day or cast(window_start_at as date) <> window_start_at, true)",
                 "'window ' || coalesce(window_start_text, '') || '..' || coalesce(window_end_text, '') || ' is not one UTC day'"

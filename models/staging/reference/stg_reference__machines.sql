@@ -1,5 +1,7 @@
 {#- A machine id on more than one row, or a meter shared by two dedicated machines, is
-    quarantined on every such row: billing the meter's energy to either would be a guess. -#}
+    quarantined on every such row: billing the meter's energy to either would be a guess.
+    rated_power_w (optional column) is the most the machine can draw; energy implying more
+    is an implausible reading, held rather than billed. -#}
 
 with
 
@@ -25,6 +27,7 @@ renamed as (
         {{ clean_text('source.site_id') }} as site_id,
         {{ clean_text('source.meter_id') }} as meter_id,
         lower({{ clean_text('source.billing_mode') }}) as billing_mode,
+        {{ clean_text('source.rated_power_w') }} as rated_power_w_text,
 
     from source
 
@@ -34,6 +37,7 @@ validated as (
 
     select
         renamed.*,
+        {{ parse_decimal('renamed.rated_power_w_text') }} as rated_power_w,
         {{ quarantine_detail([
             check_present('machine_id', 'renamed.machine_id'),
             check_present('site_id', 'renamed.site_id'),
@@ -47,6 +51,11 @@ validated as (
                 "'billing_mode=''' || renamed.billing_mode || ''' is not dedicated or shared'"
             ),
             check_present('billing_mode', 'renamed.billing_mode'),
+            check_parsed('rated_power_w', 'renamed.rated_power_w_text', parse_decimal('renamed.rated_power_w_text')),
+            check_rule(
+                parse_decimal('renamed.rated_power_w_text') ~ ' <= 0',
+                "'rated_power_w=''' || renamed.rated_power_w_text || ''' is not positive'"
+            ),
             check_rule(
                 'renamed.machine_id is not null and count(*) over (partition by renamed.machine_id) > 1',
                 "'machine_id=''' || renamed.machine_id || ''' appears on more than one row'"
@@ -73,6 +82,7 @@ final as (
         site_id,
         meter_id,
         billing_mode,
+        rated_power_w,
         {{ quarantine_reason() }} as quarantine_reason,
         quarantine_detail,
 

@@ -153,15 +153,21 @@ validated as (
 
     select
         *,
+        -- Start may lie up to a month before the period its file declares (a late job,
+        -- late_usage downstream); a Start further out is a wrong value
         {{ quarantine_detail([
             check_present('JobID', 'job_id'),
             check_rule('trailing_field is not null', "'a field after the declared field list: ''' || trailing_field || ''''"),
             check_rule('cluster_timezone is null', "'_source_id=''' || coalesce(cluster_id, '') || ''' is not a declared slurm cluster'"),
+            check_local_time_exists('Submit', 'submit_text', 'submitted_at_local', 'cluster_timezone'),
+            check_local_time_exists('Start', 'start_text', 'started_at_local', 'cluster_timezone'),
+            check_local_time_exists('End', 'end_text', 'ended_at_local', 'cluster_timezone'),
             'case when not is_step_row then ' ~ quarantine_detail([
                 check_rule('slurm_account is null', "subject_field || ' is empty'"),
                 check_present('State', 'job_state'),
                 check_parsed('Submit', 'submit_text', 'submitted_at'),
                 check_parsed('Start', 'start_text', 'started_at'),
+                check_declared_period('Start', 'start_text', 'started_at', 'source_file', "interval 1 month", "interval 1 day"),
                 check_rule('elapsed_raw_text is null and elapsed_text is null', "'ElapsedRaw is empty'"),
                 check_parsed('ElapsedRaw', 'elapsed_raw_text', 'elapsed_seconds'),
                 check_parsed('Elapsed', 'case when elapsed_raw_text is null then elapsed_text end', 'elapsed_seconds'),
