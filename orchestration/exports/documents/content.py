@@ -15,6 +15,7 @@ from typing import Any
 import duckdb
 
 from orchestration.close.approval import APPROVAL_STATES
+from orchestration.close.reference import load_close_reference
 from orchestration.wiring.settings import PROJECT_DIR
 
 QUERY_PATH = Path(__file__).with_name("documents.sql")
@@ -48,7 +49,8 @@ def _load_seeds(con: duckdb.DuckDBPyConnection, seeds_dir: Path) -> None:
 def document_contents(
     con: duckdb.DuckDBPyConnection, period: str, seeds_dir: Path = SEEDS_DIR
 ) -> list[dict[str, Any]]:
-    """Every approved document of the closed `period`, ordered by number (close_* tables loaded)."""
+    """Every approved document of the closed `period`, ordered by number."""
+    load_close_reference(con, seeds_dir / "close")
     _load_seeds(con, seeds_dir)
     query = QUERY_PATH.read_text("utf-8").replace("{approval_states}", APPROVAL_STATES)
     rows = con.execute(query, {"period": period}).fetchall()
