@@ -12,6 +12,7 @@ from typing import NoReturn, cast
 
 from orchestration.runner import execute_close, execute_monthly_billing, prepare_environment, step_failures
 from orchestration.wiring.settings import PROJECT_DIR, Settings
+from orchestration.wiring.warehouse_connect import WarehouseHeldError, connect
 
 
 def run_billing(period: str) -> int:
@@ -25,6 +26,9 @@ def run_billing(period: str) -> int:
         )
         return 2
     settings = prepare_environment()
+    from dagster import AssetKey
+
+    from orchestration.exports.publish import CATALOG
     from orchestration.summary import billing_summary, usage_line_count
 
     print(f"meterline run {period}: ingest, dbt build and gates (dbt progress below)", flush=True)
@@ -58,6 +62,11 @@ def run_billing(period: str) -> int:
                 "Check that landing/ holds this month's files.",
                 file=sys.stderr,
             )
+    published = AssetKey(["published", "marts"])
+    if any(event.asset_key == published for event in result.get_asset_materialization_events()):
+        print(f"  Published for readers: {settings.published_dir / CATALOG} (every published month)")
+    elif (settings.published_dir / period).exists():
+        print(f"  Not published: readers keep the last good copy of {period} in {settings.published_dir}")
     outcome = "succeeded" if result.success else "FAILED"
     print(f"  Dagster run {result.run_id}: {outcome} (log: {log_path})")
     return 0 if result.success and gates_passed else 1
@@ -92,15 +101,13 @@ def run_periods(parser: argparse.ArgumentParser, args: argparse.Namespace) -> in
 
 def close(args: argparse.Namespace) -> int:
     """Record waivers if asked, close the period through the Dagster job, print the report."""
-    import duckdb
-
     from orchestration.close.ledger import is_closed
     from orchestration.close.readiness import record_waivers
     from orchestration.close.report import period_report
     from orchestration.wiring.warehouse_setup import ensure_ledger
 
     settings = prepare_environment()
-    with duckdb.connect(str(settings.duckdb_path)) as con:
+    with connect(settings.duckdb_path) as con:
         ensure_ledger(con)
         if is_closed(con, args.period):
             print(f"meterline close {args.period}: already closed; its documents stay as they are")
@@ -117,7 +124,7 @@ def close(args: argparse.Namespace) -> int:
         for step, message in sorted(failures.items()):
             print(f"  {step}: {message}", file=sys.stderr)
         return 1
-    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+    with connect(settings.duckdb_path, read_only=True) as con:
         print(period_report(con, args.period, settings.exports_dir))
     print(f"  Dagster run {result.run_id}: succeeded")
     return 0
@@ -125,8 +132,6 @@ def close(args: argparse.Namespace) -> int:
 
 def ledger_command(args: argparse.Namespace) -> int:
     """approve / void / adjust / export: change the ledger, then rewrite the affected exports."""
-    import duckdb
-
     from orchestration.close import approval, corrections
     from orchestration.close.ledger import ClosedPeriodError, LedgerError, is_closed
     from orchestration.close.report import period_report
@@ -135,7 +140,7 @@ def ledger_command(args: argparse.Namespace) -> int:
     from orchestration.wiring.warehouse_setup import ensure_ledger
 
     settings = prepare_environment()
-    with duckdb.connect(str(settings.duckdb_path)) as con:
+    with connect(settings.duckdb_path) as con:
         ensure_ledger(con)
         try:
             refuse_if_tampered(con)
@@ -184,15 +189,13 @@ def ledger_command(args: argparse.Namespace) -> int:
 
 def verify_command(args: argparse.Namespace) -> int:
     """Recompute every close's hashes and the export manifests; 1 and the differences on a mismatch."""
-    import duckdb
-
     from orchestration.close.verify import verify
 
     settings = prepare_environment()
     if not settings.duckdb_path.exists():
         print(f"meterline verify: no warehouse at {settings.duckdb_path}", file=sys.stderr)
         return 1
-    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+    with connect(settings.duckdb_path, read_only=True) as con:
         has_ledger = con.execute(
             "select count(*) from information_schema.tables where table_schema = 'ledger' "
             "and table_name = 'close_chain'"
@@ -326,7 +329,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.command == "close":
                 return close(args)
             return ledger_command(args)
-    except WarehouseBusyError as error:
+    except (WarehouseBusyError, WarehouseHeldError) as error:
         print(f"meterline {args.command}: {error}", file=sys.stderr)
         return 1
 

@@ -31,6 +31,10 @@ class Deployment:
         return self.root / "exports"
 
     @property
+    def published_dir(self) -> Path:
+        return self.root / "published"
+
+    @property
     def truth_dir(self) -> Path:
         return self.root / "truth" / PERIOD
 
@@ -40,6 +44,7 @@ class Deployment:
             "MET_LANDING_DIR": str(self.root / "landing"),
             "MET_DUCKDB_PATH": str(self.duckdb_path),
             "MET_EXPORTS_DIR": str(self.exports_dir),
+            "MET_PUBLISHED_DIR": str(self.published_dir),
             "DAGSTER_HOME": str(self.root / "dagster_home"),
             "PYTHONPATH": str(self.project_dir),
         }
