@@ -74,7 +74,7 @@ class Deployment:
 # may share a name with one, e.g. orchestration/exports), and caches anywhere.
 GENERATED_AT_TOP = {
     ".git", ".venv", ".tools", "target", "logs", "landing", "warehouse", "exports", "truth",
-    ".dagster_home", "bench", ".mypy_cache",
+    ".dagster_home", "bench", ".mypy_cache", "published",
 }  # fmt: skip
 CACHES = {"__pycache__", ".pytest_cache", ".ruff_cache"}
 
