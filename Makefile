@@ -79,4 +79,4 @@ ui: install  ## the Dagster UI on the same DAGSTER_HOME as `make run`
 	$(VENV)/bin/dagster dev -m orchestration.definitions
 
 clean:
-	rm -rf warehouse exports landing truth target logs .dagster_home bench/work
+	rm -rf warehouse exports published landing truth target logs .dagster_home bench/work

@@ -8,10 +8,14 @@ import os
 import sys
 from importlib.metadata import version
 from pathlib import Path
-from typing import NoReturn, cast
+from typing import TYPE_CHECKING, NoReturn, cast
 
 from orchestration.runner import execute_close, execute_monthly_billing, prepare_environment, step_failures
 from orchestration.wiring.settings import PROJECT_DIR, Settings
+from orchestration.wiring.warehouse_connect import WarehouseHeldError, connect
+
+if TYPE_CHECKING:
+    import duckdb
 
 
 def run_billing(period: str) -> int:
@@ -25,6 +29,9 @@ def run_billing(period: str) -> int:
         )
         return 2
     settings = prepare_environment()
+    from dagster import AssetKey
+
+    from orchestration.exports.publish import CATALOG
     from orchestration.summary import billing_summary, usage_line_count
 
     print(f"meterline run {period}: ingest, dbt build and gates (dbt progress below)", flush=True)
@@ -58,6 +65,14 @@ def run_billing(period: str) -> int:
                 "Check that landing/ holds this month's files.",
                 file=sys.stderr,
             )
+    published = AssetKey(["published", "marts"])
+    if any(event.asset_key == published for event in result.get_asset_materialization_events()):
+        print(f"  Published for readers: {settings.published_dir / CATALOG} (every published month)")
+    elif (settings.published_dir / period).exists():
+        print(f"  Not published: readers keep the last good copy of {period} in {settings.published_dir}")
+    if settings.duckdb_path.exists():
+        with connect(settings.duckdb_path, read_only=True) as con:
+            print_unfinished(con, settings.exports_dir)
     outcome = "succeeded" if result.success else "FAILED"
     print(f"  Dagster run {result.run_id}: {outcome} (log: {log_path})")
     return 0 if result.success and gates_passed else 1
@@ -92,15 +107,13 @@ def run_periods(parser: argparse.ArgumentParser, args: argparse.Namespace) -> in
 
 def close(args: argparse.Namespace) -> int:
     """Record waivers if asked, close the period through the Dagster job, print the report."""
-    import duckdb
-
     from orchestration.close.ledger import is_closed
     from orchestration.close.readiness import record_waivers
     from orchestration.close.report import period_report
     from orchestration.wiring.warehouse_setup import ensure_ledger
 
     settings = prepare_environment()
-    with duckdb.connect(str(settings.duckdb_path)) as con:
+    with connect(settings.duckdb_path) as con:
         ensure_ledger(con)
         if is_closed(con, args.period):
             print(f"meterline close {args.period}: already closed; its documents stay as they are")
@@ -117,29 +130,31 @@ def close(args: argparse.Namespace) -> int:
         for step, message in sorted(failures.items()):
             print(f"  {step}: {message}", file=sys.stderr)
         return 1
-    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+    with connect(settings.duckdb_path, read_only=True) as con:
         print(period_report(con, args.period, settings.exports_dir))
+        print_unfinished(con, settings.exports_dir)
     print(f"  Dagster run {result.run_id}: succeeded")
     return 0
 
 
 def ledger_command(args: argparse.Namespace) -> int:
     """approve / void / adjust / export: change the ledger, then rewrite the affected exports."""
-    import duckdb
-
     from orchestration.close import approval, corrections
     from orchestration.close.ledger import ClosedPeriodError, LedgerError, is_closed
     from orchestration.close.report import period_report
-    from orchestration.close.verify import LedgerTamperedError, refuse_if_tampered, unfinished_exports
+    from orchestration.close.verify import LedgerTamperedError, export_problems, refuse_if_tampered
     from orchestration.exports.views import ExportRefusedError
     from orchestration.exports.writer import write_exports
     from orchestration.wiring.warehouse_setup import ensure_ledger
 
     settings = prepare_environment()
-    with duckdb.connect(str(settings.duckdb_path)) as con:
+    with connect(settings.duckdb_path) as con:
         ensure_ledger(con)
+        # `export` of a period rewrites its files from the ledger, so it may repair their edits.
+        restoring = args.period if args.command == "export" else None
+        edited = export_problems(con, settings.exports_dir, restoring) if restoring else []
         try:
-            refuse_if_tampered(con)
+            refuse_if_tampered(con, settings.exports_dir, restoring)
             if args.command == "approve":
                 if args.invoice:
                     periods = {approval.approve(con, args.invoice, args.by, args.note)[1]}
@@ -181,28 +196,32 @@ def ledger_command(args: argparse.Namespace) -> int:
                     return 1
                 record_export(period, settings.exports_dir, manifest, args.command)
             print(period_report(con, period, settings.exports_dir))
-        # Work an interrupted command left half done elsewhere, with the command that finishes it.
-        for problem in unfinished_exports(con, settings.exports_dir):
-            print(f"  unfinished: {problem}")
+        for problem in edited:
+            print(f"  restored from the ledger: {problem}")
+        print_unfinished(con, settings.exports_dir)
     return 0
+
+
+def print_unfinished(con: duckdb.DuckDBPyConnection, exports_dir: Path) -> None:
+    """Work an interrupted command left half done (a closed period without exports, or with
+    exports older than an approval), each with the command that finishes it."""
+    from orchestration.close.verify import has_ledger, unfinished_exports
+
+    if has_ledger(con):
+        for problem in unfinished_exports(con, exports_dir):
+            print(f"  unfinished: {problem}")
 
 
 def verify_command(args: argparse.Namespace) -> int:
     """Recompute every close's hashes and the export manifests; 1 and the differences on a mismatch."""
-    import duckdb
-
-    from orchestration.close.verify import verify
+    from orchestration.close.verify import has_ledger, verify
 
     settings = prepare_environment()
     if not settings.duckdb_path.exists():
         print(f"meterline verify: no warehouse at {settings.duckdb_path}", file=sys.stderr)
         return 1
-    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
-        has_ledger = con.execute(
-            "select count(*) from information_schema.tables where table_schema = 'ledger' "
-            "and table_name = 'close_chain'"
-        ).fetchone()
-        if not has_ledger or not has_ledger[0]:
+    with connect(settings.duckdb_path, read_only=True) as con:
+        if not has_ledger(con):
             print("meterline verify: no close to verify")
             return 0
         problems = verify(con, settings.exports_dir, args.period)
@@ -331,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.command == "close":
                 return close(args)
             return ledger_command(args)
-    except WarehouseBusyError as error:
+    except (WarehouseBusyError, WarehouseHeldError) as error:
         print(f"meterline {args.command}: {error}", file=sys.stderr)
         return 1
 

@@ -5,6 +5,7 @@ from dagster import Definitions
 from orchestration.close.assets import invoice_export, period_close
 from orchestration.close.ledger_sources import LEDGER_SOURCES
 from orchestration.exports.dispute_assets import dispute_evidence
+from orchestration.exports.publish_assets import published_marts
 from orchestration.gates.checks import gx_gates
 from orchestration.ingest.assets import LANDING_FILES, landing_files
 from orchestration.wiring.dbt_assets import meterline_dbt_models
@@ -12,6 +13,7 @@ from orchestration.wiring.jobs import monthly_billing_job, monthly_billing_sched
 from orchestration.wiring.resources import build_resources
 from orchestration.wiring.sensors import new_landing_files, period_ready_to_close
 from orchestration.wiring.settings import Settings
+from orchestration.wiring.writer_executor import warehouse_writer_executor
 
 defs = Definitions(
     assets=[
@@ -22,10 +24,13 @@ defs = Definitions(
         period_close,
         invoice_export,
         dispute_evidence,
+        published_marts,
     ],
     asset_checks=[gx_gates],
     jobs=[monthly_billing_job, period_close_job],
     schedules=[monthly_billing_schedule],
     sensors=[new_landing_files, period_ready_to_close],
     resources=build_resources(Settings.from_env()),
+    # Runs Dagster launches take the warehouse's writer lock, as `meterline` commands do.
+    executor=warehouse_writer_executor,
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import duckdb
+from orchestration.wiring.warehouse_connect import connect
 
 # Steps whose failure leaves the marts as an earlier run left them (ingest, dbt build).
 MART_BUILDING_STEPS = {"landing_files", "meterline_dbt_models"}
@@ -20,7 +20,7 @@ def format_table(rows: Sequence[tuple[object, ...]], headers: tuple[str, ...]) -
 
 def usage_line_count(duckdb_path: Path, period: str) -> int:
     """Draft invoice lines of the period that bill usage (not commitments or fees alone)."""
-    with duckdb.connect(str(duckdb_path), read_only=True) as con:
+    with connect(duckdb_path, read_only=True) as con:
         row = con.execute(
             "select count(*) from marts.fct_invoice_lines where billing_period = ? and usage_line_count > 0",
             [period],
@@ -31,7 +31,7 @@ def usage_line_count(duckdb_path: Path, period: str) -> int:
 def _figures(duckdb_path: Path, period: str) -> list[str]:
     """Draft invoice totals per customer and exceptions by reason, from the marts."""
     parts: list[str] = []
-    with duckdb.connect(str(duckdb_path), read_only=True) as con:
+    with connect(duckdb_path, read_only=True) as con:
         invoices = con.execute(
             """
             select customer_id, currency_code, line_count, net_amount, tax_amount, gross_amount

@@ -31,6 +31,10 @@ class Deployment:
         return self.root / "exports"
 
     @property
+    def published_dir(self) -> Path:
+        return self.root / "published"
+
+    @property
     def truth_dir(self) -> Path:
         return self.root / "truth" / PERIOD
 
@@ -40,6 +44,7 @@ class Deployment:
             "MET_LANDING_DIR": str(self.root / "landing"),
             "MET_DUCKDB_PATH": str(self.duckdb_path),
             "MET_EXPORTS_DIR": str(self.exports_dir),
+            "MET_PUBLISHED_DIR": str(self.published_dir),
             "DAGSTER_HOME": str(self.root / "dagster_home"),
             "PYTHONPATH": str(self.project_dir),
         }
@@ -69,7 +74,7 @@ class Deployment:
 # may share a name with one, e.g. orchestration/exports), and caches anywhere.
 GENERATED_AT_TOP = {
     ".git", ".venv", ".tools", "target", "logs", "landing", "warehouse", "exports", "truth",
-    ".dagster_home", "bench", ".mypy_cache",
+    ".dagster_home", "bench", ".mypy_cache", "published",
 }  # fmt: skip
 CACHES = {"__pycache__", ".pytest_cache", ".ruff_cache"}
 

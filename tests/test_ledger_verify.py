@@ -170,3 +170,50 @@ def test_a_closed_period_without_exports_or_with_exports_older_than_an_approval_
     with duckdb.connect(str(database)) as con:
         con.execute("update ledger.approvals set approved_at = now() - interval 1 hour")
     assert main(["verify"]) == 0
+
+
+ACTIONS = (
+    ["approve", "--period", PERIOD, "--by", "x"],
+    ["adjust", "--period", PERIOD, "--reason", "late_usage", "--by", "x", "--why", "y"],
+    ["void", "--invoice", "FR1-2026-000001", "--by", "x", "--why", "y"],
+)
+
+
+def test_a_deleted_close_refuses_every_action(
+    closed: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    database, _ = closed
+    with duckdb.connect(str(database)) as con:
+        for table in ("invoice_lines", "invoices"):
+            con.execute(f"delete from ledger.{table} where invoice_number like '%-2026-%'")
+        for table in ("close_fingerprints", "close_chain", "closes"):
+            con.execute(f"delete from ledger.{table} where close_id = 'CLS-000001'")
+    assert main(["verify"]) == 1
+    assert "a close before it was removed or rewritten" in capsys.readouterr().err
+    for command in (*ACTIONS, ["export", "--period", NEXT]):
+        assert main(command) == 1
+        assert "the ledger no longer matches its closes" in capsys.readouterr().err
+
+
+def test_an_edited_export_refuses_every_action_but_the_export_that_restores_it(
+    closed: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, exports = closed
+    journal = exports / PERIOD / "journal" / "gl_journal.csv"
+    original = journal.read_bytes()
+    journal.write_bytes(original.replace(b"1", b"2", 1))
+    assert main(["verify"]) == 1
+    assert "exports/2026-10/journal/gl_journal.csv: edited since export" in capsys.readouterr().err
+    for command in (*ACTIONS, ["export", "--period", NEXT]):
+        assert main(command) == 1
+        error = capsys.readouterr().err
+        assert (
+            "exported files no longer match their manifest (exports/2026-10/journal/gl_journal.csv" in error
+        )
+        assert error.rstrip().endswith("`meterline export --period 2026-10` rewrites them from the ledger")
+    # Exporting the period is the repair: its files are rewritten from the verified ledger.
+    assert main(["export", "--period", PERIOD]) == 0
+    out = capsys.readouterr().out
+    assert "restored from the ledger: exports/2026-10/journal/gl_journal.csv: edited since export" in out
+    assert journal.read_bytes() == original
+    assert main(["verify"]) == 0

@@ -62,8 +62,9 @@ def period_close(
     gates = {} if already else check_gates(Path(warehouse.duckdb_path), period)
     with warehouse.connect() as con:
         try:
-            # A new close chains onto the previous ones: never onto a ledger that was tampered with.
-            refuse_if_tampered(con)
+            # A new close chains onto the previous ones: never onto a ledger that was tampered with,
+            # nor while an exported file differs from what the ledger wrote.
+            refuse_if_tampered(con, Path(warehouse.exports_dir))
             record = close_period(con, period, assess(con, period, gates), config.closed_by, context.run_id)
         except (CloseRefusedError, LedgerTamperedError) as refused:
             raise Failure(description=str(refused)) from None
@@ -107,7 +108,8 @@ def invoice_export(context: AssetExecutionContext, warehouse: Warehouse) -> Mate
     period = context.partition_key
     with warehouse.connect(read_only=True) as con:
         try:
-            refuse_if_tampered(con)
+            # Rewriting this period's exports restores any edited file of it from the ledger.
+            refuse_if_tampered(con, Path(warehouse.exports_dir), restoring=period)
         except LedgerTamperedError as tampered:
             raise Failure(description=str(tampered)) from None
         try:

@@ -157,11 +157,42 @@ def verify(con: duckdb.DuckDBPyConnection, exports_dir: Path, period: str | None
     ]
 
 
-def refuse_if_tampered(con: duckdb.DuckDBPyConnection) -> None:
-    """Ledger commands act only on a ledger whose every close still matches its hashes."""
+def has_ledger(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the warehouse has closed anything yet (the ledger is created by the first close)."""
+    found = con.execute(
+        "select count(*) from information_schema.tables where table_schema = 'ledger' "
+        "and table_name = 'close_chain'"
+    ).fetchone()
+    return bool(found and found[0])
+
+
+def _shown(problems: list[str]) -> str:
+    return "; ".join(problems[:5]) + (f"; ... {len(problems) - 5} more" if len(problems) > 5 else "")
+
+
+def refuse_if_tampered(
+    con: duckdb.DuckDBPyConnection, exports_dir: Path | None = None, restoring: str | None = None
+) -> None:
+    """Ledger commands act only on a ledger whose every close still matches its hashes and,
+    given the exports folder, only while no exported file was edited since export.
+
+    `restoring` names the period whose exports the command rewrites from the (verified)
+    ledger, `meterline export`: the one action that repairs an edited export is not refused by it.
+    """
     problems = ledger_problems(con)
     if problems:
-        shown = "; ".join(problems[:5]) + (f"; ... {len(problems) - 5} more" if len(problems) > 5 else "")
         raise LedgerTamperedError(
-            f"the ledger no longer matches its closes ({shown}); run `meterline verify`"
+            f"the ledger no longer matches its closes ({_shown(problems)}); run `meterline verify`"
+        )
+    edited = [
+        problem
+        for problem in (export_problems(con, exports_dir) if exports_dir is not None else [])
+        if restoring is None or not problem.startswith((f"exports/{restoring}/", f"exports/{restoring}:"))
+    ]
+    if edited:
+        periods = sorted({problem.split("/")[1].split(":")[0] for problem in edited})
+        restore = "; ".join(f"`meterline export --period {period}`" for period in periods)
+        raise LedgerTamperedError(
+            f"exported files no longer match their manifest ({_shown(edited)}); run `meterline verify`, "
+            f"keep a copy if it is evidence, then {restore} rewrites them from the ledger"
         )

@@ -13,6 +13,7 @@ from dagster_dbt import DbtCliResource
 
 from orchestration.wiring.dbt_project import meterline_dbt_project
 from orchestration.wiring.settings import Settings
+from orchestration.wiring.warehouse_connect import connect
 
 
 class Warehouse(ConfigurableResource):
@@ -21,6 +22,7 @@ class Warehouse(ConfigurableResource):
     duckdb_path: str
     landing_dir: str
     exports_dir: str
+    published_dir: str
     seeds_dir: str
 
     @classmethod
@@ -29,13 +31,15 @@ class Warehouse(ConfigurableResource):
             duckdb_path=str(settings.duckdb_path),
             landing_dir=str(settings.landing_dir),
             exports_dir=str(settings.exports_dir),
+            published_dir=str(settings.published_dir),
             seeds_dir=str(settings.seeds_dir),
         )
 
     @contextmanager
     def connect(self, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         Path(self.duckdb_path).parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(self.duckdb_path, read_only=read_only)
+        # Waits (saying so) while an outside reader holds the file, rather than failing the step.
+        con = connect(self.duckdb_path, read_only=read_only)
         try:
             con.execute("set timezone = 'UTC'")
             yield con

@@ -16,6 +16,8 @@ class Settings:
     landing_dir: Path
     duckdb_path: Path
     exports_dir: Path
+    # What readers open instead of the warehouse: per-period Parquet and a catalog of views.
+    published_dir: Path
     seeds_dir: Path = PROJECT_DIR / "seeds"
 
     @classmethod
@@ -28,4 +30,5 @@ class Settings:
             landing_dir=path("MET_LANDING_DIR", "landing"),
             duckdb_path=path("MET_DUCKDB_PATH", "warehouse/meterline.duckdb"),
             exports_dir=path("MET_EXPORTS_DIR", "exports"),
+            published_dir=path("MET_PUBLISHED_DIR", "published"),
         )
