@@ -29,6 +29,7 @@ from orchestration.close.numbering import allocate
 from orchestration.close.readiness import marts_hold_period
 from orchestration.close.reference import load_close_reference, reason_codes
 from orchestration.close.snapshot import issue_dates
+from orchestration.receivables.payment_references import issue_missing
 
 # What is billed so far per draft line of a period: frozen invoice lines + earlier adjustments.
 BILLED_SQL = """
@@ -121,6 +122,7 @@ def _insert_document(
             reasons[1] if reasons else "", by, now(),
         ],
     )  # fmt: skip
+    issue_missing(con, now())
     return number
 
 

@@ -23,6 +23,7 @@ from orchestration.close.numbering import CUSTOMER_ENTITY_SQL
 from orchestration.close.rating_versions import record_used_versions
 from orchestration.close.readiness import Readiness
 from orchestration.close.reference import load_close_reference
+from orchestration.receivables.payment_references import issue_missing
 from orchestration.wiring.periods import period_bounds
 from orchestration.wiring.settings import PROJECT_DIR
 
@@ -248,6 +249,7 @@ def _freeze(con: duckdb.DuckDBPyConnection, period: str, closed_by: str) -> None
         """,
         [period],
     )
+    issue_missing(con, issued_at)
     # Evidence: which usage rows (by source file, with the file's hash) make up each line.
     con.execute(
         """

@@ -9,6 +9,7 @@ from __future__ import annotations
 import duckdb
 
 from orchestration.ingest.layouts import RAW_TABLES, declared_columns
+from orchestration.receivables.payment_references import create_reference_macros
 
 METADATA_COLUMNS = ("_source_file", "_source_row", "_file_sha256", "_source_id", "_loaded_at")
 
@@ -192,8 +193,23 @@ def ensure_registry(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(REGISTRY_DDL)
 
 
+# Receivables' own ledger tables: the payment reference issued with each document.
+RECEIVABLES_LEDGER_DDL = """
+create table if not exists ledger.payment_references (
+    invoice_number varchar primary key,
+    issuing_entity_id varchar not null,
+    scheme varchar not null,
+    payment_reference varchar not null,
+    issued_at timestamptz not null,
+    unique (issuing_entity_id, payment_reference)
+);
+"""
+
+
 def ensure_ledger(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(LEDGER_DDL)
+    con.execute(RECEIVABLES_LEDGER_DDL)
+    create_reference_macros(con)
 
 
 def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
