@@ -492,6 +492,7 @@ exceptions as (
     select * from anomaly_exceptions
     union all
     select * from layout_exceptions
+    union all select * from {{ ref('int_exceptions__receivables') }}
 
 ),
 
