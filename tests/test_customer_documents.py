@@ -76,7 +76,12 @@ def _ledger_documents(deployment: Deployment) -> list[dict[str, object]]:
                 list(distinct cast(l.tax_rate as varchar)) as rates,
                 i.approval_reasons = '' or exists (
                     select 1 from ledger.approvals as a where a.invoice_number = i.invoice_number
-                ) as is_approved
+                ) as is_approved,
+                coalesce(
+                    (select r.payment_reference from ledger.payment_references as r
+                     where r.invoice_number = i.invoice_number),
+                    i.invoice_number
+                ) as payment_reference
             from ledger.invoices as i inner join ledger.invoice_lines as l using (invoice_number)
             where i.billing_period = ? group by all order by i.invoice_number
             """,
@@ -105,7 +110,7 @@ def _check_document(folder: Path, document: dict[str, object], texts: dict[tuple
     flat = _flat(text)
     label = lambda key: texts.get((key, language), texts[(key, "en")])  # noqa: E731
     assert f"{label('document.' + str(document['document_type']))} {number}" in flat
-    assert f"{_flat(label('label.payment_reference'))}: {number}" in flat
+    assert f"{_flat(label('label.payment_reference'))}: {document['payment_reference']}" in flat
     units = int(document["minor_units"])  # type: ignore[call-overload]
     for kind, key in TOTAL_KEYS.items():
         ledger = Decimal(int(document[f"{kind}_amount_minor"])).scaleb(-units)  # type: ignore[call-overload]

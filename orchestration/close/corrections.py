@@ -31,6 +31,7 @@ from orchestration.close.reference import load_close_reference, reason_codes
 from orchestration.close.snapshot import issue_dates
 from orchestration.wiring.sql_files import sql_file
 from orchestration.wiring.transaction import transaction
+from orchestration.receivables.payment_references import issue_missing
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ def _insert_document(
             reasons[1] if reasons else "", by, now(),
         ],
     )  # fmt: skip
+    issue_missing(con, now())
     return number
 
 

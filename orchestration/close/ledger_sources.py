@@ -24,6 +24,8 @@ LEDGER_TABLES = {
         "closed period already billed is not raised again as late usage."
     ),
     "evidence": "The usage files behind each frozen line.",
+    "payment_references": "The structured payment reference issued with each invoice and debit note.",
+    "allocations": "Money applied to documents (payments, credit notes), append-only; reversals are new rows.",
 }
 
 LEDGER_SOURCES = [

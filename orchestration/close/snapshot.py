@@ -23,6 +23,7 @@ from orchestration.close.ledger import audit, ensure_open, is_closed, next_id, n
 from orchestration.close.rating_versions import record_used_versions
 from orchestration.close.readiness import Readiness
 from orchestration.close.reference import load_close_reference
+from orchestration.receivables.payment_references import issue_missing
 from orchestration.wiring.periods import period_bounds
 from orchestration.wiring.settings import PROJECT_DIR
 from orchestration.wiring.sql_files import sql_file
@@ -154,6 +155,7 @@ def _stage_drafts(con: duckdb.DuckDBPyConnection, period: str) -> None:
 
 
 def _freeze(con: duckdb.DuckDBPyConnection, period: str, closed_by: str) -> None:
+    issued_at = now()
     con.execute(
         sql_file(__file__, "freeze_invoices").format(
             approval_reasons=approval_reasons_sql("close_draft_invoices")
@@ -163,10 +165,11 @@ def _freeze(con: duckdb.DuckDBPyConnection, period: str, closed_by: str) -> None
             "year": int(period[:4]),
             "issue_date": issue_dates(period, 0)[0],
             "closed_by": closed_by,
-            "issued_at": now(),
+            "issued_at": issued_at,
         },
     )
     con.execute(sql_file(__file__, "freeze_invoice_lines"), {"period": period})
+    issue_missing(con, issued_at)
     con.execute(sql_file(__file__, "freeze_evidence"), {"period": period})
 
 

@@ -26,7 +26,12 @@ XERO_COLUMNS: list[tuple[str, str]] = [
     ("POPostalCode", "null"),
     ("POCountry", "safe_text(d.country_code)"),
     ("*InvoiceNumber", "safe_text(d.invoice_number)"),
-    ("Reference", "safe_text(coalesce(d.original_invoice_number, d.draft_invoice_id))"),
+    # The payment reference customers quote when paying (a credit note quotes its original).
+    (
+        "Reference",
+        "safe_text(coalesce((select r.payment_reference from ledger.payment_references as r "
+        "where r.invoice_number = d.invoice_number), d.original_invoice_number, d.draft_invoice_id))",
+    ),
     ("*InvoiceDate", "strftime(d.issue_date, '{date_format}')"),
     ("*DueDate", "strftime(d.due_date, '{date_format}')"),
     ("InventoryItemCode", "safe_text(l.sku_id)"),

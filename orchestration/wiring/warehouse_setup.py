@@ -9,6 +9,7 @@ from __future__ import annotations
 import duckdb
 
 from orchestration.ingest.layouts import RAW_TABLES, declared_columns
+from orchestration.receivables.payment_references import create_reference_macros
 
 METADATA_COLUMNS = ("_source_file", "_source_row", "_file_sha256", "_source_id", "_loaded_at")
 
@@ -267,9 +268,43 @@ def ensure_registry(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(REGISTRY_DDL)
 
 
+# Receivables' own ledger tables: each document's payment reference and the money applied to it.
+RECEIVABLES_LEDGER_DDL = """
+create table if not exists ledger.payment_references (
+    invoice_number varchar primary key,
+    issuing_entity_id varchar not null,
+    scheme varchar not null,
+    payment_reference varchar not null,
+    issued_at timestamptz not null,
+    unique (issuing_entity_id, payment_reference)
+);
+-- Money applied to a document: a bank credit entry (`payment`) or a credit note. Rows are
+-- never edited; an allocation is undone by a row of the opposite amount that names it in
+-- `reverses_allocation_id` (orchestration/receivables/allocations.py).
+create table if not exists ledger.allocations (
+    allocation_id varchar primary key,
+    allocation_key varchar not null,
+    allocation_kind varchar not null,
+    source_reference varchar not null,
+    invoice_number varchar not null,
+    issuing_entity_id varchar not null,
+    customer_id varchar not null,
+    currency_code varchar not null,
+    amount_minor bigint not null,
+    match_rule varchar not null,
+    value_date date not null,
+    reverses_allocation_id varchar,
+    recorded_by varchar not null,
+    recorded_at timestamptz not null
+);
+"""
+
+
 def ensure_ledger(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(LEDGER_DDL)
     con.execute(FOCUS_LEDGER_DDL)
+    con.execute(RECEIVABLES_LEDGER_DDL)
+    create_reference_macros(con)
 
 
 def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:

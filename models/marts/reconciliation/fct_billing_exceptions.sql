@@ -499,6 +499,8 @@ exceptions as (
     select * from {{ ref('int_exceptions__conflicting_duplicates') }}
     union all
     select * from {{ ref('int_exceptions__implausible_readings') }}
+    union all
+    select * from {{ ref('int_exceptions__receivables') }}
 
 ),
 

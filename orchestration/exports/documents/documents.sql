@@ -169,7 +169,11 @@ final as (
                 'iban': nullif(b.iban, ''),
                 'bank_account_id': b.bank_account_id
             },
-            'payment_reference': d.invoice_number,
+            'payment_reference': coalesce(
+                (select r.payment_reference from ledger.payment_references as r
+                 where r.invoice_number = d.invoice_number),
+                d.invoice_number
+            ),
             'lines': coalesce(l.lines, []),
             'vat': coalesce(v.vat, []),
             'texts': (select map_from_entries(list({'k': t.text_key, 'v': t.text}))

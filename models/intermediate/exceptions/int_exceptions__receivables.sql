@@ -1,0 +1,123 @@
+-- Receivables exceptions of the billing period: bank credits booked in it that could not be
+-- applied in full (each with the reason), and documents left short of a payment by no more
+-- than the currency's declared bank-fee tolerance (a write-off proposal, never a silent
+-- close). Columns as every branch of the `exceptions` union in fct_billing_exceptions.
+with
+
+outcomes as (
+
+    select * from {{ ref('int_receivables__entry_outcomes') }}
+
+),
+
+matched as (
+
+    select * from {{ ref('int_receivables__matched') }}
+
+),
+
+documents as (
+
+    select * from {{ ref('stg_ledger__receivable_documents') }}
+
+),
+
+policy as (
+
+    select * from {{ ref('receivables_policy') }}
+
+),
+
+unapplied_entries as (
+
+    select
+        reason_code,
+        'bank' as source_system,
+        source_file,
+        cast(source_row as bigint) as source_row,
+        payer_customer_id as customer_id,
+        'bank_entry' as subject_type,
+        entry_id as subject_id,
+        {{ minor_units_to_amount('unapplied_minor', 'currencies.minor_units') }} as amount_at_risk,
+        outcomes.currency_code,
+        entry_state || ': ' || cast(applied_minor as varchar) || ' of ' || cast(amount_minor as varchar)
+            || ' minor units applied' || coalesce('; ' || counterparty_name, '')
+            || coalesce('; ' || creditor_reference, '') || coalesce('; ' || remittance_text, '') as detail
+    from outcomes
+    inner join {{ ref('currencies') }} as currencies
+        on outcomes.currency_code = currencies.currency_code
+    where reason_code is not null
+        and value_date >= cast({{ billing_period_start() }} as date)
+        and value_date < cast({{ billing_period_end() }} as date)
+
+),
+
+paid as (
+
+    select
+        invoice_number,
+        sum(amount_minor) as allocated_minor,
+        max(case when allocation_kind = 'payment' then value_date end) as last_payment_date
+    from matched
+    group by invoice_number
+
+),
+
+short_paid as (
+
+    select
+        'short_payment_write_off_proposed' as reason_code,
+        'bank' as source_system,
+        cast(null as varchar) as source_file,
+        cast(null as bigint) as source_row,
+        documents.customer_id,
+        'document' as subject_type,
+        documents.invoice_number as subject_id,
+        {{ minor_units_to_amount(
+            'documents.gross_amount_minor - paid.allocated_minor', 'documents.minor_units'
+        ) }} as amount_at_risk,
+        documents.currency_code,
+        cast(documents.gross_amount_minor - paid.allocated_minor as varchar)
+            || ' minor units left unpaid, within the bank-fee tolerance of '
+            || policy.bank_fee_tolerance_minor || '; propose a write-off' as detail
+    from documents
+    inner join paid
+        on documents.invoice_number = paid.invoice_number
+    inner join policy
+        on documents.currency_code = policy.currency_code
+    where paid.last_payment_date is not null
+        and documents.gross_amount_minor - paid.allocated_minor > 0
+        and documents.gross_amount_minor - paid.allocated_minor <= cast(policy.bank_fee_tolerance_minor as bigint)
+        and paid.last_payment_date >= cast({{ billing_period_start() }} as date)
+        and paid.last_payment_date < cast({{ billing_period_end() }} as date)
+
+),
+
+unioned as (
+
+    select * from unapplied_entries
+    union all
+    select * from short_paid
+
+)
+
+select
+    reason_code,
+    source_system,
+    source_file,
+    source_row,
+    cast(null as varchar) as vendor_id,
+    cast(null as varchar) as vendor_sku_id,
+    cast(null as varchar) as vendor_item_code,
+    cast(null as varchar) as site_id,
+    cast(null as varchar) as resource_id,
+    customer_id,
+    subject_type,
+    subject_id,
+    cast(null as varchar) as job_id,
+    cast(null as varchar) as sku_id,
+    cast(null as decimal(38, 6)) as quantity_base,
+    cast(amount_at_risk as decimal(38, 6)) as amount_at_risk,
+    currency_code,
+    detail
+from unioned

@@ -1,0 +1,265 @@
+"""Payment matching and the allocations ledger, on the real models in a real DuckDB file.
+
+The bank staging, ledger staging and matching models are compiled once by dbt; each test
+builds its own warehouse (ledger, raw bank entries, seeds) and records allocations with the
+real Python step. The property test draws invoices, credit notes and payments of every kind.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.receivables_support import ReceivablesWarehouse, compile_models
+
+C1_IBAN = "FR7610107001011234567890129"
+TREASURY_IBAN = "FR7630001007941234567890185"
+PAYERS = [(C1_IBAN, "", "C1"), ("", "acme sarl", "C2"), (TREASURY_IBAN, "", "")]
+
+
+@pytest.fixture(scope="module")
+def compiled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    return compile_models(tmp_path_factory.mktemp("receivables_models"))
+
+
+@pytest.fixture
+def warehouse(compiled: dict[str, str], tmp_path: Path) -> Iterator[ReceivablesWarehouse]:
+    built = ReceivablesWarehouse(tmp_path / "meterline.duckdb", compiled, PAYERS)
+    yield built
+    built.con.close()
+
+
+def test_each_rule_and_each_case_ends_in_one_state(warehouse: ReceivablesWarehouse) -> None:
+    w = warehouse
+    w.issue("FR1-2026-000001", "C1", "EUR", 12000)
+    w.issue("FR1-2026-000002", "C1", "EUR", 5000)
+    w.issue("FR1-2026-000003", "C2", "EUR", 7000)
+    w.issue("FR1-2026-000004", "C2", "SEK", 9000)
+    w.issue("FR1-2026-000005", "C2", "EUR", -3000, document_type="credit_note", original="FR1-2026-000003")
+    w.issue("FR1-2026-000006", "C1", "EUR", 2000)
+    w.issue("FR1-2026-000007", "C1", "EUR", 3000)
+    w.issue("FR1-2026-000008", "C1", "EUR", 1000)
+    reference = w.payment_reference("FR1-2026-000001")
+    # Reference with a 0.10 bank fee deducted: applied, and the rest proposed for write-off.
+    w.book("a.xml", Decimal("119.90"), reference=reference.lower()[:4] + " " + reference[4:], iban=C1_IBAN)
+    w.book("a.xml", Decimal("50.00"), text="pay FR1-2026-000002 thanks", name="Someone")
+    # Amount and customer (by name): invoice 3 is owed 70.00 less its 30.00 credit note.
+    w.book("a.xml", Decimal("40.00"), name="ACME SARL ", text="october")
+    w.book("a.xml", Decimal("90.00"), text="FR1-2026-000004 in euros")
+    w.book("a.xml", Decimal("10.00"), iban=TREASURY_IBAN, text="tva")
+    w.book("a.xml", Decimal("11.00"), text="who", reference="RF00123")
+    w.book("a.xml", Decimal("13.00"), text="nobody knows")
+    # One transfer for two invoices, overpaid by 5.00.
+    w.book("a.xml", Decimal("55.00"), text="FR1-2026-000006 + FR1-2026-000007")
+    # Partial payment.
+    w.book("a.xml", Decimal("4.00"), text="part of FR1-2026-000008")
+    # Paid twice: the second finds nothing left.
+    w.book("a.xml", Decimal("50.00"), text="again FR1-2026-000002", value_date=date(2026, 11, 25))
+
+    assert w.outcomes() == {
+        reference[:4].lower() + " " + reference[4:]: ("applied", 11990, None),
+        "pay FR1-2026-000002 thanks": ("applied", 5000, None),
+        "october": ("applied", 4000, None),
+        "FR1-2026-000004 in euros": ("unapplied", 0, "payment_currency_mismatch"),
+        "tva": ("non_customer", 0, None),
+        "who": ("unapplied", 0, "payment_reference_invalid"),
+        "nobody knows": ("unapplied", 0, "payment_unidentified"),
+        "FR1-2026-000006 + FR1-2026-000007": ("partly_applied", 5000, "payment_overpaid"),
+        "part of FR1-2026-000008": ("applied", 400, None),
+        "again FR1-2026-000002": ("unapplied", 0, "payment_document_already_paid"),
+    }
+    rules = dict(
+        w.con.execute(
+            "select invoice_number, string_agg(match_rule, ',' order by match_rule) "
+            "from intermediate.int_receivables__matched group by 1"
+        ).fetchall()
+    )
+    assert rules == {
+        "FR1-2026-000001": "structured_reference",
+        "FR1-2026-000002": "invoice_number_in_text",
+        "FR1-2026-000003": "amount_and_customer,credit_note_original",
+        "FR1-2026-000006": "invoice_number_in_text",
+        "FR1-2026-000007": "invoice_number_in_text",
+        "FR1-2026-000008": "invoice_number_in_text",
+    }
+    first = w.record()
+    assert (first.appended, first.reversed) == (7, 0)
+    assert w.open_minor() == {
+        "FR1-2026-000001": 10,
+        "FR1-2026-000002": 0,
+        "FR1-2026-000003": 0,
+        "FR1-2026-000004": 9000,
+        "FR1-2026-000006": 0,
+        "FR1-2026-000007": 0,
+        "FR1-2026-000008": 600,
+    }
+    again = w.record()
+    assert (again.appended, again.reversed) == (0, 0)
+
+
+def test_a_returned_payment_reopens_what_it_paid(warehouse: ReceivablesWarehouse) -> None:
+    w = warehouse
+    w.issue("FR1-2026-000001", "C1", "EUR", 12000)
+    w.book("a.xml", Decimal("120.00"), reference=w.payment_reference("FR1-2026-000001"), end_to_end_id="E1")
+    w.record()
+    assert w.open_minor() == {"FR1-2026-000001": 0}
+    w.book("b.xml", Decimal("-120.00"), end_to_end_id="E1", value_date=date(2026, 11, 27))
+    returned = w.record()
+    assert (returned.appended, returned.reversed) == (0, 1)
+    assert w.open_minor() == {"FR1-2026-000001": 12000}
+    reversal = w.con.execute(
+        "select amount_minor, value_date, reverses_allocation_id from ledger.allocations "
+        "where reverses_allocation_id is not null"
+    ).fetchall()
+    assert reversal == [(-12000, date(2026, 11, 27), "ALC-000001")]
+    assert w.outcomes()[w.payment_reference("FR1-2026-000001")][0] == "returned"
+
+
+# --- property test -------------------------------------------------------------------------
+
+CUSTOMERS = ("C1", "C2")
+PAYER = {"C1": {"iban": C1_IBAN}, "C2": {"name": "Acme SARL"}}
+
+
+@st.composite
+def scenarios(draw: st.DrawFn) -> dict[str, object]:
+    documents = draw(
+        st.lists(
+            st.tuples(st.sampled_from(CUSTOMERS), st.sampled_from(["EUR", "SEK"]), st.integers(100, 50_000)),
+            min_size=1,
+            max_size=4,
+        )
+    )
+    credit_notes = draw(
+        st.lists(st.tuples(st.integers(0, len(documents) - 1), st.integers(1, 60_000)), max_size=2)
+    )
+    payments = draw(
+        st.lists(
+            st.tuples(
+                st.integers(0, len(documents) - 1),
+                st.sampled_from(["reference", "text", "two_in_text", "amount", "unknown"]),
+                st.sampled_from(["exact", "partial", "over", "fee"]),
+                st.booleans(),  # in the document's currency
+                st.integers(0, 40),  # days after issue
+            ),
+            max_size=6,
+        )
+    )
+    returned = draw(st.integers(0, len(documents) - 1))
+    return {"documents": documents, "credit_notes": credit_notes, "payments": payments, "returned": returned}
+
+
+def _number(index: int) -> str:
+    return f"FR1-2026-{index + 1:06d}"
+
+
+def _load(w: ReceivablesWarehouse, scenario: dict[str, object]) -> dict[str, tuple[str, str, int]]:
+    documents = {
+        _number(i): doc
+        for i, doc in enumerate(scenario["documents"])  # type: ignore[arg-type]
+    }
+    for number, (customer, currency, gross) in documents.items():
+        w.issue(number, customer, currency, gross)
+    for n, (target, amount) in enumerate(scenario["credit_notes"]):  # type: ignore[arg-type]
+        customer, currency, _ = documents[_number(target)]
+        w.issue(
+            _number(len(documents) + n), customer, currency, -amount,
+            document_type="credit_note", original=_number(target),
+        )  # fmt: skip
+    for n, (target, mode, size, same_currency, days) in enumerate(scenario["payments"]):  # type: ignore[arg-type]
+        number = _number(target)
+        customer, currency, gross = documents[number]
+        minor = {"exact": gross, "partial": gross // 2 + 1, "over": gross + 777, "fee": gross - 7}[size]
+        paid_in = currency if same_currency else ("SEK" if currency == "EUR" else "EUR")
+        w.book(
+            "stmt-1.xml",
+            Decimal(minor).scaleb(-2),
+            currency=paid_in,
+            account="fr1-eur" if paid_in == "EUR" else "fr1-sek-fi",
+            value_date=date(2026, 11, 1) + timedelta(days=days),
+            reference=w.payment_reference(number) if mode == "reference" else None,
+            text={
+                "text": f"invoice {number}",
+                "two_in_text": f"{number} and {_number((target + 1) % len(documents))}",
+            }.get(mode, f"payment {n}"),
+            end_to_end_id=f"E2E-{n}",
+            **(PAYER[customer] if mode == "amount" else {}),  # type: ignore[arg-type]
+        )
+    return documents
+
+
+def _check_conservation(w: ReceivablesWarehouse) -> None:
+    """Applied + unapplied = received per currency, and no document is over-allocated."""
+    rows = w.con.execute(
+        """
+        with received as (
+            select currency_code, sum(amount_minor) as received, sum(unapplied_minor) as unapplied
+            from intermediate.int_receivables__entry_outcomes where entry_state <> 'returned'
+            group by currency_code
+        ),
+        applied as (
+            select currency_code, sum(amount_minor) as applied from ledger.allocations
+            where allocation_kind = 'payment' group by currency_code
+        )
+        select received.currency_code, received.received, coalesce(applied.applied, 0), received.unapplied
+        from received left join applied on received.currency_code = applied.currency_code
+        """
+    ).fetchall()
+    for currency, received, applied, unapplied in rows:
+        assert applied + unapplied == received, currency
+    over = w.con.execute(
+        """
+        select d.invoice_number, d.gross_amount_minor, sum(a.amount_minor)
+        from ledger.invoices as d inner join ledger.allocations as a on d.invoice_number = a.invoice_number
+        group by d.invoice_number, d.gross_amount_minor
+        having sum(a.amount_minor) > d.gross_amount_minor or sum(a.amount_minor) < 0
+        """
+    ).fetchall()
+    assert over == []
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(scenario=scenarios())
+def test_matching_conserves_money_never_over_allocates_and_reversals_restore(
+    compiled: dict[str, str], scenario: dict[str, object]
+) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        w = ReceivablesWarehouse(Path(folder) / "meterline.duckdb", compiled, PAYERS)
+        try:
+            documents = _load(w, scenario)
+            w.record()
+            _check_conservation(w)
+            before = w.open_minor()
+
+            # Re-dropping the statement under another name changes nothing.
+            w.con.execute(
+                "insert into raw.bank_entries select * replace ('stmt-0-again.xml' as _source_file) "
+                "from raw.bank_entries where _source_file = 'stmt-1.xml'"
+            )
+            redropped = w.record()
+            assert (redropped.appended, redropped.reversed) == (0, 0)
+            assert w.open_minor() == before
+
+            # A payment, then its return: the ledger comes back to exactly the earlier state.
+            target = _number(scenario["returned"])  # type: ignore[arg-type]
+            _customer, currency, gross = documents[target]
+            account = "fr1-eur" if currency == "EUR" else "fr1-sek-fi"
+            w.book("stmt-2.xml", Decimal(gross).scaleb(-2), currency=currency, account=account,
+                   reference=w.payment_reference(target), end_to_end_id="E2E-RETURNED",
+                   value_date=date(2026, 11, 2))  # fmt: skip
+            w.record()
+            _check_conservation(w)
+            w.book("stmt-3.xml", -Decimal(gross).scaleb(-2), currency=currency, account=account,
+                   end_to_end_id="E2E-RETURNED", value_date=date(2026, 12, 20))  # fmt: skip
+            w.record()
+            _check_conservation(w)
+            assert w.open_minor() == before
+        finally:
+            w.con.close()
