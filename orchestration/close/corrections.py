@@ -29,9 +29,9 @@ from orchestration.close.numbering import allocate
 from orchestration.close.readiness import marts_hold_period
 from orchestration.close.reference import load_close_reference, reason_codes
 from orchestration.close.snapshot import issue_dates
+from orchestration.receivables.payment_references import issue_missing
 from orchestration.wiring.sql_files import sql_file
 from orchestration.wiring.transaction import transaction
-from orchestration.receivables.payment_references import issue_missing
 
 
 @dataclass(frozen=True)
