@@ -25,7 +25,7 @@ LEDGER_TABLES = {
     ),
     "evidence": "The usage files behind each frozen line.",
     "payment_references": "The structured payment reference issued with each invoice and debit note.",
-    "allocations": "Money applied to documents (payments, credit notes), append-only; reversals are new rows.",
+    "allocations": "Money applied to documents (payments, credit notes); append-only, reversed by new rows.",
 }
 
 LEDGER_SOURCES = [
