@@ -26,12 +26,18 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 MODELS = {  # in build order
     "staging.stg_bank__entries": "models/staging/bank/stg_bank__entries.sql",
     "staging.stg_ledger__receivable_documents": "models/staging/ledger/stg_ledger__receivable_documents.sql",
+    "staging.stg_ledger__allocations": "models/staging/ledger/stg_ledger__allocations.sql",
     "intermediate.int_bank__credit_entries": "models/intermediate/receivables/int_bank__credit_entries.sql",
     "intermediate.int_receivables__matched": "models/intermediate/receivables/int_receivables__matched.sql",
     "intermediate.int_receivables__entry_outcomes": (
         "models/intermediate/receivables/int_receivables__entry_outcomes.sql"
     ),
+    "marts.fct_receivables": "models/marts/receivables/fct_receivables.sql",
+    "marts.rpt_aged_receivables": "models/marts/receivables/rpt_aged_receivables.sql",
+    "marts.rpt_collections_kpis": "models/marts/receivables/rpt_collections_kpis.sql",
 }
+# The marts are compiled for December 2026, as of 15 January 2027.
+DBT_VARS = '{billing_period: "2026-12", as_of_date: "2027-01-15"}'
 SEEDS = {
     "bank_accounts": "receivables/bank_accounts.csv",
     "receivables_policy": "receivables/receivables_policy.csv",
@@ -54,6 +60,8 @@ def compile_models(out: Path) -> dict[str, str]:
             ".",
             "--target-path",
             str(out / "target"),
+            "--vars",
+            DBT_VARS,
             "-s",
             *(relation.split(".")[1] for relation in MODELS),
         ],
@@ -65,7 +73,7 @@ def compile_models(out: Path) -> dict[str, str]:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     return {
-        relation: re.sub(r'"[a-z_]+"\.("(?:staging|intermediate|policy|raw|ledger)")', r"\1",
+        relation: re.sub(r'"[a-z_]+"\.("(?:staging|intermediate|policy|raw|ledger|marts)")', r"\1",
                          (out / "target" / "compiled" / "meterline" / path).read_text())
         for relation, path in MODELS.items()
     }  # fmt: skip
@@ -78,7 +86,7 @@ class ReceivablesWarehouse:
         self.con = duckdb.connect(str(path))
         ensure_ledger(self.con)
         ensure_bank_tables(self.con)
-        for schema in ("staging", "intermediate", "policy"):
+        for schema in ("staging", "intermediate", "policy", "marts"):
             self.con.execute(f"create schema if not exists {schema}")
         for name, csv in SEEDS.items():
             columns = self.con.execute(

@@ -263,3 +263,56 @@ def test_matching_conserves_money_never_over_allocates_and_reversals_restore(
             assert w.open_minor() == before
         finally:
             w.con.close()
+
+
+def test_receivables_as_of_a_date_statuses_ageing_and_collections(warehouse: ReceivablesWarehouse) -> None:
+    """Marts compiled for 2026-12 as of 2027-01-15 (tests/receivables_support.DBT_VARS)."""
+    w = warehouse
+    documents = {  # number: (gross, issued, due)
+        "FR1-2027-000001": (10000, date(2027, 1, 2), date(2027, 2, 1)),  # not yet due
+        "FR1-2026-000002": (20000, date(2026, 11, 20), date(2026, 12, 20)),  # 26 days late, 50.00 paid
+        "FR1-2026-000003": (30000, date(2026, 10, 11), date(2026, 11, 10)),  # 66 days late
+        "FR1-2026-000004": (5000, date(2026, 7, 1), date(2026, 8, 1)),  # 167 days late
+        "FR1-2026-000005": (8000, date(2026, 11, 1), date(2026, 12, 1)),  # paid
+        "FR1-2027-000006": (6000, date(2027, 1, 2), date(2027, 2, 1)),  # 20.00 paid, not yet due
+    }
+    for number, (gross, issued, due) in documents.items():
+        w.issue(number, "C1", "EUR", gross, issued=issued, due=due)
+    w.book("a.xml", Decimal("50.00"), text="FR1-2026-000002", value_date=date(2026, 12, 10))
+    w.book("a.xml", Decimal("80.00"), text="FR1-2026-000005", value_date=date(2026, 12, 5))
+    w.book("a.xml", Decimal("20.00"), text="FR1-2027-000006", value_date=date(2027, 1, 5))
+    w.book("a.xml", Decimal("99.00"), text="FR1-2027-000001", value_date=date(2027, 1, 20))  # after as-of
+    w.record()
+
+    statuses = dict(
+        w.con.execute(
+            "select invoice_number, receivable_status || ':' || open_minor || ':' || days_past_due "
+            "from marts.fct_receivables"
+        ).fetchall()
+    )
+    assert statuses == {
+        "FR1-2027-000001": "open:10000:0",
+        "FR1-2026-000002": "overdue:15000:26",
+        "FR1-2026-000003": "overdue:30000:66",
+        "FR1-2026-000004": "overdue:5000:167",
+        "FR1-2026-000005": "paid:0:45",
+        "FR1-2027-000006": "partly_paid:4000:0",
+    }
+    aged = w.con.execute(
+        """
+        select open_document_count, current_amount, past_due_1_30_amount, past_due_31_60_amount,
+            past_due_61_90_amount, past_due_over_90_amount, open_amount
+        from marts.rpt_aged_receivables where customer_id = 'C1' and currency_code = 'EUR'
+        """
+    ).fetchall()
+    assert aged == [(5, Decimal("140.00"), Decimal("150.00"), 0, Decimal("300.00"), Decimal("50.00"),
+                     Decimal("640.00"))]  # fmt: skip
+    kpis = w.con.execute(
+        """
+        select expected_amount, collected_amount, customer_credit_count, auto_matched_count,
+            auto_matched_share, days_sales_outstanding
+        from marts.rpt_collections_kpis where issuing_entity_id = 'FR1' and currency_code = 'EUR'
+        """
+    ).fetchall()
+    # Due in December: 200.00 + 80.00; paid in December: 50.00 + 80.00; DSO 640 / 440 x 90.
+    assert kpis == [(Decimal("280.00"), Decimal("130.00"), 2, 2, Decimal("1.0000"), Decimal("130.9"))]
