@@ -1,6 +1,6 @@
 """The gates accept a month with vendor bills and no customer usage (a legitimately empty
-side), and still block it once a file of the month is rejected. Real ingest, real dbt models,
-the real Great Expectations suites the run's gates execute."""
+side); a rejected file of the month is a blocking exception for the close, not a failed gate.
+Real ingest, real dbt models, the real Great Expectations suites the run's gates execute."""
 
 from __future__ import annotations
 
@@ -71,14 +71,25 @@ def test_a_month_with_bills_and_no_usage_passes_every_gate(vendor_only: tuple[Pa
     assert {name: result.success for name, result in gates.items()} == dict.fromkeys(suite_names(), True)
 
 
-def test_a_rejected_file_still_blocks_the_month(vendor_only: tuple[Path, Path, Path]) -> None:
+def test_a_rejected_file_blocks_the_close_not_the_run(vendor_only: tuple[Path, Path, Path]) -> None:
     work, landing, warehouse = vendor_only
     # A sacct dump without the fields any declaration needs: rejected whole at ingest.
     drop(landing, "scheduler/slurm/fjord-gpu/sacct_2023-09.txt", text="JobID|State\n1|COMPLETED\n")
     assert list(ingest(landing, warehouse).rejected) == ["scheduler/slurm/fjord-gpu/sacct_2023-09.txt"]
     _dbt(warehouse, work, "run", "--quiet", "-s", "fct_billing_exceptions", "rpt_period_completeness")
+    usage = query(
+        warehouse,
+        "select rejected_files, is_complete from marts.rpt_period_completeness "
+        f"where billing_period = '{PERIOD}' and landing_side = 'usage'",
+    )
+    assert usage == [(1, True)]
+    # The gates pass (the run goes on with what was read) ...
     gates = _gates(warehouse)
-    failed = {name for name, result in gates.items() if not result.success}
-    assert failed == {"rpt_period_completeness"}
-    (failure,) = gates["rpt_period_completeness"].failures
-    assert failure.kwargs["column"] == "is_complete" and failure.unexpected_count == 1
+    assert {name: result.success for name, result in gates.items()} == dict.fromkeys(suite_names(), True)
+    # ... and the rejected file is a blocking exception of the period, which the close refuses.
+    blocking = query(
+        warehouse,
+        "select source_file from marts.fct_billing_exceptions "
+        f"where billing_period = '{PERIOD}' and reason_code = 'layout_rejected' and is_blocking",
+    )
+    assert blocking == [("scheduler/slurm/fjord-gpu/sacct_2023-09.txt",)]

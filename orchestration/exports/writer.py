@@ -160,6 +160,25 @@ def _close_summary(con: duckdb.DuckDBPyConnection, period: str) -> dict[str, obj
     }
 
 
+def _report(
+    con: duckdb.DuckDBPyConnection, period: str, close: dict[str, object], staging: Path, current: Path
+) -> tuple[Path, int]:
+    """The finance report of a close, written once, at the close's first export.
+
+    The report reads the live rpt_finance__* marts, which a later run of the closed period
+    (late usage becoming adjustments) replaces; re-exporting the same close therefore keeps
+    the report it first wrote, so a closed period's files stay byte-identical.
+    """
+    previous, manifest = current / "report.html", current / "manifest.json"
+    if previous.is_file() and manifest.is_file():
+        if json.loads(manifest.read_text("utf-8")).get("content_sha256") == close["content_sha256"]:
+            html = previous.read_text("utf-8")
+            path = staging / "report.html"
+            path.write_text(html, "utf-8")
+            return path, html.count("<svg")
+    return write_report(con, period, close, staging)
+
+
 def write_exports(con: duckdb.DuckDBPyConnection, period: str, exports_dir: Path) -> dict[str, object]:
     """Write every export of the closed `period` and manifest.json; return the manifest."""
     if not is_closed(con, period):
@@ -184,7 +203,7 @@ def write_exports(con: duckdb.DuckDBPyConnection, period: str, exports_dir: Path
     written.extend(_write_evidence(con, staging))
     written.extend(write_documents(document_contents(con, period), staging / "documents"))
     close = _close_summary(con, period)
-    written.append(write_report(con, period, close, staging))
+    written.append(_report(con, period, close, staging, exports_dir / period))
     written.extend(write_focus(con, period, staging))
     exported = con.execute("select count(*) from export_documents").fetchone()
     manifest = {

@@ -1,12 +1,14 @@
 {#-
     Whether each side of the billing period (customer usage, vendor bills) is complete or
-    legitimately empty, one row per side. A side is complete when no file of it was
-    rejected (an unresolved layout_rejected exception: reference data counts with usage,
-    since attribution needs it) and, when it has canonical rows, they reached their mart
-    (usage: rated usage pieces; vendor bills: billed reconciliation groups). A side with no
-    rows at all and no rejected file is a legitimately empty month (a month of vendor bills
+    legitimately empty, one row per side. A side is complete when its canonical rows, if it has
+    any, reached their mart (usage: rated usage pieces; vendor bills: billed reconciliation
+    groups). A side with no rows at all is a legitimately empty month (a month of vendor bills
     and no usage, or of usage and no bills). The gate asserts is_complete on both sides in
     place of "at least one invoice line", which could never pass for an empty side.
+    Rejected files (reference data counts with usage, since attribution needs it) are counted
+    here but do not fail the gate: the run goes on and bills what was read, and each rejected
+    file is a blocking layout_rejected exception, so the period cannot close until it is
+    resolved.
 -#}
 
 with
@@ -89,9 +91,7 @@ final as (
         cast(coalesce(carried.carried_rows, 0) as bigint) as carried_rows,
         cast(coalesce(rejected.rejected_files, 0) as bigint) as rejected_files,
         coalesce(canonical.canonical_rows, 0) = 0 and coalesce(rejected.rejected_files, 0) = 0 as is_empty,
-        coalesce(rejected.rejected_files, 0) = 0
-            and (coalesce(canonical.canonical_rows, 0) = 0 or coalesce(carried.carried_rows, 0) > 0)
-            as is_complete,
+        coalesce(canonical.canonical_rows, 0) = 0 or coalesce(carried.carried_rows, 0) > 0 as is_complete,
     from sides
     left join canonical
         on sides.landing_side = canonical.landing_side

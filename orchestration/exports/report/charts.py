@@ -1,12 +1,13 @@
 """Static SVG charts for the finance report, drawn by pygal without scripts or external files.
 
-pygal gives each chart a random id; it is replaced by a fixed one so the same figures always
-give the same bytes. Bar lengths are floats (geometry only); the exact amounts are printed in
+pygal gives each chart a random id and stamps it with the day it was drawn; the id is replaced
+by a fixed one and the stamp removed, so the same figures always give the same bytes. Bar lengths are floats (geometry only); the exact amounts are printed in
 the tables beside each chart.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -38,9 +39,13 @@ def _config(title: str) -> dict[str, object]:
     }
 
 
+# pygal's comment naming its version and the day of drawing, e.g. `<!--Generated with ... on 2026-12-04-->`.
+GENERATED_STAMP = re.compile(r"<!--Generated with pygal[^>]*-->")
+
+
 def _render(chart: pygal.graph.graph.Graph, chart_id: str) -> str:
     chart.uuid = chart_id
-    return str(chart.render(is_unicode=True))
+    return GENERATED_STAMP.sub("", str(chart.render(is_unicode=True)))
 
 
 def bar_chart(
