@@ -8,7 +8,7 @@ from orchestration.exports.dispute_assets import dispute_evidence
 from orchestration.exports.publish_assets import published_marts
 from orchestration.gates.checks import gx_gates
 from orchestration.ingest.assets import LANDING_FILES, landing_files
-from orchestration.receivables.assets import RECEIVABLES_LEDGER_SOURCES, receivables_allocations
+from orchestration.receivables.assets import receivables_allocations
 from orchestration.wiring.dbt_assets import meterline_dbt_models
 from orchestration.wiring.jobs import monthly_billing_job, monthly_billing_schedule, period_close_job
 from orchestration.wiring.resources import build_resources
@@ -22,7 +22,6 @@ defs = Definitions(
         landing_files,
         meterline_dbt_models,
         *LEDGER_SOURCES,
-        *RECEIVABLES_LEDGER_SOURCES,
         receivables_allocations,
         period_close,
         invoice_export,

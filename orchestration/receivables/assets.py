@@ -1,13 +1,11 @@
-"""Receivables as Dagster assets: the ledger tables the receivables models read, and the
-step that records the matching's allocations in the ledger.
+"""Receivables as Dagster assets: the step that records the matching's allocations in the ledger.
 
-The ledger tables are observable specs (as in orchestration/close/ledger_sources.py): the
-models read what earlier steps recorded, so the lineage has no cycle.
+The ledger tables it reads and writes are declared with the others in
+orchestration/close/ledger_sources.py.
 """
 
-from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, asset
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
-from orchestration.close.ledger_sources import LEDGER_GROUP
 from orchestration.receivables.allocations import record_allocations
 from orchestration.wiring.dbt_assets import dbt_key
 from orchestration.wiring.partitions import billing_periods, one_period_per_run
@@ -15,20 +13,6 @@ from orchestration.wiring.resources import Warehouse
 from orchestration.wiring.warehouse_setup import ensure_ledger
 
 RECEIVABLES_GROUP = "receivables"
-
-RECEIVABLES_LEDGER_SOURCES = [
-    AssetSpec(
-        AssetKey(["ledger", name]),
-        group_name=LEDGER_GROUP,
-        kinds={"duckdb"},
-        description=description,
-    )
-    for name, description in (
-        ("invoices", "Every issued document. Written by ledger/period_close and the correction commands."),
-        ("payment_references", "The creditor reference issued with each invoice and debit note, at issue."),
-        ("allocations", "Append-only allocations of payments and credit notes, by receivables/allocations."),
-    )
-]
 
 
 @asset(
