@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from collections import defaultdict
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import duckdb
@@ -123,12 +123,13 @@ def _ledger(con: duckdb.DuckDBPyConnection, fr_invoices: int) -> None:
 def exported(
     tmp_path_factory: pytest.TempPathFactory, export_models_template: Path
 ) -> tuple[duckdb.DuckDBPyConnection, Path, dict[str, object]]:
-    # Written once for the module (503 documents, each also rendered as HTML and PDF); the
-    # tests only read it, and the re-export writes the same bytes into the same folder.
+    # Written once for the module (503 documents; the customer documents, HTML and PDF, are
+    # checked in test_customer_documents.py and left out here); the tests only read it, and the
+    # re-export writes the same bytes into the same folder.
     tmp_path = tmp_path_factory.mktemp("exported")
     con = duckdb.connect(str(copy_warehouse(export_models_template, tmp_path)))
     _ledger(con, fr_invoices=501)
-    manifest = write_exports(con, PERIOD, tmp_path / "exports")
+    manifest = write_exports(con, PERIOD, tmp_path / "exports", documents=False)
     return con, tmp_path / "exports" / PERIOD, manifest
 
 
@@ -270,7 +271,7 @@ def test_manifest_hashes_every_file_and_reexport_is_byte_identical(
     assert {f["file"] for f in manifest["files"]} == set(digests) - {"manifest.json"}  # type: ignore[union-attr]
     assert all(digests[f["file"]] == f["sha256"] for f in manifest["files"])  # type: ignore[union-attr,index]
     assert len(list((folder / "evidence").glob("*.json"))) == 503
-    write_exports(con, PERIOD, folder.parent)
+    write_exports(con, PERIOD, folder.parent, documents=False)
     assert folder_digest(folder) == digests
 
 
@@ -278,7 +279,7 @@ def test_open_periods_are_neither_exported_nor_rewritable_once_closed(tmp_path: 
     con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
     ensure_ledger(con)
     with pytest.raises(PeriodNotClosedError, match="not closed"):
-        write_exports(con, PERIOD, tmp_path)
+        write_exports(con, PERIOD, tmp_path, documents=False)
     ensure_open(con, PERIOD)  # an open period accepts documents
     _ledger(con, fr_invoices=2)
     with pytest.raises(ClosedPeriodError, match="closed"):
@@ -316,7 +317,7 @@ def test_xero_credit_notes_go_to_the_credit_note_import_with_positive_amounts(
     with duckdb.connect(str(copy_warehouse(export_models_template, tmp_path))) as con:
         _ledger(con, fr_invoices=3)
         _credit_fr_invoice(con)
-        write_exports(con, PERIOD, tmp_path / "exports")
+        write_exports(con, PERIOD, tmp_path / "exports", documents=False)
         net, tax = con.execute(
             "select net_amount_minor, tax_amount_minor from ledger.invoices "
             "where document_type = 'credit_note' and issuing_entity_id = 'FR1'"
@@ -344,7 +345,7 @@ def test_a_tax_rule_the_organisation_has_no_tax_type_for_blocks_the_export(
             "where invoice_number = 'FR1-2026-000002' and line_number = 2"
         )
         with pytest.raises(ExportRefusedError) as refused:
-            write_exports(con, PERIOD, tmp_path / "exports")
+            write_exports(con, PERIOD, tmp_path / "exports", documents=False)
     message = str(refused.value)
     assert "\n" not in message
     assert "xero_fr/xx_unmapped_2026" in message and "seeds/close/accounting_tax_types.csv" in message
@@ -368,7 +369,7 @@ def test_a_converted_line_states_its_price_in_the_invoice_currency_with_the_orig
             "update ledger.invoice_lines set price_currency_code = 'EUR' "
             "where invoice_number = 'FR1-2026-000002' and line_number = 1"
         )
-        write_exports(con, PERIOD, tmp_path / "exports")
+        write_exports(con, PERIOD, tmp_path / "exports", documents=False)
     folder = tmp_path / "exports" / PERIOD
     _, rows = _rows(folder / "xero" / "xero_fr" / "sales_invoices_001.csv")
     converted = next(r for r in rows if r["*InvoiceNumber"] == "FR1-2026-000001")
@@ -396,3 +397,85 @@ def test_a_converted_line_states_its_price_in_the_invoice_currency_with_the_orig
         "2026-10-31",
         "SEK",
     )
+
+
+def _recomputed(quantity: str, unit_amount: str) -> set[Decimal]:
+    """The line amount as an accounting system recomputes it, under either way of breaking a tie."""
+    product = Decimal(quantity) * Decimal(unit_amount)
+    return {product.quantize(Decimal("0.01"), rounding=mode) for mode in (ROUND_HALF_UP, ROUND_HALF_EVEN)}
+
+
+def test_lines_carry_real_quantity_and_unit_amount_where_the_tool_recomputes_the_amount_exactly(
+    tmp_path: Path, export_models_template: Path
+) -> None:
+    with duckdb.connect(str(copy_warehouse(export_models_template, tmp_path))) as con:
+        _ledger(con, fr_invoices=3)
+        # (invoice, line) -> quantity, unit price, net in cents as rated in the ledger.
+        lines = {
+            ("FR1-2026-000001", 1): ("10", "2.45", 2450),  # exact product
+            ("FR1-2026-000002", 1): ("3", "2.4537", 736),  # 7.3611 rounds to 7.36 whichever way
+            ("FR1-2026-000002", 2): ("10", "2.4535", 2454),  # 24.535: a tie, rounding could differ
+            ("FR1-2026-000003", 1): ("10", "2.453712", 2454),  # price beyond 4 decimals
+            ("US1-2026-000001", 1): ("4", "2.5", 1000),  # QuickBooks, exact
+        }
+        for (number, line), (quantity, price, net) in lines.items():
+            con.execute(
+                "update ledger.invoice_lines set quantity = ?, unit_price = ?, net_amount_minor = ? "
+                "where invoice_number = ? and line_number = ?",
+                [quantity, price, net, number, line],
+            )
+        con.execute(
+            "update ledger.invoices as i set net_amount_minor = l.net, "
+            "gross_amount_minor = l.net + i.tax_amount_minor from (select invoice_number, "
+            "sum(net_amount_minor) as net from ledger.invoice_lines group by 1) as l "
+            "where l.invoice_number = i.invoice_number"
+        )
+        _credit_fr_invoice(con)
+        write_exports(con, PERIOD, tmp_path / "exports", documents=False)
+        ledger_lines = {
+            (n, k): Decimal(net) / 100
+            for n, k, net in con.execute(
+                "select invoice_number, line_number, net_amount_minor from ledger.invoice_lines"
+            ).fetchall()
+        }
+        ledger_totals = dict(
+            con.execute("select invoice_number, net_amount_minor from ledger.invoices").fetchall()
+        )
+    folder = tmp_path / "exports" / PERIOD
+    exported: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for path, number, quantity, unit in (
+        (
+            folder / "xero" / "xero_fr" / "sales_invoices_001.csv",
+            "*InvoiceNumber",
+            "*Quantity",
+            "*UnitAmount",
+        ),
+        (
+            folder / "xero" / "xero_fr" / "credit_notes_001.csv",
+            "*CreditNoteNumber",
+            "*Quantity",
+            "*UnitAmount",
+        ),
+        (folder / "quickbooks" / "qbo_us" / "invoices.csv", "InvoiceNo", "ItemQuantity", "ItemRate"),
+        (folder / "quickbooks" / "qbo_us" / "credit_notes.csv", "CreditNoteNo", "ItemQuantity", "ItemRate"),
+    ):
+        for row in _rows(path)[1]:
+            exported[row[number]].append((row[quantity], row[unit]))
+    assert set(exported) == set(ledger_totals)
+    for number, rows in exported.items():
+        sign = -1 if number in ("FR1-2026-900001", "US1-2026-000002") else 1  # credit notes go out positive
+        # Each line, recomputed as the tool would, is the ledger's line (rows are in line order) ...
+        for line_number, (quantity, unit) in enumerate(rows, start=1):
+            assert _recomputed(quantity, unit) == {sign * ledger_lines[(number, line_number)]}, (
+                number,
+                line_number,
+            )
+        # ... and the document's total is the ledger's to the cent.
+        assert sum(min(_recomputed(q, u)) for q, u in rows) * 100 == sign * ledger_totals[number]
+    assert exported["FR1-2026-000001"][0] == ("10", "2.45")
+    assert exported["FR1-2026-900001"][0] == ("10", "2.45")  # the credit note's quantity is positive
+    assert exported["FR1-2026-000002"] == [("3", "2.4537"), ("1", "24.54")]
+    assert exported["FR1-2026-000003"][0] == ("1", "24.54")
+    assert exported["US1-2026-000001"][0] == ("4", "2.5")
+    # Lines rated on quantities the tool cannot multiply back go out as quantity 1 at the net.
+    assert exported["FR1-2026-000003"][1] == ("1", "10.02")

@@ -5,13 +5,20 @@ for the sources and how they were checked). Each layout maps a column to a SQL e
 over `export_lines` (`l`) joined to `export_documents` (`d`); text goes through `safe_text`,
 amounts through `amount_text` (exact, from minor units) and stay numeric.
 
-Lines are exported with quantity 1 and the line's net amount as the unit amount: the net
-was rated and rounded once on exact base quantities, and re-multiplying a rounded quantity
-by a rate in the accounting system could move a cent. The real quantity, unit and rate are
-in the line description.
+Lines carry their real quantity (in the pricing unit) and unit amount (in the invoice
+currency) where the accounting system, recomputing quantity x unit amount with its own
+rounding (4 decimals on both, the line amount to the currency's minor units), gets back the
+ledger's net amount (`tool_quantity`/`tool_unit_amount`, set in int_document_lines__exportable).
+Any other line goes out as quantity 1 at its net amount, as re-multiplying there could move a
+cent; its description still states the quantity, unit and price.
 """
 
 from __future__ import annotations
+
+# The line's real quantity and unit amount where the tool recomputes its amount exactly, else
+# quantity 1 at the net amount.
+QUANTITY = "coalesce(plain_number(l.tool_quantity), '1')"
+UNIT_AMOUNT = "coalesce(plain_number(l.tool_unit_amount), amount_text(l.net_amount_minor, d.minor_units))"
 
 # Xero "Import invoices" sales template; `*` marks the columns Xero requires.
 XERO_COLUMNS: list[tuple[str, str]] = [
@@ -36,8 +43,8 @@ XERO_COLUMNS: list[tuple[str, str]] = [
     ("*DueDate", "strftime(d.due_date, '{date_format}')"),
     ("InventoryItemCode", "safe_text(l.sku_id)"),
     ("*Description", "safe_text(l.description)"),
-    ("*Quantity", "'1'"),
-    ("*UnitAmount", "amount_text(l.net_amount_minor, d.minor_units)"),
+    ("*Quantity", QUANTITY),
+    ("*UnitAmount", UNIT_AMOUNT),
     ("Discount", "null"),
     ("*AccountCode", "safe_text(l.revenue_account_code)"),
     ("*TaxType", "safe_text(l.xero_tax_type)"),
@@ -63,8 +70,8 @@ QBO_COLUMNS: list[tuple[str, str]] = [
     ("Memo", "safe_text(d.memo)"),
     ("Item(Product/Service)", "safe_text(l.sku_id)"),
     ("ItemDescription", "safe_text(l.description)"),
-    ("ItemQuantity", "'1'"),
-    ("ItemRate", "amount_text(l.net_amount_minor, d.minor_units)"),
+    ("ItemQuantity", QUANTITY),
+    ("ItemRate", UNIT_AMOUNT),
     ("ItemAmount", "amount_text(l.net_amount_minor, d.minor_units)"),
     ("ItemTaxCode", "safe_text(l.qbo_tax_code)"),
     ("ItemTaxAmount", "amount_text(l.tax_amount_minor, d.minor_units)"),
@@ -79,13 +86,13 @@ def credit_note_layout(
 ) -> list[tuple[str, str]]:
     """A credit-note import derived from its invoice import: the credit note's number and date
     columns renamed, the due date dropped, and amounts positive (the ledger stores a credit
-    note's lines negative; the accounting system credits the customer itself)."""
+    note's lines negative, quantities too; the accounting system credits the customer itself)."""
     return [
         (
             renamed.get(name, name),
-            expression.replace("l.net_amount_minor", "-l.net_amount_minor").replace(
-                "l.tax_amount_minor", "-l.tax_amount_minor"
-            ),
+            expression.replace("l.net_amount_minor", "-l.net_amount_minor")
+            .replace("l.tax_amount_minor", "-l.tax_amount_minor")
+            .replace("l.tool_quantity", "-l.tool_quantity"),
         )
         for name, expression in columns
         if name not in dropped

@@ -179,8 +179,14 @@ def _report(
     return write_report(con, period, close, staging)
 
 
-def write_exports(con: duckdb.DuckDBPyConnection, period: str, exports_dir: Path) -> dict[str, object]:
-    """Write every export of the closed `period` and manifest.json; return the manifest."""
+def write_exports(
+    con: duckdb.DuckDBPyConnection, period: str, exports_dir: Path, *, documents: bool = True
+) -> dict[str, object]:
+    """Write every export of the closed `period` and manifest.json; return the manifest.
+
+    `documents=False` leaves out the customer documents (HTML and PDF, the slow part), for a
+    check of the accounting files alone; a period's published exports always carry them.
+    """
     if not is_closed(con, period):
         raise PeriodNotClosedError(
             f"period {period} is not closed: exports are written only by `meterline close --period {period}`"
@@ -201,7 +207,8 @@ def write_exports(con: duckdb.DuckDBPyConnection, period: str, exports_dir: Path
         con.execute(f"copy ({query}) to '{staging / f'{name}.json'}' (format json, array true)")
         written.extend([(staging / f"{name}.parquet", count), (staging / f"{name}.json", count)])
     written.extend(_write_evidence(con, staging))
-    written.extend(write_documents(document_contents(con, period), staging / "documents"))
+    if documents:
+        written.extend(write_documents(document_contents(con, period), staging / "documents"))
     close = _close_summary(con, period)
     written.append(_report(con, period, close, staging, exports_dir / period))
     written.extend(write_focus(con, period, staging))

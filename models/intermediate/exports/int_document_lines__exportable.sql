@@ -100,10 +100,45 @@ stated as (
 
 ),
 
+recomputed as (
+
+    -- The line as an accounting system recomputes it: quantity times unit amount (both kept to
+    -- 4 decimals) rounded to the currency's minor units. Only a quantity and a price in the
+    -- invoice currency that are exact at 4 decimals are candidates.
+    select
+        stated.*,
+        case
+            when
+                stated.stated_currency_code = stated.currency_code
+                and stated.quantity <> 0
+                and stated.quantity = round(stated.quantity, 4)
+                and stated.stated_unit_price = round(stated.stated_unit_price, 4)
+                then
+                    cast(stated.quantity as decimal(18, 4))
+                    * cast(stated.stated_unit_price as decimal(18, 4))
+                    * cast(10 ** stated.minor_units as bigint)
+        end as recomputed_minor,
+    from stated
+
+),
+
 final as (
 
     select
         rendered.*,
+        -- The real quantity and unit amount go to the accounting system only where its own
+        -- rounding gives back the ledger's net amount whichever way it breaks a tie (half up or
+        -- half even); otherwise the export falls back to quantity 1 at the net amount, and the
+        -- description carries the quantity and price.
+        coalesce(
+            rendered.recomputed_minor is not null
+            and cast(round(rendered.recomputed_minor) as bigint) = rendered.net_amount_minor
+            and abs(rendered.recomputed_minor) - floor(abs(rendered.recomputed_minor)) <> 0.5,
+            false
+        ) as is_recomputable,
+        case when is_recomputable then cast(rendered.quantity as decimal(18, 4)) end as tool_quantity,
+        case when is_recomputable then cast(rendered.stated_unit_price as decimal(18, 4)) end
+            as tool_unit_amount,
         replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(
             rendered.template,
             '{sku}', rendered.sku_text), '{period}', rendered.billing_period),
@@ -139,7 +174,7 @@ final as (
             where accounting_tax_types.accounting_org_id = rendered.accounting_org_id
                 and accounting_tax_types.tax_rule_id = rendered.tax_rule_id
         ) as qbo_tax_code,
-    from stated as rendered
+    from recomputed as rendered
 
 )
 

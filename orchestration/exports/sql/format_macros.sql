@@ -16,3 +16,8 @@ create or replace temp macro safe_text(value) as
     case when value is null or value = '' then null
     when regexp_matches(value, '^[=+\-@\t\r]') then '''' || value
     else value end;
+
+-- A DECIMAL as text without trailing zeros (`31.5000` -> `31.5`, `10.0000` -> `10`).
+create or replace temp macro plain_number(value) as
+    case when cast(value as varchar) like '%.%'
+        then rtrim(rtrim(cast(value as varchar), '0'), '.') else cast(value as varchar) end;
