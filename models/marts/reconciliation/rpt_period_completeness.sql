@@ -43,7 +43,7 @@ rejections as (
 
 sides as (
 
-    select landing_side from (values ('usage'), ('vendor_billing')) as sides(landing_side)
+    select landing_side from (values ('usage'), ('vendor_billing')) as sides(landing_side)  -- noqa: AL05 (it names the column)
 
 ),
 
