@@ -53,7 +53,10 @@ final as (
         {{ invoice_text('invoice_texts', "'document.' || documents.document_type", 'documents.language_code') }}
             as document_title,
         coalesce(
-            (select max(closes.content_sha256) from closes where closes.billing_period = documents.billing_period),
+            (
+                select max(closes.content_sha256) from closes
+                where closes.billing_period = documents.billing_period
+            ),
             ''
         ) as close_content_sha256,
     from documents

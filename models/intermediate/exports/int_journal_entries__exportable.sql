@@ -22,7 +22,8 @@ gl_accounts as (
 
 entity_accounts as (
 
-    select * from gl_accounts where match_key = '*'
+    select * from gl_accounts
+    where match_key = '*'
 
 ),
 
@@ -40,8 +41,8 @@ entries as (
         documents.gross_amount_minor as amount_minor,
     from documents
     inner join entity_accounts
-        on entity_accounts.issuing_entity_id = documents.issuing_entity_id
-        and entity_accounts.account_role = 'receivable'
+        on documents.issuing_entity_id = entity_accounts.issuing_entity_id
+            and entity_accounts.account_role = 'receivable'
 
     union all
 
@@ -57,9 +58,9 @@ entries as (
         -lines.net_amount_minor,
     from lines
     inner join gl_accounts
-        on gl_accounts.issuing_entity_id = lines.issuing_entity_id
-        and gl_accounts.account_role = 'revenue'
-        and gl_accounts.account_code = lines.revenue_account_code
+        on lines.issuing_entity_id = gl_accounts.issuing_entity_id
+            and gl_accounts.account_role = 'revenue'
+            and lines.revenue_account_code = gl_accounts.account_code
 
     union all
 
@@ -75,8 +76,8 @@ entries as (
         -sum(lines.tax_amount_minor),
     from lines
     inner join entity_accounts
-        on entity_accounts.issuing_entity_id = lines.issuing_entity_id
-        and entity_accounts.account_role = 'tax_payable'
+        on lines.issuing_entity_id = entity_accounts.issuing_entity_id
+            and entity_accounts.account_role = 'tax_payable'
     group by all
     having sum(lines.tax_amount_minor) <> 0
 

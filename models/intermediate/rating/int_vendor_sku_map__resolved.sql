@@ -53,9 +53,9 @@ aliased as (
     from aliases
     inner join mappings
         on aliases.vendor_id = mappings.vendor_id
-        and aliases.vendor_item_code = mappings.vendor_item_code
-        and aliases.effective_from < coalesce(mappings.effective_to, cast('infinity' as timestamp))
-        and mappings.effective_from < coalesce(aliases.effective_to, cast('infinity' as timestamp))
+            and aliases.vendor_item_code = mappings.vendor_item_code
+            and aliases.effective_from < coalesce(mappings.effective_to, cast('infinity' as timestamp))
+            and mappings.effective_from < coalesce(aliases.effective_to, cast('infinity' as timestamp))
 
 ),
 

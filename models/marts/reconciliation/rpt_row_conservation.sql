@@ -44,7 +44,10 @@ exclusions as (
         string_agg(exclusion_reason || '=' || cast(excluded as varchar), ', ' order by exclusion_reason)
             as excluded_reasons,
     from (
-        select source_file, exclusion_reason, count(*) as excluded
+        select
+            source_file,
+            exclusion_reason,
+            count(*) as excluded,
         from classified_rows
         where row_status = 'excluded'
         group by source_file, exclusion_reason
@@ -67,10 +70,10 @@ final as (
         cast(coalesce(counted.excluded_rows, 0) as bigint) as excluded_rows,
         exclusions.excluded_reasons,
         coalesce(files.row_count, 0)
-            = coalesce(counted.canonical_rows, 0) + coalesce(counted.duplicate_rows, 0)
-            + coalesce(counted.quarantined_rows, 0) + coalesce(counted.excluded_rows, 0)
-            and coalesce(counted.distinct_source_rows, 0) = coalesce(counted.classified_rows, 0)
-            and files.source_file is not null
+        = coalesce(counted.canonical_rows, 0) + coalesce(counted.duplicate_rows, 0)
+        + coalesce(counted.quarantined_rows, 0) + coalesce(counted.excluded_rows, 0)
+        and coalesce(counted.distinct_source_rows, 0) = coalesce(counted.classified_rows, 0)
+        and files.source_file is not null
             as is_balanced,
     from files
     full outer join counted

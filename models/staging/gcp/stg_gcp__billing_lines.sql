@@ -97,9 +97,9 @@ credits_checked as (
         case
             when json_type(typed.credits_json) = 'ARRAY'
                 then list_bool_and(list_transform(
-                    range(cast(json_array_length(typed.credits_json) as bigint)),
-                    lambda i: {{ parse_vendor_decimal("json_extract_string(typed.credits_json, '$[' || i || '].amount')") }} is not null
-                ))
+                        range(cast(json_array_length(typed.credits_json) as bigint)),
+                        lambda i: {{ parse_vendor_decimal("json_extract_string(typed.credits_json, '$[' || i || '].amount')") }} is not null
+                    ))
         end as are_credit_amounts_valid,
 
     from typed
