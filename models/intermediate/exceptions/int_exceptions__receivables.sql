@@ -31,24 +31,29 @@ policy as (
 unapplied_entries as (
 
     select
-        reason_code,
+        outcomes.reason_code,
         'bank' as source_system,
-        source_file,
-        cast(source_row as bigint) as source_row,
-        payer_customer_id as customer_id,
+        outcomes.source_file,
+        cast(outcomes.source_row as bigint) as source_row,
+        outcomes.payer_customer_id as customer_id,
         'bank_entry' as subject_type,
-        entry_id as subject_id,
-        {{ minor_units_to_amount('unapplied_minor', 'currencies.minor_units') }} as amount_at_risk,
+        outcomes.entry_id as subject_id,
+        {{ minor_units_to_amount('outcomes.unapplied_minor', 'currencies.minor_units') }} as amount_at_risk,
         outcomes.currency_code,
-        entry_state || ': ' || cast(applied_minor as varchar) || ' of ' || cast(amount_minor as varchar)
-        || ' minor units applied' || coalesce('; ' || counterparty_name, '')
-        || coalesce('; ' || creditor_reference, '') || coalesce('; ' || remittance_text, '') as detail,
+        outcomes.entry_state
+        || ': '
+        || cast(outcomes.applied_minor as varchar)
+        || ' of '
+        || cast(outcomes.amount_minor as varchar)
+        || ' minor units applied' || coalesce('; ' || outcomes.counterparty_name, '')
+        || coalesce('; ' || outcomes.creditor_reference, '')
+        || coalesce('; ' || outcomes.remittance_text, '') as detail,
     from outcomes
     inner join {{ ref('currencies') }} as currencies
         on outcomes.currency_code = currencies.currency_code
-    where reason_code is not null
-        and value_date >= cast({{ billing_period_start() }} as date)
-        and value_date < cast({{ billing_period_end() }} as date)
+    where outcomes.reason_code is not null
+        and outcomes.value_date >= cast({{ billing_period_start() }} as date)
+        and outcomes.value_date < cast({{ billing_period_end() }} as date)
 
 ),
 

@@ -48,14 +48,14 @@ entries as (
 
     select
         lines.invoice_number,
-        2,
-        'revenue',
+        2 as entry_order,
+        'revenue' as account_role,
         lines.invoice_line_id,
         gl_accounts.account_code,
         gl_accounts.account_name,
         gl_accounts.department,
         gl_accounts.product_line,
-        -lines.net_amount_minor,
+        -lines.net_amount_minor as amount_minor,
     from lines
     inner join gl_accounts
         on lines.issuing_entity_id = gl_accounts.issuing_entity_id
@@ -66,14 +66,14 @@ entries as (
 
     select
         lines.invoice_number,
-        3,
-        'tax_payable',
-        coalesce(lines.tax_rule_id, ''),
+        3 as entry_order,
+        'tax_payable' as account_role,
+        coalesce(lines.tax_rule_id, '') as invoice_line_id,
         entity_accounts.account_code,
         entity_accounts.account_name,
         entity_accounts.department,
         entity_accounts.product_line,
-        -sum(lines.tax_amount_minor),
+        -sum(lines.tax_amount_minor) as amount_minor,
     from lines
     inner join entity_accounts
         on lines.issuing_entity_id = entity_accounts.issuing_entity_id

@@ -24,6 +24,24 @@ allocations as (
 
 ),
 
+signed as (
+
+    select
+        *,
+        -- what a copy says; identical copies share it
+        case
+            when quarantine_reason is null
+                and not (is_overhead_namespace and idle_policy = 'exclude')
+                then concat_ws(
+                        '|', usage_start_at, usage_end_at, cpu_core_seconds, ram_byte_seconds,
+                        cpu_core_usage_average, cpu_core_request_average, ram_bytes_usage_average,
+                        ram_bytes_request_average
+                    )
+        end as value_signature,
+    from allocations
+
+),
+
 conflicts as (
 
     select
@@ -33,21 +51,7 @@ conflicts as (
             false
         ) as is_conflicting,
         count(*) over allocation_records as record_count,
-    from (
-        select
-            *,
-            -- what a copy says; identical copies share it
-            case
-                when quarantine_reason is null
-                    and not (is_overhead_namespace and idle_policy = 'exclude')
-                    then concat_ws(
-                            '|', usage_start_at, usage_end_at, cpu_core_seconds, ram_byte_seconds,
-                            cpu_core_usage_average, cpu_core_request_average, ram_bytes_usage_average,
-                            ram_bytes_request_average
-                        )
-            end as value_signature,
-        from allocations
-    )
+    from signed
     window allocation_records as (
         partition by value_signature is null, cluster_id, usage_date, namespace, pod_name, container_name
     )

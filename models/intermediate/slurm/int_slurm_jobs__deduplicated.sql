@@ -192,6 +192,16 @@ conflicts as (
 
 ),
 
+resolved as (
+
+    -- a job whose finished records disagree is no job row: it is held as a conflict
+    select
+        * exclude (is_job_row),
+        is_job_row and not is_conflicting as is_job_row,
+    from conflicts
+
+),
+
 ranked as (
 
     select
@@ -212,12 +222,7 @@ ranked as (
             false
         ) as overlaps_period,
 
-    from (
-        select
-            * exclude (is_job_row),
-            is_job_row and not is_conflicting as is_job_row,
-        from conflicts
-    )
+    from resolved
     window job_versions as (
         partition by is_job_row, cluster_id, job_id, submitted_at
         order by

@@ -221,23 +221,26 @@ unattributed_rows as (
 
     select
         'unattributed_usage' as reason_code,
-        source_kind as source_system,
-        source_file,
-        source_row,
+        rated_usage.source_kind as source_system,
+        rated_usage.source_file,
+        rated_usage.source_row,
         cast(null as varchar) as vendor_id,
         cast(null as varchar) as vendor_sku_id,
         cast(null as varchar) as vendor_item_code,
         cast(null as varchar) as site_id,
         cast(null as varchar) as resource_id,
         cast(null as varchar) as customer_id,
-        subject_type,
-        subject_id,
-        min(job_id) as job_id,
+        rated_usage.subject_type,
+        rated_usage.subject_id,
+        min(rated_usage.job_id) as job_id,
         cast(null as varchar) as sku_id,
         cast(null as decimal(38, 6)) as quantity_base,
         min(unattributed_value.amount_at_list_price) as amount_at_risk,
         min(unattributed_value.currency_code) as currency_code,
-        min(rating_detail) || ' (' || string_agg(distinct sku_id, ', ' order by sku_id) || ')'
+        min(rated_usage.rating_detail)
+        || ' ('
+        || string_agg(distinct rated_usage.sku_id, ', ' order by rated_usage.sku_id)
+        || ')'
         || coalesce(
             '; worth ' || cast(min(unattributed_value.amount_at_list_price) as varchar) || ' '
             || min(unattributed_value.currency_code) || ' at list price', ''
@@ -246,9 +249,14 @@ unattributed_rows as (
     left join unattributed_value
         on rated_usage.source_file || '|' || rated_usage.source_row || '|' || rated_usage.subject_type
             || '|' || rated_usage.subject_id = unattributed_value.at_risk_key
-    where rating_status = 'unattributed_usage'
-        and subject_type <> 'machine'
-    group by source_kind, source_file, source_row, subject_type, subject_id
+    where rated_usage.rating_status = 'unattributed_usage'
+        and rated_usage.subject_type <> 'machine'
+    group by
+        rated_usage.source_kind,
+        rated_usage.source_file,
+        rated_usage.source_row,
+        rated_usage.subject_type,
+        rated_usage.subject_id
 
 ),
 
@@ -257,23 +265,26 @@ unattributed_machines as (
     select
         'unattributed_usage' as reason_code,
         'energy' as source_system,
-        min(source_file) as source_file,
+        min(rated_usage.source_file) as source_file,
         cast(null as bigint) as source_row,
         cast(null as varchar) as vendor_id,
         cast(null as varchar) as vendor_sku_id,
         cast(null as varchar) as vendor_item_code,
-        min(source_id) as site_id,
+        min(rated_usage.source_id) as site_id,
         cast(null as varchar) as resource_id,
         cast(null as varchar) as customer_id,
-        subject_type,
-        subject_id,
+        rated_usage.subject_type,
+        rated_usage.subject_id,
         cast(null as varchar) as job_id,
         'energy_kwh' as sku_id,
-        sum(quantity_base) as quantity_base,
+        sum(rated_usage.quantity_base) as quantity_base,
         min(unattributed_value.amount_at_list_price) as amount_at_risk,
         min(unattributed_value.currency_code) as currency_code,
-        count(*) || ' hours of energy of machine ' || subject_id || ' have no assignment, first at '
-        || strftime(min(rated_start_at), '%Y-%m-%dT%H:%M:%SZ')
+        count(*)
+        || ' hours of energy of machine '
+        || rated_usage.subject_id
+        || ' have no assignment, first at '
+        || strftime(min(rated_usage.rated_start_at), '%Y-%m-%dT%H:%M:%SZ')
         || coalesce(
             '; worth ' || cast(min(unattributed_value.amount_at_list_price) as varchar) || ' '
             || min(unattributed_value.currency_code) || ' at list price', ''
@@ -281,9 +292,9 @@ unattributed_machines as (
     from rated_usage
     left join unattributed_value
         on 'machine|' || rated_usage.subject_id = unattributed_value.at_risk_key
-    where rating_status = 'unattributed_usage'
-        and subject_type = 'machine'
-    group by subject_type, subject_id
+    where rated_usage.rating_status = 'unattributed_usage'
+        and rated_usage.subject_type = 'machine'
+    group by rated_usage.subject_type, rated_usage.subject_id
 
 ),
 

@@ -56,7 +56,8 @@ usage_days as (
             "greatest(date_diff('second', rated_usage.rated_start_at, rated_usage.rated_end_at), 1)"
         ) }} as quantity_scaled,
     from rated_usage
-    cross join lateral (
+    -- a lateral subquery reads the row it splits into days, so no CTE can
+    cross join lateral (  -- noqa: ST05
         select unnest(generate_series(
             date_trunc('day', rated_usage.rated_start_at),
             date_trunc('day', rated_usage.rated_end_at - interval 1 microsecond),

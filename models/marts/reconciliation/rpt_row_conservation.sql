@@ -37,21 +37,25 @@ counted as (
 
 ),
 
+excluded_by_reason as (
+
+    select
+        source_file,
+        exclusion_reason,
+        count(*) as excluded,
+    from classified_rows
+    where row_status = 'excluded'
+    group by source_file, exclusion_reason
+
+),
+
 exclusions as (
 
     select
         source_file,
         string_agg(exclusion_reason || '=' || cast(excluded as varchar), ', ' order by exclusion_reason)
             as excluded_reasons,
-    from (
-        select
-            source_file,
-            exclusion_reason,
-            count(*) as excluded,
-        from classified_rows
-        where row_status = 'excluded'
-        group by source_file, exclusion_reason
-    )
+    from excluded_by_reason
     group by source_file
 
 ),
