@@ -140,7 +140,8 @@ interval_energy as (
         coalesce(next_reading_at > reading_at + to_minutes(interval_minutes), false) as is_gap,
         reading_at + to_minutes(interval_minutes) as gap_start_at,
         interval_energy_joules as measured_energy_joules,
-        -- estimate: the interval's power over the missing span up to the next reading (micro-joules, half-even)
+        -- estimate: the interval's power over the missing span up to the next reading
+        -- (micro-joules, half-even)
         case
             when gap_policy = 'estimate' and next_reading_at > reading_at + to_minutes(interval_minutes)
                 then cast(

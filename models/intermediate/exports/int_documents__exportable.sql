@@ -50,7 +50,9 @@ final as (
         accounting_orgs.accounting_system,
         accounting_orgs.date_format,
         accounting_orgs.default_terms,
-        {{ invoice_text('invoice_texts', "'document.' || documents.document_type", 'documents.language_code') }}
+        {{ invoice_text(
+            'invoice_texts', "'document.' || documents.document_type", 'documents.language_code'
+        ) }}
             as document_title,
         coalesce(
             (

@@ -107,7 +107,9 @@ rounded as (
 final as (
 
     select
-        {{ stable_hash(["'opencost_share'", 'source_file', 'source_row', 'sku_id', "coalesce(namespace, '')"]) }}
+        {{ stable_hash(
+            ["'opencost_share'", 'source_file', 'source_row', 'sku_id', "coalesce(namespace, '')"]
+        ) }}
             as usage_line_id,
         cluster_id,
         source_file,

@@ -116,9 +116,13 @@ priced as (
 
     select
         clipped.*,
-        {{ usage_piece_start('clipped.attribution_mode', 'price_segments.segment_start_at', 'clipped.clipped_start_at') }}
+        {{ usage_piece_start(
+            'clipped.attribution_mode', 'price_segments.segment_start_at', 'clipped.clipped_start_at'
+        ) }}
             as rated_start_at,
-        {{ usage_piece_end('clipped.attribution_mode', 'price_segments.segment_end_at', 'clipped.clipped_end_at') }}
+        {{ usage_piece_end(
+            'clipped.attribution_mode', 'price_segments.segment_end_at', 'clipped.clipped_end_at'
+        ) }}
             as rated_end_at,
         price_segments.segment_start_at is not null as has_price_segment,
         price_segments.price_list_version,

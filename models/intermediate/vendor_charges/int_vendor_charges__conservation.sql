@@ -59,7 +59,10 @@ gcp_raw as (
                                     cast(json_array_length({{ json_or_python_literal('credits') }}) as bigint)
                                 ),
                                 lambda i: coalesce(
-                                    {{ parse_vendor_amount("json_extract_string(" ~ json_or_python_literal('credits') ~ ", '$[' || i || '].amount')") }},
+                                    {{ parse_vendor_amount(
+                                        "json_extract_string(" ~ json_or_python_literal('credits')
+                                        ~ ", '$[' || i || '].amount')"
+                                    ) }},
                                     0
                                 )
                             ))

@@ -122,7 +122,12 @@ azure_unified as (
         contracted_unit_price as billed_unit_price,
         cast(billed_cost as {{ vendor_amount_type() }}) as billed_amount,
         billing_currency as currency_code,
-        {{ stable_hash(['layout_variant', 'invoice_id', 'billing_account_id', 'sub_account_id', 'charge_class', 'charge_category', 'charge_period_start_at', 'sku_id', 'sku_price_id', 'resource_id', 'commitment_discount_id', 'unit_of_measure', 'pricing_quantity', 'billed_cost', 'contracted_unit_price', 'tags']) }}
+        {{ stable_hash([
+            'layout_variant', 'invoice_id', 'billing_account_id', 'sub_account_id', 'charge_class',
+            'charge_category', 'charge_period_start_at', 'sku_id', 'sku_price_id', 'resource_id',
+            'commitment_discount_id', 'unit_of_measure', 'pricing_quantity', 'billed_cost',
+            'contracted_unit_price', 'tags',
+        ]) }}
             as line_identity,
         quarantine_reason,
         quarantine_detail,
@@ -175,7 +180,11 @@ gcp_unified as (
         contracted_unit_price as billed_unit_price,
         cast(billed_cost as {{ vendor_amount_type() }}) as billed_amount,
         billing_currency as currency_code,
-        {{ stable_hash(['billing_account_id', 'sub_account_id', 'sku_id', 'charge_period_start_at', 'charge_period_end_at', 'resource_id', 'region_id', 'charge_category', 'consumed_quantity', 'credits_text', 'tags', 'line_number_in_row', 'billed_cost']) }}
+        {{ stable_hash([
+            'billing_account_id', 'sub_account_id', 'sku_id', 'charge_period_start_at', 'charge_period_end_at',
+            'resource_id', 'region_id', 'charge_category', 'consumed_quantity', 'credits_text', 'tags',
+            'line_number_in_row', 'billed_cost',
+        ]) }}
             as line_identity,
         quarantine_reason,
         quarantine_detail,

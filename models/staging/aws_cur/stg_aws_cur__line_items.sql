@@ -60,7 +60,9 @@ renamed as (
         {{ either_column('pricing/publicOnDemandCost', 'pricing_public_on_demand_cost') }} as list_cost_text,
         {{ either_column('reservation/EffectiveCost', 'reservation_effective_cost') }}
             as reservation_effective_cost_text,
-        {{ either_column('savingsPlan/SavingsPlanEffectiveCost', 'savings_plan_savings_plan_effective_cost') }}
+        {{ either_column(
+            'savingsPlan/SavingsPlanEffectiveCost', 'savings_plan_savings_plan_effective_cost'
+        ) }}
             as savings_plan_effective_cost_text,
         {{ either_column('reservation/ReservationARN', 'reservation_reservation_a_r_n') }} as reservation_arn,
         {{ either_column('savingsPlan/SavingsPlanARN', 'savings_plan_savings_plan_a_r_n') }}

@@ -79,7 +79,9 @@ renamed as (
         {{ clean_text('source."PricingModel"') }} as pricing_model,
         {{ clean_text('source."Tags"') }} as tags_text,
         upper(
-            {{ clean_text('coalesce(source."BillingCurrency", source."BillingCurrencyCode", source."Currency")') }}
+            {{ clean_text(
+                'coalesce(source."BillingCurrency", source."BillingCurrencyCode", source."Currency")'
+            ) }}
         ) as billing_currency,
 
     from source

@@ -1,4 +1,5 @@
-{%- set sampled_at_local = "coalesce(try_strptime(sampled_at_text, '%m-%d-%Y %H:%M:%S.%g'), try_strptime(sampled_at_text, '%m-%d-%Y %H:%M:%S'))" -%}
+{%- set sampled_at_local = "coalesce(try_strptime(sampled_at_text, '%m-%d-%Y %H:%M:%S.%g'), "
+    ~ "try_strptime(sampled_at_text, '%m-%d-%Y %H:%M:%S'))" -%}
 
 with
 

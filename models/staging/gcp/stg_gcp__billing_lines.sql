@@ -98,7 +98,9 @@ credits_checked as (
             when json_type(typed.credits_json) = 'ARRAY'
                 then list_bool_and(list_transform(
                         range(cast(json_array_length(typed.credits_json) as bigint)),
-                        lambda i: {{ parse_vendor_decimal("json_extract_string(typed.credits_json, '$[' || i || '].amount')") }} is not null
+                        lambda i: {{ parse_vendor_decimal(
+                            "json_extract_string(typed.credits_json, '$[' || i || '].amount')"
+                        ) }} is not null
                     ))
         end as are_credit_amounts_valid,
 
@@ -160,7 +162,9 @@ credits as (
         validated.*,
         credit_indexes.credit_index + 2 as line_number_in_row,
         'Credit' as line_kind,
-        {{ parse_vendor_amount("json_extract_string(validated.credits_json, '$[' || credit_indexes.credit_index || '].amount')") }}
+        {{ parse_vendor_amount(
+            "json_extract_string(validated.credits_json, '$[' || credit_indexes.credit_index || '].amount')"
+        ) }}
             as line_amount,
         coalesce(
             json_extract_string(validated.credits_json, '$[' || credit_indexes.credit_index || '].full_name'),

@@ -36,7 +36,11 @@ renamed as (
         {{ clean_text('source."JobID"') }} as job_id,
         {{ clean_text('source."JobIDRaw"') }} as job_id_raw,
         {{ clean_text('source."Cluster"') }} as slurm_cluster_name,
-        {{ clean_text('case declared_layouts.subject_field when \'User\' then source."User" when \'Partition\' then source."Partition" when \'WCKey\' then source."WCKey" else source."Account" end') }}
+        {{ clean_text(
+            'case declared_layouts.subject_field when \'User\' then source."User"'
+            ~ ' when \'Partition\' then source."Partition" when \'WCKey\' then source."WCKey"'
+            ~ ' else source."Account" end'
+        ) }}
             as slurm_account,
         {{ clean_text('source."User"') }} as user_name,
         {{ clean_text('source."Partition"') }} as partition_name,
