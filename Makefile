@@ -16,7 +16,7 @@ export GX_ANALYTICS_ENABLED := false
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
 
-.PHONY: install run test lint lint-sql bench docs ui clean browser-tools
+.PHONY: install run test lint fix bench docs ui clean browser-tools
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -41,19 +41,22 @@ browser-tools:
 	@command -v chromium >/dev/null && command -v pdftoppm >/dev/null && command -v pdftotext >/dev/null || \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils)
 
-test: install browser-tools  ## lint, format check and type-check the Python, then the whole test suite
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy
+test: lint browser-tools  ## make lint, then the whole test suite
 	$(VENV)/bin/pytest
 
-lint: install  ## Python: ruff lint, ruff format check, mypy (config in pyproject.toml)
+# SQL_LINTED: every hand-written SQL file sqlfluff can read (.sqlfluffignore says what it skips and why).
+SQL_LINTED := models macros tests/dbt
+
+lint: install  ## Python: ruff lint, ruff format check, mypy (pyproject.toml); SQL: sqlfluff (.sqlfluff)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/sqlfluff lint $(SQL_LINTED) --processes 2
 
-lint-sql: install  ## SQL of models, macros, dbt tests and the benchmark's reference pass (.sqlfluff)
-	$(VENV)/bin/sqlfluff lint models macros tests/dbt bench/reference.sql --processes 2
+fix: install  ## apply what the linters fix by themselves: ruff's fixes and format, sqlfluff fix
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/sqlfluff fix $(SQL_LINTED) --processes 2
 
 bench: install  ## scaled month through the real job (time, memory per stage); then rows/s per adapter
 	$(VENV)/bin/python -m bench.whole_job

@@ -11,7 +11,9 @@
     `factor` is an exact decimal of at most 6 places: (1 + markup_rate) for pass-through,
     a discount rate for a committed-use discount.
 -#}
-{% macro rate_amount_minor_times(quantity_base, unit_price, factor, minor_units, base_units_per_pricing_unit) -%}
+{% macro rate_amount_minor_times(
+    quantity_base, unit_price, factor, minor_units, base_units_per_pricing_unit
+) -%}
     {{ round_half_even_div(
         decimal_to_scaled_integer(quantity_base) ~ ' * ' ~ decimal_to_scaled_integer(unit_price)
             ~ ' * ' ~ decimal_to_scaled_integer(factor),
@@ -36,7 +38,9 @@
 {%- endmacro %}
 
 {#- Package pricing: package_count x package_size x unit_price, rounded once to minor units. -#}
-{% macro package_amount_minor(quantity_base, unit_price, package_size, minor_units, base_units_per_pricing_unit) -%}
+{% macro package_amount_minor(
+    quantity_base, unit_price, package_size, minor_units, base_units_per_pricing_unit
+) -%}
     {{ round_half_even_div(
         package_count(quantity_base, package_size, base_units_per_pricing_unit)
             ~ ' * ' ~ decimal_to_scaled_integer(package_size) ~ ' * ' ~ decimal_to_scaled_integer(unit_price),

@@ -55,4 +55,3 @@
         or not bool_or({{ is_valid_row }}) over (partition by source_file)
     )
 {%- endmacro %}
-

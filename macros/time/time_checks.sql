@@ -74,7 +74,9 @@
     legitimately reach: from earliest_offset before the declared month's start up to, not
     including, latest_offset after its end (SQL interval literals). Files whose name declares no period are not checked.
 -#}
-{% macro check_declared_period(column_label, raw_expression, instant, source_file, earliest_offset, latest_offset) -%}
+{% macro check_declared_period(
+    column_label, raw_expression, instant, source_file, earliest_offset, latest_offset
+) -%}
     case
         when {{ instant }} is not null
             and {{ file_declared_period_start(source_file) }} is not null

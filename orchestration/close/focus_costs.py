@@ -11,15 +11,10 @@ from __future__ import annotations
 
 import duckdb
 
-# A canonical text of the period's frozen rows: every column but the close id, in line order.
-FROZEN_SHA256_SQL = """
-select
-    count(*),
-    coalesce(sha256(string_agg(to_json(f)::varchar, chr(10) order by f.vendor_charge_line_id)), '')
-from (
-    select * exclude (close_id) from ledger.focus_costs where close_id = $close_id
-) as f
-"""
+from orchestration.wiring.sql_files import sql_file
+
+# The count and canonical hash of one close's frozen rows, recorded at close and recomputed by verify.
+FROZEN_SHA256_SQL = sql_file(__file__, "frozen_focus_costs_digest")
 
 
 def freeze_focus_costs(con: duckdb.DuckDBPyConnection, period: str, close_id: str) -> int:

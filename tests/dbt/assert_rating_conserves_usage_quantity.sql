@@ -18,13 +18,13 @@ expected as (
             when is_late_usage then quantity_base
             when attribution_mode = 'interval'
                 then units_per_second * greatest(
-                    date_diff(
-                        'second',
-                        greatest(usage_start_at, {{ billing_period_start() }}),
-                        least(usage_end_at, {{ billing_period_end() }})
-                    ),
-                    0
-                )
+                        date_diff(
+                            'second',
+                            greatest(usage_start_at, {{ billing_period_start() }}),
+                            least(usage_end_at, {{ billing_period_end() }})
+                        ),
+                        0
+                    )
             when usage_start_at >= {{ billing_period_start() }}
                 and usage_start_at < {{ billing_period_end() }}
                 then quantity_base

@@ -5,7 +5,9 @@ with
 
 rated as (
 
-    select rated_usage_id, quantity_base
+    select
+        rated_usage_id,
+        quantity_base,
     from {{ of_billing_period(ref('int_usage__rated')) }}
     where rating_status = 'rated'
 
@@ -13,7 +15,9 @@ rated as (
 
 sliced as (
 
-    select rated_usage_id, sum(quantity_base) as sliced_quantity_base
+    select
+        rated_usage_id,
+        sum(quantity_base) as sliced_quantity_base,
     from {{ of_billing_period(ref('int_usage__sliced')) }}
     group by rated_usage_id
 

@@ -17,7 +17,11 @@ invoice_lines as (
 
     -- Usage is invoiced on `usage` lines and, for included units, on zero-priced `included` lines;
     -- tiers split one (customer, SKU, version) over several lines.
-    select customer_id, sku_id, price_list_version, sum(quantity_base) as quantity_base,
+    select
+        customer_id,
+        sku_id,
+        price_list_version,
+        sum(quantity_base) as quantity_base,
     from {{ of_billing_period(ref('fct_invoice_lines')) }}
     where line_type in ('usage', 'included')
     group by all
@@ -32,7 +36,11 @@ exceptions as (
 
 rated_lines as (
 
-    select customer_id, sku_id, price_list_version, sum(quantity_base) as quantity_base,
+    select
+        customer_id,
+        sku_id,
+        price_list_version,
+        sum(quantity_base) as quantity_base,
     from rated
     where rating_status = 'rated'
     group by all
@@ -48,8 +56,8 @@ line_mismatches as (
     from rated_lines
     full outer join invoice_lines
         on rated_lines.customer_id = invoice_lines.customer_id
-        and rated_lines.sku_id = invoice_lines.sku_id
-        and rated_lines.price_list_version = invoice_lines.price_list_version
+            and rated_lines.sku_id = invoice_lines.sku_id
+            and rated_lines.price_list_version = invoice_lines.price_list_version
     where rated_lines.quantity_base is distinct from invoice_lines.quantity_base
 
 ),

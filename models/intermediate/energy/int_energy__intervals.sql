@@ -61,7 +61,7 @@ readings as (
         on readings.site_id = sites.site_id
     left join meter_ratings
         on readings.site_id = meter_ratings.site_id
-        and readings.meter_id = meter_ratings.meter_id
+            and readings.meter_id = meter_ratings.meter_id
     where readings.row_status in ('canonical', 'excluded')
         and readings.reading_at >= {{ billing_period_start() }} - interval 1 day
         and readings.reading_at <= {{ billing_period_end() }} + interval 1 day
@@ -91,10 +91,10 @@ counter_intervals as (
         reading_at as interval_start_at,
         next_reading_at as interval_end_at,
         next_counter_value < counter_value
-            and counter_rollover is not null
-            and counter_value > counter_rollover * 0.9 as is_rollover,
+        and counter_rollover is not null
+        and counter_value > counter_rollover * 0.9 as is_rollover,
         next_counter_value < counter_value
-            and not coalesce(counter_rollover is not null and counter_value > counter_rollover * 0.9, false)
+        and not coalesce(counter_rollover is not null and counter_value > counter_rollover * 0.9, false)
             as is_reset,
         date_diff('second', reading_at, next_reading_at) > gap_threshold_seconds as is_gap,
         reading_at as gap_start_at,
@@ -122,7 +122,7 @@ counter_energy as (
                 when is_reset then next_counter_value
                 else next_counter_value - counter_value
             end * joules_per_counter_unit * 1000
-                > rated_power_w * date_diff('millisecond', reading_at, next_reading_at),
+            > rated_power_w * date_diff('millisecond', reading_at, next_reading_at),
             false
         ) as is_implausible,
     from counter_intervals
@@ -140,7 +140,8 @@ interval_energy as (
         coalesce(next_reading_at > reading_at + to_minutes(interval_minutes), false) as is_gap,
         reading_at + to_minutes(interval_minutes) as gap_start_at,
         interval_energy_joules as measured_energy_joules,
-        -- estimate: the interval's power over the missing span up to the next reading (micro-joules, half-even)
+        -- estimate: the interval's power over the missing span up to the next reading
+        -- (micro-joules, half-even)
         case
             when gap_policy = 'estimate' and next_reading_at > reading_at + to_minutes(interval_minutes)
                 then cast(
@@ -149,8 +150,8 @@ interval_energy as (
                         ~ " * date_diff('millisecond', reading_at + to_minutes(interval_minutes), next_reading_at)",
                         'interval_minutes * 60000'
                     ) }}
-                    as decimal(38, 0)
-                ) * 0.000001
+                        as decimal(38, 0)
+                    ) * 0.000001
             else 0
         end as extrapolated_energy_joules,
         true as can_estimate,
@@ -183,7 +184,10 @@ power_holds as (
             as held_milliseconds,
         case
             when gap_policy = 'estimate' and can_estimate
-                then greatest(date_diff('millisecond', reading_at, next_reading_at) - gap_threshold_seconds * 1000, 0)
+                then greatest(
+                        date_diff('millisecond', reading_at, next_reading_at) - gap_threshold_seconds * 1000,
+                        0
+                    )
             else 0
         end as estimated_milliseconds,
     from power_samples
@@ -240,9 +244,14 @@ intervals as (
             when is_gap and held_on_gap and gap_policy = 'hold' then measured_energy_joules
             else 0
         end as held_energy_joules,
-        coalesce(hold_reason is null and is_gap and gap_policy = 'estimate' and can_estimate, false) as is_estimated,
+        coalesce(hold_reason is null and is_gap and gap_policy = 'estimate' and can_estimate, false)
+            as is_estimated,
         case
-            when not coalesce(hold_reason is null and is_gap and gap_policy = 'estimate' and can_estimate, false) then 0
+            when
+                not coalesce(
+                    hold_reason is null and is_gap and gap_policy = 'estimate' and can_estimate, false
+                )
+                then 0
             when held_on_gap then measured_energy_joules
             else extrapolated_energy_joules
         end as estimated_energy_joules,

@@ -132,8 +132,8 @@ ranked as (
         first_value(readings.value_signature) over reading_copies <> readings.value_signature
             as differs_from_canonical,
         readings.quarantine_reason is null
-            and min(readings.value_signature) over reading_group
-                <> max(readings.value_signature) over reading_group as is_conflicting,
+        and min(readings.value_signature) over reading_group
+        <> max(readings.value_signature) over reading_group as is_conflicting,
         coalesce(
             readings.reading_at >= {{ billing_period_start() }}
             and (

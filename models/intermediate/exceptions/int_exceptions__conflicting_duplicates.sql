@@ -86,19 +86,19 @@ energy_exceptions as (
         cast(null as varchar) as job_id,
         held_hours.held_energy_joules as quantity_base,
         'readings of meter ' || held_hours.meter_id || ' disagree: '
-            || string_agg(
-                strftime(conflicting_readings.reading_at, '%Y-%m-%dT%H:%M:%SZ') || ' says '
-                    || conflicting_readings.reading_values || ' (' || conflicting_readings.copy_count || ' copies)',
-                '; ' order by conflicting_readings.reading_at
-            )
-            || '; energy of the hour from ' || strftime(held_hours.hour_start_at, '%Y-%m-%dT%H:%M:%SZ')
-            || ' held, not billed, until one copy is corrected' as detail,
+        || string_agg(
+            strftime(conflicting_readings.reading_at, '%Y-%m-%dT%H:%M:%SZ') || ' says '
+            || conflicting_readings.reading_values || ' (' || conflicting_readings.copy_count || ' copies)',
+            '; ' order by conflicting_readings.reading_at
+        )
+        || '; energy of the hour from ' || strftime(held_hours.hour_start_at, '%Y-%m-%dT%H:%M:%SZ')
+        || ' held, not billed, until one copy is corrected' as detail,
     from held_hours
     inner join conflicting_readings
         on held_hours.site_id = conflicting_readings.site_id
-        and held_hours.meter_id = conflicting_readings.meter_id
-        and conflicting_readings.reading_at >= held_hours.first_start_at
-        and conflicting_readings.reading_at <= held_hours.last_end_at
+            and held_hours.meter_id = conflicting_readings.meter_id
+            and held_hours.first_start_at <= conflicting_readings.reading_at
+            and held_hours.last_end_at >= conflicting_readings.reading_at
     group by
         held_hours.site_id,
         held_hours.meter_id,
@@ -121,16 +121,23 @@ slurm_exceptions as (
         job_id,
         cast(null as decimal(38, 6)) as quantity_base,
         'job ' || job_id || ' of cluster ' || cluster_id || ' submitted '
-            || strftime(submitted_at, '%Y-%m-%dT%H:%M:%SZ') || ' has ' || count(*) || ' finished records that disagree: '
-            || string_agg(
-                distinct job_state_code || ' from ' || coalesce(strftime(started_at, '%Y-%m-%dT%H:%M:%SZ'), 'never')
-                    || ' for ' || elapsed_seconds || ' s (account ' || coalesce(slurm_account, '?') || ')',
-                ' vs '
-            )
-            || '; the job is held, not billed, until one record is corrected' as detail,
+        || strftime(submitted_at, '%Y-%m-%dT%H:%M:%SZ')
+        || ' has '
+        || count(*)
+        || ' finished records that disagree: '
+        || string_agg(
+            distinct job_state_code
+            || ' from '
+            || coalesce(strftime(started_at, '%Y-%m-%dT%H:%M:%SZ'), 'never')
+            || ' for ' || elapsed_seconds || ' s (account ' || coalesce(slurm_account, '?') || ')',
+            ' vs '
+        )
+        || '; the job is held, not billed, until one record is corrected' as detail,
     from slurm_jobs
     group by cluster_id, job_id, submitted_at
-    having bool_or(usage_start_at < {{ billing_period_end() }} and usage_end_at > {{ billing_period_start() }})
+    having bool_or(
+            usage_start_at < {{ billing_period_end() }} and usage_end_at > {{ billing_period_start() }}
+        )
 
 ),
 
@@ -146,14 +153,14 @@ opencost_exceptions as (
         cast(null as varchar) as job_id,
         cast(null as decimal(38, 6)) as quantity_base,
         'allocation of ' || namespace || '/' || coalesce(pod_name, '') || '/' || coalesce(container_name, '')
-            || ' on cluster ' || cluster_id || ' for ' || cast(usage_date as varchar) || ' has ' || count(*)
-            || ' copies that disagree: '
-            || string_agg(
-                distinct coalesce(cast(cpu_core_seconds as varchar), '?') || ' core-s / '
-                    || coalesce(cast(ram_byte_seconds as varchar), '?') || ' byte-s',
-                ' vs '
-            )
-            || '; the day is held, not billed, until one copy is corrected' as detail,
+        || ' on cluster ' || cluster_id || ' for ' || cast(usage_date as varchar) || ' has ' || count(*)
+        || ' copies that disagree: '
+        || string_agg(
+            distinct coalesce(cast(cpu_core_seconds as varchar), '?') || ' core-s / '
+            || coalesce(cast(ram_byte_seconds as varchar), '?') || ' byte-s',
+            ' vs '
+        )
+        || '; the day is held, not billed, until one copy is corrected' as detail,
     from opencost_allocations
     group by cluster_id, usage_date, namespace, pod_name, container_name
     having bool_or(is_in_period)

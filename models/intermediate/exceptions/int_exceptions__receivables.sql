@@ -31,24 +31,29 @@ policy as (
 unapplied_entries as (
 
     select
-        reason_code,
+        outcomes.reason_code,
         'bank' as source_system,
-        source_file,
-        cast(source_row as bigint) as source_row,
-        payer_customer_id as customer_id,
+        outcomes.source_file,
+        cast(outcomes.source_row as bigint) as source_row,
+        outcomes.payer_customer_id as customer_id,
         'bank_entry' as subject_type,
-        entry_id as subject_id,
-        {{ minor_units_to_amount('unapplied_minor', 'currencies.minor_units') }} as amount_at_risk,
+        outcomes.entry_id as subject_id,
+        {{ minor_units_to_amount('outcomes.unapplied_minor', 'currencies.minor_units') }} as amount_at_risk,
         outcomes.currency_code,
-        entry_state || ': ' || cast(applied_minor as varchar) || ' of ' || cast(amount_minor as varchar)
-            || ' minor units applied' || coalesce('; ' || counterparty_name, '')
-            || coalesce('; ' || creditor_reference, '') || coalesce('; ' || remittance_text, '') as detail
+        outcomes.entry_state
+        || ': '
+        || cast(outcomes.applied_minor as varchar)
+        || ' of '
+        || cast(outcomes.amount_minor as varchar)
+        || ' minor units applied' || coalesce('; ' || outcomes.counterparty_name, '')
+        || coalesce('; ' || outcomes.creditor_reference, '')
+        || coalesce('; ' || outcomes.remittance_text, '') as detail,
     from outcomes
     inner join {{ ref('currencies') }} as currencies
         on outcomes.currency_code = currencies.currency_code
-    where reason_code is not null
-        and value_date >= cast({{ billing_period_start() }} as date)
-        and value_date < cast({{ billing_period_end() }} as date)
+    where outcomes.reason_code is not null
+        and outcomes.value_date >= cast({{ billing_period_start() }} as date)
+        and outcomes.value_date < cast({{ billing_period_end() }} as date)
 
 ),
 
@@ -57,7 +62,7 @@ paid as (
     select
         invoice_number,
         sum(amount_minor) as allocated_minor,
-        max(case when allocation_kind = 'payment' then value_date end) as last_payment_date
+        max(case when allocation_kind = 'payment' then value_date end) as last_payment_date,
     from matched
     group by invoice_number
 
@@ -78,8 +83,8 @@ short_paid as (
         ) }} as amount_at_risk,
         documents.currency_code,
         cast(documents.gross_amount_minor - paid.allocated_minor as varchar)
-            || ' minor units left unpaid, within the bank-fee tolerance of '
-            || policy.bank_fee_tolerance_minor || '; propose a write-off' as detail
+        || ' minor units left unpaid, within the bank-fee tolerance of '
+        || policy.bank_fee_tolerance_minor || '; propose a write-off' as detail,
     from documents
     inner join paid
         on documents.invoice_number = paid.invoice_number
@@ -87,7 +92,8 @@ short_paid as (
         on documents.currency_code = policy.currency_code
     where paid.last_payment_date is not null
         and documents.gross_amount_minor - paid.allocated_minor > 0
-        and documents.gross_amount_minor - paid.allocated_minor <= cast(policy.bank_fee_tolerance_minor as bigint)
+        and documents.gross_amount_minor - paid.allocated_minor
+        <= cast(policy.bank_fee_tolerance_minor as bigint)
         and paid.last_payment_date >= cast({{ billing_period_start() }} as date)
         and paid.last_payment_date < cast({{ billing_period_end() }} as date)
 
@@ -119,5 +125,5 @@ select
     cast(null as decimal(38, 6)) as quantity_base,
     cast(amount_at_risk as decimal(38, 6)) as amount_at_risk,
     currency_code,
-    detail
+    detail,
 from unioned

@@ -73,8 +73,9 @@ rendered as (
             else lines.price_currency_code
         end as stated_currency_code,
         case
-            when is_converted and lines.fx_rate is not null then
-                {{ invoice_text('invoice_texts', "'line.fx'", 'documents.language_code') }}
+            when is_converted and lines.fx_rate is not null
+                then
+                    {{ invoice_text('invoice_texts', "'line.fx'", 'documents.language_code') }}
             when is_converted then
                 {{ invoice_text('invoice_texts', "'line.fx_daily'", 'documents.language_code') }}
         end as fx_template,
@@ -91,11 +92,12 @@ stated as (
         coalesce(rendered.invoice_unit_price, rendered.unit_price) as stated_unit_price,
         replace(replace(replace(replace(replace(
             rendered.fx_template,
-            '{original_price}', coalesce({{ plain_number('rendered.unit_price') }}, '')),
-            '{price_currency}', coalesce(rendered.price_currency_code, '')),
-            '{currency}', rendered.currency_code),
-            '{rate}', coalesce({{ plain_number('rendered.fx_rate') }}, '')),
-            '{rate_date}', coalesce(strftime(rendered.fx_rate_date, '%Y-%m-%d'), '')) as fx_note,
+            '{original_price}', coalesce({{ plain_number('rendered.unit_price') }}, '')
+        ),
+        '{price_currency}', coalesce(rendered.price_currency_code, '')),
+        '{currency}', rendered.currency_code),
+        '{rate}', coalesce({{ plain_number('rendered.fx_rate') }}, '')),
+        '{rate_date}', coalesce(strftime(rendered.fx_rate_date, '%Y-%m-%d'), '')) as fx_note,
     from rendered
 
 ),
@@ -139,17 +141,22 @@ final as (
         case when is_recomputable then cast(rendered.quantity as decimal(18, 4)) end as tool_quantity,
         case when is_recomputable then cast(rendered.stated_unit_price as decimal(18, 4)) end
             as tool_unit_amount,
-        replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(
-            rendered.template,
-            '{sku}', rendered.sku_text), '{period}', rendered.billing_period),
-            '{quantity}', {{ plain_number('abs(rendered.quantity)') }}), '{unit}', coalesce(rendered.pricing_unit, '')),
-            '{unit_price}', coalesce({{ plain_number('rendered.stated_unit_price') }}, '')),
-            '{currency}', rendered.stated_currency_code), '{price_list}', coalesce(rendered.price_list_id, '')),
-            '{version}', coalesce(cast(rendered.price_list_version as varchar), '')),
-            '{original_invoice}', coalesce(rendered.original_invoice_number, '')),
-            '{reason}', rendered.reason), '{line}', rendered.invoice_line_id)
-            || coalesce(' ' || rendered.fx_note, '')
-            || coalesce(' - ' || rendered.legal_mention, '') as description,
+        replace(replace(replace(replace(replace(replace(replace(replace(
+            replace(replace(replace(
+                rendered.template,
+                '{sku}', rendered.sku_text
+            ), '{period}', rendered.billing_period),
+            '{quantity}', {{ plain_number('abs(rendered.quantity)') }}),
+            '{unit}',
+            coalesce(rendered.pricing_unit, '')
+        ),
+        '{unit_price}', coalesce({{ plain_number('rendered.stated_unit_price') }}, '')),
+        '{currency}', rendered.stated_currency_code), '{price_list}', coalesce(rendered.price_list_id, '')),
+        '{version}', coalesce(cast(rendered.price_list_version as varchar), '')),
+        '{original_invoice}', coalesce(rendered.original_invoice_number, '')),
+        '{reason}', rendered.reason), '{line}', rendered.invoice_line_id)
+        || coalesce(' ' || rendered.fx_note, '')
+        || coalesce(' - ' || rendered.legal_mention, '') as description,
         coalesce(
             (
                 select gl_accounts.account_code from gl_accounts

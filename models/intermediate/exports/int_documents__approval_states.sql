@@ -23,8 +23,9 @@ final as (
         case
             when documents.approval_reasons = '' then 'auto_approved'
             when exists (
-                select 1 from approvals where approvals.invoice_number = documents.invoice_number
-            ) then 'approved'
+                    select 1 from approvals
+                    where approvals.invoice_number = documents.invoice_number
+                ) then 'approved'
             else 'held'
         end as approval_status,
     from documents

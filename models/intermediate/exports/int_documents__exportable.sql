@@ -50,10 +50,15 @@ final as (
         accounting_orgs.accounting_system,
         accounting_orgs.date_format,
         accounting_orgs.default_terms,
-        {{ invoice_text('invoice_texts', "'document.' || documents.document_type", 'documents.language_code') }}
+        {{ invoice_text(
+            'invoice_texts', "'document.' || documents.document_type", 'documents.language_code'
+        ) }}
             as document_title,
         coalesce(
-            (select max(closes.content_sha256) from closes where closes.billing_period = documents.billing_period),
+            (
+                select max(closes.content_sha256) from closes
+                where closes.billing_period = documents.billing_period
+            ),
             ''
         ) as close_content_sha256,
     from documents

@@ -22,7 +22,8 @@ gl_accounts as (
 
 entity_accounts as (
 
-    select * from gl_accounts where match_key = '*'
+    select * from gl_accounts
+    where match_key = '*'
 
 ),
 
@@ -40,43 +41,43 @@ entries as (
         documents.gross_amount_minor as amount_minor,
     from documents
     inner join entity_accounts
-        on entity_accounts.issuing_entity_id = documents.issuing_entity_id
-        and entity_accounts.account_role = 'receivable'
+        on documents.issuing_entity_id = entity_accounts.issuing_entity_id
+            and entity_accounts.account_role = 'receivable'
 
     union all
 
     select
         lines.invoice_number,
-        2,
-        'revenue',
+        2 as entry_order,
+        'revenue' as account_role,
         lines.invoice_line_id,
         gl_accounts.account_code,
         gl_accounts.account_name,
         gl_accounts.department,
         gl_accounts.product_line,
-        -lines.net_amount_minor,
+        -lines.net_amount_minor as amount_minor,
     from lines
     inner join gl_accounts
-        on gl_accounts.issuing_entity_id = lines.issuing_entity_id
-        and gl_accounts.account_role = 'revenue'
-        and gl_accounts.account_code = lines.revenue_account_code
+        on lines.issuing_entity_id = gl_accounts.issuing_entity_id
+            and gl_accounts.account_role = 'revenue'
+            and lines.revenue_account_code = gl_accounts.account_code
 
     union all
 
     select
         lines.invoice_number,
-        3,
-        'tax_payable',
-        coalesce(lines.tax_rule_id, ''),
+        3 as entry_order,
+        'tax_payable' as account_role,
+        coalesce(lines.tax_rule_id, '') as invoice_line_id,
         entity_accounts.account_code,
         entity_accounts.account_name,
         entity_accounts.department,
         entity_accounts.product_line,
-        -sum(lines.tax_amount_minor),
+        -sum(lines.tax_amount_minor) as amount_minor,
     from lines
     inner join entity_accounts
-        on entity_accounts.issuing_entity_id = lines.issuing_entity_id
-        and entity_accounts.account_role = 'tax_payable'
+        on lines.issuing_entity_id = entity_accounts.issuing_entity_id
+            and entity_accounts.account_role = 'tax_payable'
     group by all
     having sum(lines.tax_amount_minor) <> 0
 

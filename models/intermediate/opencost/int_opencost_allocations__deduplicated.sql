@@ -24,6 +24,24 @@ allocations as (
 
 ),
 
+signed as (
+
+    select
+        *,
+        -- what a copy says; identical copies share it
+        case
+            when quarantine_reason is null
+                and not (is_overhead_namespace and idle_policy = 'exclude')
+                then concat_ws(
+                        '|', usage_start_at, usage_end_at, cpu_core_seconds, ram_byte_seconds,
+                        cpu_core_usage_average, cpu_core_request_average, ram_bytes_usage_average,
+                        ram_bytes_request_average
+                    )
+        end as value_signature,
+    from allocations
+
+),
+
 conflicts as (
 
     select
@@ -33,21 +51,7 @@ conflicts as (
             false
         ) as is_conflicting,
         count(*) over allocation_records as record_count,
-    from (
-        select
-            *,
-            -- what a copy says; identical copies share it
-            case
-                when quarantine_reason is null
-                    and not (is_overhead_namespace and idle_policy = 'exclude')
-                    then concat_ws(
-                        '|', usage_start_at, usage_end_at, cpu_core_seconds, ram_byte_seconds,
-                        cpu_core_usage_average, cpu_core_request_average, ram_bytes_usage_average,
-                        ram_bytes_request_average
-                    )
-            end as value_signature,
-        from allocations
-    )
+    from signed
     window allocation_records as (
         partition by value_signature is null, cluster_id, usage_date, namespace, pod_name, container_name
     )
@@ -64,7 +68,7 @@ ranked as (
         first_value(source_row) over allocation_copies as canonical_source_row,
         coalesce(
             usage_start_at >= {{ billing_period_start() }}
-                and usage_start_at < {{ billing_period_end() }},
+            and usage_start_at < {{ billing_period_end() }},
             false
         ) as is_in_period,
 
@@ -140,7 +144,10 @@ final as (
         case
             when row_status = 'quarantined' then coalesce(quarantine_reason, 'conflicting_duplicate')
             when row_status = 'duplicate' then 'duplicate_usage'
-            when row_status = 'excluded' and is_overhead_namespace and idle_policy = 'exception' and is_in_period
+            when row_status = 'excluded'
+                and is_overhead_namespace
+                and idle_policy = 'exception'
+                and is_in_period
                 then 'k8s_overhead_unallocated'
             when row_status = 'excluded' and not is_overhead_namespace and is_file_in_period
                 and usage_end_at <= {{ billing_period_start() }}
@@ -154,9 +161,15 @@ final as (
         end as exclusion_reason,
         case
             when is_conflicting and quarantine_reason is null
-                then 'allocation of ' || namespace || '/' || coalesce(pod_name, '') || '/' || coalesce(container_name, '')
+                then 'allocation of '
+                    || namespace
+                    || '/'
+                    || coalesce(pod_name, '')
+                    || '/'
+                    || coalesce(container_name, '')
                     || ' on ' || cast(usage_date as varchar) || ' has ' || record_count
-                    || ' copies that disagree; this one says ' || coalesce(cast(cpu_core_seconds as varchar), '?')
+                    || ' copies that disagree; this one says '
+                    || coalesce(cast(cpu_core_seconds as varchar), '?')
                     || ' core-seconds and ' || coalesce(cast(ram_byte_seconds as varchar), '?')
                     || ' byte-seconds; the day is held until one copy is corrected'
             else quarantine_detail

@@ -23,11 +23,21 @@ overhead as (
     select
         allocations.*,
         unnest([
-            {'resource': 'cpu', 'sku_id': 'k8s_idle_cpu_core_hour', 'base_unit': 'core_second', 'quantity': cpu_core_seconds},
-            {'resource': 'memory', 'sku_id': 'k8s_idle_memory_gib_hour', 'base_unit': 'byte_second', 'quantity': ram_byte_seconds}
+            {
+                'resource': 'cpu',
+                'sku_id': 'k8s_idle_cpu_core_hour',
+                'base_unit': 'core_second',
+                'quantity': allocations.cpu_core_seconds
+            },
+            {
+                'resource': 'memory',
+                'sku_id': 'k8s_idle_memory_gib_hour',
+                'base_unit': 'byte_second',
+                'quantity': allocations.ram_byte_seconds
+            }
         ]) as line,
     from allocations
-    where is_overhead_namespace
+    where allocations.is_overhead_namespace
 
 ),
 
@@ -38,8 +48,8 @@ namespace_usage as (
         usage_date,
         namespace,
         unnest([
-            {'resource': 'cpu', 'quantity': sum(cpu_core_seconds)},
-            {'resource': 'memory', 'quantity': sum(ram_byte_seconds)}
+            { 'resource': 'cpu', 'quantity': sum(cpu_core_seconds) },
+            { 'resource': 'memory', 'quantity': sum(ram_byte_seconds) }
         ]) as used,
     from allocations
     where not is_overhead_namespace
@@ -63,14 +73,15 @@ weighted as (
         namespace_usage.namespace,
         namespace_usage.used.quantity as namespace_quantity,
         sum(namespace_usage.used.quantity) over share_group as day_quantity,
-        row_number() over (share_group order by namespace_usage.used.quantity desc, namespace_usage.namespace)
+        row_number()
+            over (share_group order by namespace_usage.used.quantity desc, namespace_usage.namespace asc)
             as usage_rank,
     from overhead
     left join namespace_usage
         on overhead.cluster_id = namespace_usage.cluster_id
-        and overhead.usage_date = namespace_usage.usage_date
-        and overhead.line.resource = namespace_usage.used.resource
-        and namespace_usage.used.quantity > 0
+            and overhead.usage_date = namespace_usage.usage_date
+            and overhead.line.resource = namespace_usage.used.resource
+            and namespace_usage.used.quantity > 0
     window share_group as (partition by overhead.source_file, overhead.source_row, overhead.line.sku_id)
 
 ),
@@ -82,7 +93,12 @@ rounded as (
         case
             when day_quantity > 0
                 -- the weight is a ratio (DOUBLE is fine); the remainder below keeps the total exact
-                then cast(cast(overhead_quantity as double) * (cast(namespace_quantity as double) / cast(day_quantity as double)) as decimal(38, 6))
+                then cast(
+                        cast(overhead_quantity as double)
+                        * (cast(namespace_quantity as double) / cast(day_quantity as double)) as decimal(
+                            38, 6
+                        )
+                    )
         end as rounded_share,
     from weighted
 
@@ -91,7 +107,9 @@ rounded as (
 final as (
 
     select
-        {{ stable_hash(["'opencost_share'", 'source_file', 'source_row', 'sku_id', "coalesce(namespace, '')"]) }}
+        {{ stable_hash(
+            ["'opencost_share'", 'source_file', 'source_row', 'sku_id', "coalesce(namespace, '')"]
+        ) }}
             as usage_line_id,
         cluster_id,
         source_file,
@@ -110,7 +128,8 @@ final as (
             rounded_share
             + case
                 when usage_rank = 1
-                    then overhead_quantity - sum(rounded_share) over (partition by source_file, source_row, sku_id)
+                    then overhead_quantity
+                        - sum(rounded_share) over (partition by source_file, source_row, sku_id)
                 else 0
             end
             as decimal(38, 6)

@@ -36,7 +36,7 @@ matched as (
     from customers
     inner join rules
         on rules.customer_country_code in ('*', customers.country_code)
-        and rules.currency_code in ('*', customers.currency_code)
+            and rules.currency_code in ('*', customers.currency_code)
 
 ),
 

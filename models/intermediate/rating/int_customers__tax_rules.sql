@@ -99,13 +99,13 @@ final as (
     from decided
     left join tax_rates
         on case decided.required_treatment
-            when 'exempt' then tax_rates.tax_rule_id = decided.exemption_tax_rule_id
-            when 'reverse_charge'
-                then tax_rates.country_code = decided.place_of_supply_country_code
-                    and tax_rates.tax_treatment = 'reverse_charge'
-            else tax_rates.country_code = decided.place_of_supply_country_code
-                and tax_rates.tax_treatment in ('standard', 'out_of_scope')
-        end
+                when 'exempt' then decided.exemption_tax_rule_id = tax_rates.tax_rule_id
+                when 'reverse_charge'
+                    then decided.place_of_supply_country_code = tax_rates.country_code
+                        and tax_rates.tax_treatment = 'reverse_charge'
+                else decided.place_of_supply_country_code = tax_rates.country_code
+                    and tax_rates.tax_treatment in ('standard', 'out_of_scope')
+            end
 
 )
 

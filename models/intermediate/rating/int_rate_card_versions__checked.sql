@@ -44,8 +44,8 @@ final as (
     from used
     left join current_versions
         on used.policy_kind = current_versions.policy_kind
-        and used.policy_id = current_versions.policy_id
-        and cast(used.version as integer) = current_versions.version
+            and used.policy_id = current_versions.policy_id
+            and cast(used.version as integer) = current_versions.version
 
 )
 

@@ -15,8 +15,8 @@ prices as (
         price_list_id,
         price_list_version,
         'price|' || sku_id || '|' || strftime(effective_from, '%Y-%m-%dT%H:%M:%S') || '|'
-            || coalesce(strftime(effective_to, '%Y-%m-%dT%H:%M:%S'), '') || '|' || currency_code || '|'
-            || cast(cast(unit_price as decimal(18, 6)) as varchar) || '|' || pricing_unit as row_text,
+        || coalesce(strftime(effective_to, '%Y-%m-%dT%H:%M:%S'), '') || '|' || currency_code || '|'
+        || cast(cast(unit_price as decimal(18, 6)) as varchar) || '|' || pricing_unit as row_text,
     from {{ ref('customer_price_lists') }}
 
 ),
@@ -32,9 +32,9 @@ terms as (
             'cast(committed_discount_rate as decimal(9, 6))', 'cost_vendor_id', 'cost_vendor_sku_id',
             'cast(markup_rate as decimal(9, 6))',
         ]) }}
-            -- a flag added later: only a set flag enters the text, so versions recorded before
-            -- the flag existed keep their fingerprint
-            || case when allow_estimated_usage then '|allow_estimated_usage' else '' end as row_text,
+        -- a flag added later: only a set flag enters the text, so versions recorded before
+        -- the flag existed keep their fingerprint
+        || case when allow_estimated_usage then '|allow_estimated_usage' else '' end as row_text,
     from {{ ref('customer_pricing_terms') }}
 
 ),

@@ -62,9 +62,9 @@ charges as (
     left join currencies
         on customers.currency_code = currencies.currency_code
     left join period_end_rates
-        on recurring_charges.currency_code <> customers.currency_code
-        and recurring_charges.currency_code = period_end_rates.base_currency
-        and customers.currency_code = period_end_rates.quote_currency
+        on customers.currency_code <> recurring_charges.currency_code
+            and recurring_charges.currency_code = period_end_rates.base_currency
+            and customers.currency_code = period_end_rates.quote_currency
 
 ),
 

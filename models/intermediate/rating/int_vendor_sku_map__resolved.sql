@@ -53,9 +53,9 @@ aliased as (
     from aliases
     inner join mappings
         on aliases.vendor_id = mappings.vendor_id
-        and aliases.vendor_item_code = mappings.vendor_item_code
-        and aliases.effective_from < coalesce(mappings.effective_to, cast('infinity' as timestamp))
-        and mappings.effective_from < coalesce(aliases.effective_to, cast('infinity' as timestamp))
+            and aliases.vendor_item_code = mappings.vendor_item_code
+            and aliases.effective_from < coalesce(mappings.effective_to, cast('infinity' as timestamp))
+            and mappings.effective_from < coalesce(aliases.effective_to, cast('infinity' as timestamp))
 
 ),
 
@@ -67,13 +67,17 @@ versions as (
     from (
         select
             vendor_id,
-            {{ stable_text(["'map'", 'vendor_item_code', 'vendor_sku_id', 'effective_from', 'effective_to']) }}
+            {{ stable_text(
+                ["'map'", 'vendor_item_code', 'vendor_sku_id', 'effective_from', 'effective_to']
+            ) }}
                 as row_text,
         from mappings
         union all
         select
             vendor_id,
-            {{ stable_text(["'alias'", 'alias_item_code', 'vendor_item_code', 'effective_from', 'effective_to']) }}
+            {{ stable_text(
+                ["'alias'", 'alias_item_code', 'vendor_item_code', 'effective_from', 'effective_to']
+            ) }}
                 as row_text,
         from aliases
     ) as map_rows

@@ -32,7 +32,7 @@ booked as (
             partition by entries.source_file, entries.movement_key
             order by entries.source_row
         ) as entry_id,
-        cast(entries.amount * cast(10 ** currencies.minor_units as bigint) as bigint) as amount_minor
+        cast(entries.amount * cast(10 ** currencies.minor_units as bigint) as bigint) as amount_minor,
     from entries
     inner join currencies
         on entries.currency = currencies.currency_code
@@ -48,13 +48,13 @@ returns as (
     select
         credits.entry_id as returned_entry_id,
         min(debits.entry_id) as return_entry_id,
-        min(debits.value_date) as return_value_date
+        min(debits.value_date) as return_value_date,
     from booked as credits
     inner join booked as debits
         on credits.bank_account_id = debits.bank_account_id
-        and credits.end_to_end_id = debits.end_to_end_id
-        and credits.amount_minor = -debits.amount_minor
-        and debits.value_date >= credits.value_date
+            and credits.end_to_end_id = debits.end_to_end_id
+            and credits.amount_minor = -debits.amount_minor
+            and credits.value_date <= debits.value_date
     where credits.amount_minor > 0
         and coalesce(credits.end_to_end_id, 'NOTPROVIDED') <> 'NOTPROVIDED'
     group by credits.entry_id
@@ -81,16 +81,16 @@ final as (
         booked.end_to_end_id,
         coalesce(nullif(by_iban.customer_id, ''), nullif(by_name.customer_id, '')) as payer_customer_id,
         coalesce(by_iban.counterparty_iban, by_name.counterparty_name) is not null
-            and coalesce(by_iban.customer_id, by_name.customer_id, '') = '' as is_non_customer,
+        and coalesce(by_iban.customer_id, by_name.customer_id, '') = '' as is_non_customer,
         returns.return_entry_id,
         returns.return_value_date,
-        returns.return_entry_id is not null as is_returned
+        returns.return_entry_id is not null as is_returned,
     from booked
     left join counterparties as by_iban
         on booked.counterparty_iban = by_iban.counterparty_iban
     left join counterparties as by_name
         on coalesce(by_name.counterparty_iban, '') = ''
-        and lower(trim(booked.counterparty_name)) = by_name.counterparty_name
+            and lower(trim(booked.counterparty_name)) = by_name.counterparty_name
     left join returns
         on booked.entry_id = returns.returned_entry_id
     where booked.amount_minor > 0

@@ -19,7 +19,7 @@ booked as (
     select
         _source_file as source_file,
         statement_index,
-        sum(cast(amount as decimal(38, 5))) as entries_total
+        sum(cast(amount as decimal(38, 5))) as entries_total,
     from entries
     group by _source_file, statement_index
 
@@ -36,17 +36,17 @@ checked as (
         statements.currency,
         cast(statements.opening_balance as decimal(38, 5)) as opening_balance,
         coalesce(booked.entries_total, 0) as entries_total,
-        cast(statements.closing_balance as decimal(38, 5)) as closing_balance
+        cast(statements.closing_balance as decimal(38, 5)) as closing_balance,
     from statements
     left join booked
         on statements._source_file = booked.source_file
-        and statements.statement_index = booked.statement_index
+            and statements.statement_index = booked.statement_index
 
 )
 
 select
     *,
     closing_balance - (opening_balance + entries_total) as difference,
-    'statement_does_not_balance' as reason_code
+    'statement_does_not_balance' as reason_code,
 from checked
 where opening_balance + entries_total <> closing_balance

@@ -24,7 +24,10 @@ documents as (
 
 applied as (
 
-    select source_reference as entry_id, sum(amount_minor) as applied_minor, min(match_rule) as match_rule
+    select
+        source_reference as entry_id,
+        sum(amount_minor) as applied_minor,
+        min(match_rule) as match_rule,
     from matched
     where allocation_kind = 'payment'
     group by source_reference
@@ -37,15 +40,15 @@ mentioned as (
     select
         credits.entry_id,
         bool_or(documents.invoice_number is not null) as names_a_document,
-        bool_or(documents.currency_code <> credits.currency_code) as names_another_currency
+        bool_or(documents.currency_code <> credits.currency_code) as names_another_currency,
     from credits
     left join documents
         on documents.document_type in ('invoice', 'debit_note')
-        and documents.issuing_entity_id = credits.issuing_entity_id
-        and (
-            credits.structured_reference = documents.payment_reference
-            or contains(upper(coalesce(credits.remittance_text, '')), documents.invoice_number)
-        )
+            and credits.issuing_entity_id = documents.issuing_entity_id
+            and (
+                credits.structured_reference = documents.payment_reference
+                or contains(upper(coalesce(credits.remittance_text, '')), documents.invoice_number)
+            )
     group by credits.entry_id
 
 ),
@@ -80,10 +83,10 @@ outcomes as (
         coalesce(mentioned.names_a_document, false) as names_a_document,
         coalesce(mentioned.names_another_currency, false) as names_another_currency,
         credits.structured_reference is not null
-            and not ledger.payment_reference_is_valid('rf', credits.structured_reference)
-            and not ledger.payment_reference_is_valid('kid', credits.structured_reference)
-            and not ledger.payment_reference_is_valid('fi', credits.structured_reference)
-            as has_invalid_reference
+        and not ledger.payment_reference_is_valid('rf', credits.structured_reference)
+        and not ledger.payment_reference_is_valid('kid', credits.structured_reference)
+        and not ledger.payment_reference_is_valid('fi', credits.structured_reference)
+            as has_invalid_reference,
     from credits
     left join applied
         on credits.entry_id = applied.entry_id
@@ -101,5 +104,5 @@ select
         when names_a_document then 'payment_document_already_paid'
         when has_invalid_reference then 'payment_reference_invalid'
         else 'payment_unidentified'
-    end as reason_code
+    end as reason_code,
 from outcomes

@@ -36,13 +36,15 @@ policy as (
 
 credit_notes as (
 
-    select * from documents where document_type = 'credit_note' and original_invoice_number is not null
+    select * from documents
+    where document_type = 'credit_note' and original_invoice_number is not null
 
 ),
 
 payable as (
 
-    select * from documents where document_type in ('invoice', 'debit_note')
+    select * from documents
+    where document_type in ('invoice', 'debit_note')
 
 ),
 
@@ -65,7 +67,7 @@ credit_note_allocations as (
                 ), 0),
                 0
             )
-        ) as amount_minor
+        ) as amount_minor,
     from credit_notes
     inner join payable
         on credit_notes.original_invoice_number = payable.invoice_number
@@ -80,55 +82,66 @@ owed as (
         payable.gross_amount_minor - coalesce((
             select sum(credit_note_allocations.amount_minor) from credit_note_allocations
             where credit_note_allocations.invoice_number = payable.invoice_number
-        ), 0) as owed_minor
+        ), 0) as owed_minor,
     from payable
 
 ),
 
 by_reference as (
 
-    select credits.entry_id, owed.invoice_number, 'structured_reference' as match_rule, 1 as rule_rank
+    select
+        credits.entry_id,
+        owed.invoice_number,
+        'structured_reference' as match_rule,
+        1 as rule_rank,
     from credits
     inner join owed
         on credits.structured_reference = owed.payment_reference
-        and credits.issuing_entity_id = owed.issuing_entity_id
+            and credits.issuing_entity_id = owed.issuing_entity_id
 
 ),
 
 by_text as (
 
-    select distinct mentioned.entry_id, owed.invoice_number, 'invoice_number_in_text' as match_rule,
-        2 as rule_rank
+    select distinct
+        mentioned.entry_id,
+        owed.invoice_number,
+        'invoice_number_in_text' as match_rule,
+        2 as rule_rank,
     from (
         select
             entry_id,
             issuing_entity_id,
             unnest(regexp_extract_all(upper(remittance_text), '[A-Z][A-Z0-9]*-[0-9]{4}-[0-9]{6}'))
-                as invoice_number
+                as invoice_number,
         from credits
     ) as mentioned
     inner join owed
         on mentioned.invoice_number = owed.invoice_number
-        and mentioned.issuing_entity_id = owed.issuing_entity_id
+            and mentioned.issuing_entity_id = owed.issuing_entity_id
 
 ),
 
 by_amount as (
 
-    select entry_id, invoice_number, 'amount_and_customer' as match_rule, 3 as rule_rank
+    select
+        entry_id,
+        invoice_number,
+        'amount_and_customer' as match_rule,
+        3 as rule_rank,
     from (
         select
             credits.entry_id,
             owed.invoice_number,
             row_number() over (
                 partition by credits.entry_id order by owed.due_date, owed.invoice_number
-            ) as preference
+            ) as preference,
         from credits
         inner join owed
             on credits.payer_customer_id = owed.customer_id
-            and credits.issuing_entity_id = owed.issuing_entity_id
-            and credits.currency_code = owed.currency_code
-            and credits.amount_minor = owed.owed_minor
+                and credits.issuing_entity_id = owed.issuing_entity_id
+                and credits.currency_code = owed.currency_code
+                and credits.amount_minor = owed.owed_minor
         inner join policy
             on owed.currency_code = policy.currency_code
         where credits.value_date >= owed.issue_date
@@ -156,7 +169,8 @@ chosen as (
     inner join credits
         on candidates.entry_id = credits.entry_id
     where candidates.rule_rank = (
-            select min(other.rule_rank) from candidates as other where other.entry_id = candidates.entry_id
+            select min(other.rule_rank) from candidates as other
+            where other.entry_id = candidates.entry_id
         )
         and not credits.is_returned
         and not credits.is_non_customer
@@ -181,7 +195,7 @@ offered as (
                 ), 0),
                 0
             )
-        ) as offered_minor
+        ) as offered_minor,
     from chosen
     inner join credits
         on chosen.entry_id = credits.entry_id
@@ -210,7 +224,7 @@ payment_allocations as (
                 ), 0),
                 0
             )
-        ) as amount_minor
+        ) as amount_minor,
     from offered
 
 ),
@@ -234,7 +248,7 @@ select
     payable.currency_code,
     cast(allocations.amount_minor as bigint) as amount_minor,
     allocations.match_rule,
-    allocations.value_date
+    allocations.value_date,
 from allocations
 inner join payable
     on allocations.invoice_number = payable.invoice_number

@@ -40,7 +40,9 @@ staged as (
 
 allocation_rows as (
 
-    select distinct cluster_id, job_id
+    select distinct
+        cluster_id,
+        job_id,
     from staged
     where not is_step_row and job_id is not null
 
@@ -54,7 +56,7 @@ steps_of_step_only_jobs as (
         staged.source_row,
         split_part(staged.job_id, '.', 1) as base_job_id,
         staged.allocated_cpu_count > 0 or staged.allocated_memory_bytes > 0
-            or staged.allocated_gpu_untyped_count > 0 or len(staged.allocated_gpus_by_type) > 0
+        or staged.allocated_gpu_untyped_count > 0 or len(staged.allocated_gpus_by_type) > 0
             as has_allocation,
         row_number() over base_job as step_rank,
         min(staged.started_at) over all_steps as steps_started_at,
@@ -66,7 +68,7 @@ steps_of_step_only_jobs as (
     from staged
     left join allocation_rows
         on staged.cluster_id = allocation_rows.cluster_id
-        and split_part(staged.job_id, '.', 1) = allocation_rows.job_id
+            and split_part(staged.job_id, '.', 1) = allocation_rows.job_id
     where staged.is_step_row
         and staged.quarantine_reason is null
         and allocation_rows.job_id is null
@@ -77,10 +79,12 @@ steps_of_step_only_jobs as (
             order by
                 staged.allocated_cpu_count desc,
                 staged.allocated_gpu_untyped_count
-                    + coalesce(list_sum(list_transform(staged.allocated_gpus_by_type, lambda gpu: gpu.gpu_count)), 0) desc,
+                + coalesce(
+                    list_sum(list_transform(staged.allocated_gpus_by_type, lambda gpu: gpu.gpu_count)), 0
+                ) desc,
                 staged.allocated_memory_bytes desc,
-                staged.source_file,
-                staged.source_row
+                staged.source_file asc,
+                staged.source_row asc
         )
 
 ),
@@ -90,9 +94,9 @@ step_only_jobs as (
     select
         *,
         has_allocation
-            and steps_subject is not null
-            and steps_started_at is not null
-            and steps_ended_at is not null as is_billable,
+        and steps_subject is not null
+        and steps_started_at is not null
+        and steps_ended_at is not null as is_billable,
     from steps_of_step_only_jobs
     where step_rank = 1
 
@@ -105,9 +109,13 @@ jobs as (
         staged.* replace (
             coalesce(step_only_jobs.base_job_id, staged.job_id) as job_id,
             staged.is_step_row and step_only_jobs.base_job_id is null as is_step_row,
-            case when step_only_jobs.is_billable then step_only_jobs.steps_subject else staged.slurm_account end
+            case
+                when step_only_jobs.is_billable then step_only_jobs.steps_subject else staged.slurm_account
+            end
                 as slurm_account,
-            case when step_only_jobs.is_billable then step_only_jobs.steps_started_at else staged.started_at end
+            case
+                when step_only_jobs.is_billable then step_only_jobs.steps_started_at else staged.started_at
+            end
                 as started_at,
             case
                 when step_only_jobs.is_billable
@@ -115,7 +123,9 @@ jobs as (
                 else staged.elapsed_seconds
             end as elapsed_seconds,
             case
-                when step_only_jobs.base_job_id is not null and not step_only_jobs.is_billable then 'step_only_job'
+                when
+                    step_only_jobs.base_job_id is not null and not step_only_jobs.is_billable
+                    then 'step_only_job'
                 else staged.quarantine_reason
             end as quarantine_reason,
             case
@@ -129,7 +139,7 @@ jobs as (
     from staged
     left join step_only_jobs
         on staged.source_file = step_only_jobs.source_file
-        and staged.source_row = step_only_jobs.source_row
+            and staged.source_row = step_only_jobs.source_row
 
 ),
 
@@ -159,9 +169,9 @@ intervals as (
                 and submitted_at is not null
                 and job_state_code not in ('PENDING', 'RUNNING', 'SUSPENDED', 'REQUEUED', 'RESIZING')
                 then concat_ws(
-                    '|', job_state_code, started_at, elapsed_seconds, slurm_account, allocated_cpu_count,
-                    allocated_memory_bytes, allocated_gpus_by_type, allocated_gpu_untyped_count
-                )
+                        '|', job_state_code, started_at, elapsed_seconds, slurm_account, allocated_cpu_count,
+                        allocated_memory_bytes, allocated_gpus_by_type, allocated_gpu_untyped_count
+                    )
         end as value_signature,
 
     from jobs
@@ -182,6 +192,16 @@ conflicts as (
 
 ),
 
+resolved as (
+
+    -- a job whose finished records disagree is no job row: it is held as a conflict
+    select
+        * exclude (is_job_row),
+        is_job_row and not is_conflicting as is_job_row,
+    from conflicts
+
+),
+
 ranked as (
 
     select
@@ -192,30 +212,25 @@ ranked as (
         -- identical REQUEUED copies sort next to each other: the first is the attempt
         coalesce(
             lag(job_state_code) over job_versions = job_state_code
-                and lag(started_at) over job_versions = started_at,
+            and lag(started_at) over job_versions = started_at,
             false
         ) as is_copy_of_previous,
         coalesce(
             usage_start_at < {{ billing_period_end() }}
-                and usage_end_at > {{ billing_period_start() }}
-                and elapsed_seconds > 0,
+            and usage_end_at > {{ billing_period_start() }}
+            and elapsed_seconds > 0,
             false
         ) as overlaps_period,
 
-    from (
-        select
-            * exclude (is_job_row),
-            is_job_row and not is_conflicting as is_job_row,
-        from conflicts
-    )
+    from resolved
     window job_versions as (
         partition by is_job_row, cluster_id, job_id, submitted_at
         order by
             job_state_code = 'REQUEUED',
             started_at desc nulls last,
             ended_at is null,
-            source_file,
-            source_row
+            source_file asc,
+            source_row asc
     )
 
 ),
@@ -230,12 +245,12 @@ billed_in_closed_period as (
     from ranked
     inner join files
         on ranked.source_file = files.source_file
-        and ranked.file_sha256 = files.file_sha256
+            and ranked.file_sha256 = files.file_sha256
     inner join closes
         on files.first_seen_at <= closes.closed_at
-        and ranked.usage_start_at < closes.period_end_at
-        and ranked.usage_end_at > closes.period_start_at
-        and closes.period_end_at <= {{ billing_period_start() }}
+            and ranked.usage_start_at < closes.period_end_at
+            and ranked.usage_end_at > closes.period_start_at
+            and closes.period_end_at <= {{ billing_period_start() }}
     where ranked.is_job_row and ranked.elapsed_seconds > 0
 
 ),
@@ -249,9 +264,9 @@ in_period_files as (
     from ranked
     left join billed_in_closed_period
         on ranked.is_job_row
-        and ranked.cluster_id = billed_in_closed_period.cluster_id
-        and ranked.job_id = billed_in_closed_period.job_id
-        and ranked.submitted_at is not distinct from billed_in_closed_period.submitted_at
+            and ranked.cluster_id = billed_in_closed_period.cluster_id
+            and ranked.job_id = billed_in_closed_period.job_id
+            and ranked.submitted_at is not distinct from billed_in_closed_period.submitted_at
 
 ),
 
@@ -320,7 +335,11 @@ final as (
         end as exclusion_reason,
         case
             when is_conflicting and quarantine_reason is null
-                then 'job ' || job_id || ' submitted ' || strftime(submitted_at, '%Y-%m-%dT%H:%M:%SZ') || ' has '
+                then 'job '
+                    || job_id
+                    || ' submitted '
+                    || strftime(submitted_at, '%Y-%m-%dT%H:%M:%SZ')
+                    || ' has '
                     || record_count || ' finished records that disagree; this one says ' || job_state_code
                     || ', started ' || coalesce(strftime(started_at, '%Y-%m-%dT%H:%M:%SZ'), 'never')
                     || ', ' || elapsed_seconds || ' s, account ' || coalesce(slurm_account, '?')

@@ -25,29 +25,54 @@ lines as (
         jobs.*,
         unnest(list_concat(
             case
-                when allocated_cpu_count > 0
-                    then [{'sku_id': 'cpu_core_hour', 'base_unit': 'core_second', 'units': cast(allocated_cpu_count as decimal(38, 6))}]
+                when jobs.allocated_cpu_count > 0
+                    then [
+                            {
+                                'sku_id': 'cpu_core_hour',
+                                'base_unit': 'core_second',
+                                'units': cast(jobs.allocated_cpu_count as decimal(38, 6))
+                            }
+                        ]
                 else []
             end,
             list_transform(
-                allocated_gpus_by_type,
-                lambda gpu: {'sku_id': 'gpu_hour_' || gpu.gpu_type, 'base_unit': 'gpu_second', 'units': cast(gpu.gpu_count as decimal(38, 6))}
+                jobs.allocated_gpus_by_type,
+                lambda gpu: {
+                    'sku_id': 'gpu_hour_' || gpu.gpu_type,
+                    'base_unit': 'gpu_second',
+                    'units': cast(gpu.gpu_count as decimal(38, 6))
+                }
             ),
             case
-                when allocated_gpu_untyped_count > typed_gpu_count
-                    then [{'sku_id': 'gpu_hour_untyped', 'base_unit': 'gpu_second', 'units': cast(allocated_gpu_untyped_count - typed_gpu_count as decimal(38, 6))}]
+                when jobs.allocated_gpu_untyped_count > jobs.typed_gpu_count
+                    then [
+                            {
+                                'sku_id': 'gpu_hour_untyped',
+                                'base_unit': 'gpu_second',
+                                'units': cast(
+                                    jobs.allocated_gpu_untyped_count - jobs.typed_gpu_count as decimal(38, 6)
+                                )
+                            }
+                        ]
                 else []
             end,
             case
-                when allocated_memory_bytes > 0
-                    then [{'sku_id': 'memory_gib_hour', 'base_unit': 'byte_second', 'units': allocated_memory_bytes}]
+                when jobs.allocated_memory_bytes > 0
+                    then [
+                            {
+                                'sku_id': 'memory_gib_hour',
+                                'base_unit': 'byte_second',
+                                'units': jobs.allocated_memory_bytes
+                            }
+                        ]
                 else []
             end
         )) as line,
     from (
         select
             *,
-            coalesce(list_sum(list_transform(allocated_gpus_by_type, lambda gpu: gpu.gpu_count)), 0) as typed_gpu_count,
+            coalesce(list_sum(list_transform(jobs.allocated_gpus_by_type, lambda gpu: gpu.gpu_count)), 0)
+                as typed_gpu_count,
         from jobs
     ) as jobs
 
@@ -58,26 +83,26 @@ final as (
     select
         {{ stable_hash(["'slurm'", 'source_file', 'source_row', 'line.sku_id']) }} as usage_line_id,
         'slurm' as source_kind,
-        cluster_id as source_id,
-        source_file,
-        source_row,
-        job_id,
+        lines.cluster_id as source_id,
+        lines.source_file,
+        lines.source_row,
+        lines.job_id,
         'slurm_account' as subject_type,
-        slurm_account as subject_id,
+        lines.slurm_account as subject_id,
         line.sku_id,
         line.base_unit,
-        usage_start_at,
-        usage_end_at,
+        lines.usage_start_at,
+        lines.usage_end_at,
         'interval' as attribution_mode,
         line.units as units_per_second,
-        cast(line.units * elapsed_seconds as decimal(38, 6)) as quantity_base,
+        cast(line.units * lines.elapsed_seconds as decimal(38, 6)) as quantity_base,
         -- the part of the job inside this billing period (a job crossing a boundary is split)
         cast(
             line.units * greatest(
                 date_diff(
                     'second',
-                    greatest(usage_start_at, {{ billing_period_start() }}),
-                    least(usage_end_at, {{ billing_period_end() }})
+                    greatest(lines.usage_start_at, {{ billing_period_start() }}),
+                    least(lines.usage_end_at, {{ billing_period_end() }})
                 ),
                 0
             )

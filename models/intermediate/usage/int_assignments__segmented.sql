@@ -45,9 +45,10 @@ covering as (
     from segments
     left join assignments
         on segments.subject_type = assignments.subject_type
-        and segments.subject_id = assignments.subject_id
-        and assignments.effective_from_at <= segments.segment_start_at
-        and coalesce(assignments.effective_to_at, cast('infinity' as timestamp)) >= segments.segment_end_at
+            and segments.subject_id = assignments.subject_id
+            and segments.segment_start_at >= assignments.effective_from_at
+            and coalesce(assignments.effective_to_at, cast('infinity' as timestamp))
+            >= segments.segment_end_at
     group by all
 
 ),
@@ -75,12 +76,15 @@ final as (
             when covering.assignment_count > 1
                 then 'overlapping assignments ' || covering.assignment_ids
             when covering.assignment_count = 1 and customers.customer_id is null
-                then 'assignment ' || covering.assignment_id || ' names unknown customer ' || covering.customer_id
+                then 'assignment '
+                    || covering.assignment_id
+                    || ' names unknown customer '
+                    || covering.customer_id
         end as attribution_detail,
     from covering
     left join customers
         on covering.customer_id = customers.customer_id
-        and covering.assignment_count = 1
+            and covering.assignment_count = 1
 
 )
 

@@ -41,9 +41,9 @@ covering as (
     from segments
     left join prices
         on segments.price_list_id = prices.price_list_id
-        and segments.sku_id = prices.sku_id
-        and prices.effective_from <= segments.segment_start_at
-        and coalesce(prices.effective_to, cast('infinity' as timestamp)) >= segments.segment_end_at
+            and segments.sku_id = prices.sku_id
+            and segments.segment_start_at >= prices.effective_from
+            and coalesce(prices.effective_to, cast('infinity' as timestamp)) >= segments.segment_end_at
     group by all
 
 ),
@@ -61,7 +61,8 @@ final as (
         case when covering.version_count = 1 then covering.currency_code end as currency_code,
         case when covering.version_count = 1 then covering.pricing_unit end as pricing_unit,
         case when covering.version_count = 1 then units.base_unit end as base_unit,
-        case when covering.version_count = 1 then units.base_units_per_pricing_unit end as base_units_per_pricing_unit,
+        case when covering.version_count = 1 then units.base_units_per_pricing_unit end
+            as base_units_per_pricing_unit,
     from covering
     left join units
         on covering.pricing_unit = units.pricing_unit

@@ -31,8 +31,10 @@ pieces as (
 
     select
         lines.*,
-        {{ usage_piece_start('lines.attribution_mode', 'segments.segment_start_at', 'lines.usage_start_at') }} as piece_start_at,
-        {{ usage_piece_end('lines.attribution_mode', 'segments.segment_end_at', 'lines.usage_end_at') }} as piece_end_at,
+        {{ usage_piece_start('lines.attribution_mode', 'segments.segment_start_at', 'lines.usage_start_at') }}
+            as piece_start_at,
+        {{ usage_piece_end('lines.attribution_mode', 'segments.segment_end_at', 'lines.usage_end_at') }}
+            as piece_end_at,
         segments.assignment_id,
         segments.customer_id,
         coalesce(segments.attribution_status, 'unattributed') as attribution_status,
@@ -40,9 +42,9 @@ pieces as (
     from lines
     left join segments
         on lines.subject_type = segments.subject_type
-        and lines.subject_id = segments.subject_id
-        and segments.segment_start_at < lines.attribution_probe_end_at
-        and segments.segment_end_at > lines.usage_start_at
+            and lines.subject_id = segments.subject_id
+            and lines.attribution_probe_end_at > segments.segment_start_at
+            and lines.usage_start_at < segments.segment_end_at
 
 ),
 
@@ -70,7 +72,9 @@ final as (
         piece_end_at,
         case
             when attribution_mode = 'interval'
-                then cast(units_per_second * date_diff('second', piece_start_at, piece_end_at) as decimal(38, 6))
+                then cast(
+                        units_per_second * date_diff('second', piece_start_at, piece_end_at) as decimal(38, 6)
+                    )
             else quantity_base
         end as quantity_base,
         assignment_id,

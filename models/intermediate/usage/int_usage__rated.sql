@@ -97,7 +97,7 @@ clipped as (
     from pieces
     left join customers
         on pieces.customer_id = customers.customer_id
-        and pieces.attribution_status = 'attributed'
+            and pieces.attribution_status = 'attributed'
     where pieces.is_late_usage
         or (
             pieces.attribution_mode = 'interval'
@@ -116,8 +116,14 @@ priced as (
 
     select
         clipped.*,
-        {{ usage_piece_start('clipped.attribution_mode', 'price_segments.segment_start_at', 'clipped.clipped_start_at') }} as rated_start_at,
-        {{ usage_piece_end('clipped.attribution_mode', 'price_segments.segment_end_at', 'clipped.clipped_end_at') }} as rated_end_at,
+        {{ usage_piece_start(
+            'clipped.attribution_mode', 'price_segments.segment_start_at', 'clipped.clipped_start_at'
+        ) }}
+            as rated_start_at,
+        {{ usage_piece_end(
+            'clipped.attribution_mode', 'price_segments.segment_end_at', 'clipped.clipped_end_at'
+        ) }}
+            as rated_end_at,
         price_segments.segment_start_at is not null as has_price_segment,
         price_segments.price_list_version,
         price_segments.unit_price,
@@ -128,13 +134,13 @@ priced as (
     from clipped
     left join price_segments
         on clipped.customer_price_list_id = price_segments.price_list_id
-        and clipped.sku_id = price_segments.sku_id
-        and not clipped.is_late_usage
-        and price_segments.segment_start_at < case
-            when clipped.attribution_mode = 'interval' then clipped.clipped_end_at
-            else clipped.clipped_start_at + interval 1 microsecond
-        end
-        and price_segments.segment_end_at > clipped.clipped_start_at
+            and clipped.sku_id = price_segments.sku_id
+            and not clipped.is_late_usage
+            and price_segments.segment_start_at < case
+                when clipped.attribution_mode = 'interval' then clipped.clipped_end_at
+                else clipped.clipped_start_at + interval 1 microsecond
+            end
+            and clipped.clipped_start_at < price_segments.segment_end_at
 
 ),
 
@@ -159,21 +165,21 @@ termed as (
     from priced
     left join pricing_terms
         on priced.customer_price_list_id = pricing_terms.price_list_id
-        and priced.price_list_version = pricing_terms.price_list_version
-        and priced.sku_id = pricing_terms.sku_id
+            and priced.price_list_version = pricing_terms.price_list_version
+            and priced.sku_id = pricing_terms.sku_id
     left join energy_sites
         on pricing_terms.pricing_model = 'pass_through'
-        and priced.source_kind like 'energy_%'
-        and priced.source_id = energy_sites.site_id
+            and priced.source_kind like 'energy_%'
+            and priced.source_id = energy_sites.site_id
     -- Pass-through: the cost is the vendor rate card in force at the piece's start, of the
     -- energy site's vendor for energy (a machine in Helsinki at the Helsinki vendor's cost,
     -- whatever vendor the price list names), else of the vendor the pricing terms name.
     left join vendor_rates
         on pricing_terms.pricing_model = 'pass_through'
-        and coalesce(energy_sites.vendor_id, pricing_terms.cost_vendor_id) = vendor_rates.vendor_id
-        and pricing_terms.cost_vendor_sku_id = vendor_rates.vendor_sku_id
-        and vendor_rates.effective_from <= priced.rated_start_at
-        and coalesce(vendor_rates.effective_to, cast('infinity' as timestamp)) > priced.rated_start_at
+            and coalesce(energy_sites.vendor_id, pricing_terms.cost_vendor_id) = vendor_rates.vendor_id
+            and pricing_terms.cost_vendor_sku_id = vendor_rates.vendor_sku_id
+            and priced.rated_start_at >= vendor_rates.effective_from
+            and coalesce(vendor_rates.effective_to, cast('infinity' as timestamp)) > priced.rated_start_at
 
 ),
 
@@ -184,7 +190,7 @@ fx_dated as (
         termed.price_currency_code <> termed.customer_currency_code as needs_fx,
         -- conversion is defined for per-unit, graduated and volume prices without a discount
         termed.pricing_model in ('per_unit', 'graduated', 'volume')
-            and coalesce(termed.committed_quantity, 0) = 0 as is_fx_convertible,
+        and coalesce(termed.committed_quantity, 0) = 0 as is_fx_convertible,
         fx_policies.fx_rate_policy,
         case
             when termed.price_currency_code = termed.customer_currency_code then null
@@ -207,9 +213,9 @@ converted as (
     from fx_dated
     left join fx_rates
         on fx_dated.needs_fx
-        and fx_dated.price_currency_code = fx_rates.base_currency
-        and fx_dated.customer_currency_code = fx_rates.quote_currency
-        and fx_dated.fx_rate_date = fx_rates.rate_date
+            and fx_dated.price_currency_code = fx_rates.base_currency
+            and fx_dated.customer_currency_code = fx_rates.quote_currency
+            and fx_dated.fx_rate_date = fx_rates.rate_date
 
 ),
 
@@ -219,11 +225,13 @@ statused as (
         *,
         case
             when is_late_usage then 'late_usage'
-            when attribution_status <> 'attributed' or customer_price_list_id is null then 'unattributed_usage'
+            when
+                attribution_status <> 'attributed' or customer_price_list_id is null
+                then 'unattributed_usage'
             when price_list_version is null then 'price_missing'
             when needs_fx and not is_fx_convertible
                 then 'price_missing'
-            when price_base_unit is distinct from base_unit then 'price_missing'
+            when (price_base_unit is distinct from base_unit) then 'price_missing'
             when pricing_model = 'pass_through'
                 and (
                     cost_unit_price is null
@@ -261,7 +269,9 @@ final as (
         rated_end_at,
         case
             when attribution_mode = 'interval'
-                then cast(units_per_second * date_diff('second', rated_start_at, rated_end_at) as decimal(38, 6))
+                then cast(
+                        units_per_second * date_diff('second', rated_start_at, rated_end_at) as decimal(38, 6)
+                    )
             else quantity_base
         end as quantity_base,
         is_estimated,
@@ -297,22 +307,25 @@ final as (
                 then coalesce(attribution_detail, 'customer ' || customer_id || ' is not a valid customer')
             when 'price_missing'
                 then case
-                    when price_list_version is null
-                        then 'price list ' || customer_price_list_id || ' has no price for ' || sku_id
-                            || ' at ' || strftime(rated_start_at, '%Y-%m-%dT%H:%M:%SZ')
-                    when needs_fx and not is_fx_convertible
-                        then 'price list ' || customer_price_list_id || ' prices ' || sku_id || ' in '
-                            || price_currency_code || ', customer is invoiced in ' || customer_currency_code
-                            || '; FX conversion is not supported for the ' || pricing_model
-                            || ' model or a committed-use discount'
-                    when pricing_model = 'pass_through' and price_base_unit is not distinct from base_unit
-                        then 'price list ' || customer_price_list_id || ' passes ' || sku_id
-                            || ' through at ' || cost_vendor_id || '/' || cost_vendor_sku_id
-                            || ', which has no ' || price_currency_code || ' per ' || pricing_unit
-                            || ' rate at ' || strftime(rated_start_at, '%Y-%m-%dT%H:%M:%SZ')
-                    else 'price list ' || customer_price_list_id || ' prices ' || sku_id || ' per '
-                        || pricing_unit || ', usage is in ' || base_unit
-                end
+                        when price_list_version is null
+                            then 'price list ' || customer_price_list_id || ' has no price for ' || sku_id
+                                || ' at ' || strftime(rated_start_at, '%Y-%m-%dT%H:%M:%SZ')
+                        when needs_fx and not is_fx_convertible
+                            then 'price list ' || customer_price_list_id || ' prices ' || sku_id || ' in '
+                                || price_currency_code
+                                || ', customer is invoiced in '
+                                || customer_currency_code
+                                || '; FX conversion is not supported for the ' || pricing_model
+                                || ' model or a committed-use discount'
+                        when pricing_model = 'pass_through'
+                            and (price_base_unit is not distinct from base_unit)
+                            then 'price list ' || customer_price_list_id || ' passes ' || sku_id
+                                || ' through at ' || cost_vendor_id || '/' || cost_vendor_sku_id
+                                || ', which has no ' || price_currency_code || ' per ' || pricing_unit
+                                || ' rate at ' || strftime(rated_start_at, '%Y-%m-%dT%H:%M:%SZ')
+                        else 'price list ' || customer_price_list_id || ' prices ' || sku_id || ' per '
+                            || pricing_unit || ', usage is in ' || base_unit
+                    end
             when 'estimate_not_allowed'
                 then 'estimated ' || sku_id || ' of ' || subject_type || ' ' || subject_id || ' at '
                     || strftime(rated_start_at, '%Y-%m-%dT%H:%M:%SZ') || ': price list '
@@ -321,14 +334,16 @@ final as (
                     || ' not billed until real readings replace the estimate'
             when 'fx_rate_missing'
                 then case
-                    when fx_rate_policy is null
-                        then 'price list ' || customer_price_list_id || ' prices ' || sku_id || ' in '
-                            || price_currency_code || ', customer is invoiced in ' || customer_currency_code
-                            || ', and the price list declares no FX policy (seeds/rating/fx_policies.csv)'
-                    else 'no valid ' || price_currency_code || '/' || customer_currency_code
-                        || ' rate for ' || strftime(fx_rate_date, '%Y-%m-%d') || ' (' || fx_rate_policy
-                        || ' policy of price list ' || customer_price_list_id || ') in reference/fx_rates'
-                end
+                        when fx_rate_policy is null
+                            then 'price list ' || customer_price_list_id || ' prices ' || sku_id || ' in '
+                                || price_currency_code
+                                || ', customer is invoiced in '
+                                || customer_currency_code
+                                || ', and the price list declares no FX policy (seeds/rating/fx_policies.csv)'
+                        else 'no valid ' || price_currency_code || '/' || customer_currency_code
+                            || ' rate for ' || strftime(fx_rate_date, '%Y-%m-%d') || ' (' || fx_rate_policy
+                            || ' policy of price list ' || customer_price_list_id || ') in reference/fx_rates'
+                    end
         end as rating_detail,
     from statused
 

@@ -56,8 +56,8 @@ bands as (
     from running
     inner join tiers
         on running.price_list_id = tiers.price_list_id
-        and running.price_list_version = tiers.price_list_version
-        and running.sku_id = tiers.sku_id
+            and running.price_list_version = tiers.price_list_version
+            and running.sku_id = tiers.sku_id
     where running.pricing_model = 'graduated'
 
     union all
@@ -73,9 +73,9 @@ bands as (
     from running
     inner join tiers
         on running.price_list_id = tiers.price_list_id
-        and running.price_list_version = tiers.price_list_version
-        and running.sku_id = tiers.sku_id
-        and {{ tier_reached('running.line_total_base', 'tiers.from_quantity', 'tiers.to_quantity',
+            and running.price_list_version = tiers.price_list_version
+            and running.sku_id = tiers.sku_id
+            and {{ tier_reached('running.line_total_base', 'tiers.from_quantity', 'tiers.to_quantity',
             'running.base_units_per_pricing_unit') }}
     where running.pricing_model = 'volume'
 

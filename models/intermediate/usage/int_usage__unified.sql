@@ -67,7 +67,9 @@ opencost_resources as (
             {
                 'sku_id': 'k8s_memory_gib_hour',
                 'base_unit': 'byte_second',
-                'units': greatest(coalesce(ram_bytes_request_average, 0), coalesce(ram_bytes_usage_average, 0)),
+                'units': greatest(
+                    coalesce(ram_bytes_request_average, 0), coalesce(ram_bytes_usage_average, 0)
+                ),
                 'quantity': ram_byte_seconds
             }
         ]) as resource,
@@ -80,19 +82,21 @@ opencost_lines as (
     select
         {{ stable_hash(["'opencost'", 'source_file', 'source_row', 'resource.sku_id']) }} as usage_line_id,
         'opencost' as source_kind,
-        cluster_id as source_id,
-        source_file,
-        source_row,
+        opencost_resources.cluster_id as source_id,
+        opencost_resources.source_file,
+        opencost_resources.source_row,
         cast(null as varchar) as job_id,
         'k8s_namespace' as subject_type,
-        namespace as subject_id,
+        opencost_resources.namespace as subject_id,
         resource.sku_id,
         resource.base_unit,
-        usage_start_at,
-        usage_end_at,
+        opencost_resources.usage_start_at,
+        opencost_resources.usage_end_at,
         'start' as attribution_mode,
         cast(
-            case record_format when 'api' then resource.quantity / 86400 else resource.units end
+            case opencost_resources.record_format
+                when 'api' then resource.quantity / 86400 else resource.units
+            end
             as decimal(38, 6)
         ) as units_per_second,
         cast(resource.quantity as decimal(38, 6)) as quantity_base,
@@ -155,7 +159,7 @@ energy_lines as (
     from hourly_energy
     inner join machines
         on hourly_energy.site_id = machines.site_id
-        and hourly_energy.meter_id = machines.meter_id
+            and hourly_energy.meter_id = machines.meter_id
     cross join (values (false), (true)) as parts (is_estimated)
 
 ),
@@ -191,7 +195,7 @@ overhead_energy_lines as (
     from {{ ref('int_energy__facility_overhead') }} as overhead
     inner join machines
         on overhead.site_id = machines.site_id
-        and overhead.meter_id = machines.meter_id
+            and overhead.meter_id = machines.meter_id
     cross join (values (false), (true)) as parts (is_estimated)
 
 ),

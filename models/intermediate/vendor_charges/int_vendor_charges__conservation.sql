@@ -25,7 +25,8 @@ aws_cur_raw as (
     select
         _source_file as source_file,
         count(*) as raw_rows,
-        sum({{ parse_vendor_amount('coalesce("lineItem/UnblendedCost", line_item_unblended_cost)') }}) as raw_amount,
+        sum({{ parse_vendor_amount('coalesce("lineItem/UnblendedCost", line_item_unblended_cost)') }})
+            as raw_amount,
     from ({{ current_rows(source('aws_cur', 'aws_cur_line_items')) }})
     group by _source_file
 
@@ -36,7 +37,8 @@ azure_raw as (
     select
         _source_file as source_file,
         count(*) as raw_rows,
-        sum({{ parse_vendor_amount('coalesce("CostInBillingCurrency", "Cost", "PreTaxCost")') }}) as raw_amount,
+        sum({{ parse_vendor_amount('coalesce("CostInBillingCurrency", "Cost", "PreTaxCost")') }})
+            as raw_amount,
     from ({{ current_rows(source('azure', 'azure_cost_details')) }})
     group by _source_file
 
@@ -53,11 +55,17 @@ gcp_raw as (
                 case
                     when json_type({{ json_or_python_literal('credits') }}) = 'ARRAY'
                         then list_sum(list_transform(
-                            range(cast(json_array_length({{ json_or_python_literal('credits') }}) as bigint)),
-                            lambda i: coalesce(
-                                {{ parse_vendor_amount("json_extract_string(" ~ json_or_python_literal('credits') ~ ", '$[' || i || '].amount')") }}, 0
-                            )
-                        ))
+                                range(
+                                    cast(json_array_length({{ json_or_python_literal('credits') }}) as bigint)
+                                ),
+                                lambda i: coalesce(
+                                    {{ parse_vendor_amount(
+                                        "json_extract_string(" ~ json_or_python_literal('credits')
+                                        ~ ", '$[' || i || '].amount')"
+                                    ) }},
+                                    0
+                                )
+                            ))
                 end,
                 0
             )
@@ -82,15 +90,30 @@ colo_raw as (
 
 raw_files as (
 
-    select 'focus' as source_kind, * from focus_raw
+    select
+        'focus' as source_kind,
+        *,
+    from focus_raw
     union all
-    select 'aws_cur' as source_kind, * from aws_cur_raw
+    select
+        'aws_cur' as source_kind,
+        *,
+    from aws_cur_raw
     union all
-    select 'azure' as source_kind, * from azure_raw
+    select
+        'azure' as source_kind,
+        *,
+    from azure_raw
     union all
-    select 'gcp' as source_kind, * from gcp_raw
+    select
+        'gcp' as source_kind,
+        *,
+    from gcp_raw
     union all
-    select 'colo' as source_kind, * from colo_raw
+    select
+        'colo' as source_kind,
+        *,
+    from colo_raw
 
 ),
 
@@ -120,12 +143,13 @@ final as (
         cast(coalesce(raw_files.raw_amount, 0) as {{ vendor_amount_type() }}) as raw_amount,
         cast(coalesce(unified_files.canonical_amount, 0) as {{ vendor_amount_type() }}) as canonical_amount,
         cast(coalesce(unified_files.duplicate_amount, 0) as {{ vendor_amount_type() }}) as duplicate_amount,
-        cast(coalesce(unified_files.quarantined_amount, 0) as {{ vendor_amount_type() }}) as quarantined_amount,
+        cast(coalesce(unified_files.quarantined_amount, 0) as {{ vendor_amount_type() }})
+            as quarantined_amount,
         cast(coalesce(unified_files.excluded_amount, 0) as {{ vendor_amount_type() }}) as excluded_amount,
         raw_files.raw_rows = coalesce(unified_files.classified_rows, 0)
-            and coalesce(raw_files.raw_amount, 0)
-                = coalesce(unified_files.canonical_amount, 0) + coalesce(unified_files.duplicate_amount, 0)
-                + coalesce(unified_files.quarantined_amount, 0) + coalesce(unified_files.excluded_amount, 0)
+        and coalesce(raw_files.raw_amount, 0)
+        = coalesce(unified_files.canonical_amount, 0) + coalesce(unified_files.duplicate_amount, 0)
+        + coalesce(unified_files.quarantined_amount, 0) + coalesce(unified_files.excluded_amount, 0)
             as is_balanced,
     from raw_files
     left join unified_files

@@ -91,8 +91,8 @@ colo_power_windows as (
     from sites
     left join billed_lines
         on sites.vendor_id = billed_lines.vendor_id
-        and sites.site_id = billed_lines.site_id
-        and billed_lines.vendor_sku_id = 'power_kwh'
+            and sites.site_id = billed_lines.site_id
+            and billed_lines.vendor_sku_id = 'power_kwh'
     group by sites.vendor_id, sites.site_id
 
 ),
@@ -119,8 +119,8 @@ colo_power_expected as (
     from colo_power_windows
     inner join hourly_energy
         on colo_power_windows.site_id = hourly_energy.site_id
-        and hourly_energy.hour_start_at >= colo_power_windows.window_start_at
-        and hourly_energy.hour_start_at < colo_power_windows.window_end_at
+            and colo_power_windows.window_start_at <= hourly_energy.hour_start_at
+            and colo_power_windows.window_end_at > hourly_energy.hour_start_at
     group by all
 
 ),
@@ -172,9 +172,10 @@ priced as (
     from expected
     inner join rate_cards
         on expected.vendor_id = rate_cards.vendor_id
-        and expected.vendor_sku_id = rate_cards.vendor_sku_id
-        and rate_cards.effective_from <= expected.charge_period_start_at
-        and coalesce(rate_cards.effective_to, cast('infinity' as timestamp)) > expected.charge_period_start_at
+            and expected.vendor_sku_id = rate_cards.vendor_sku_id
+            and expected.charge_period_start_at >= rate_cards.effective_from
+            and coalesce(rate_cards.effective_to, cast('infinity' as timestamp))
+            > expected.charge_period_start_at
     inner join units
         on rate_cards.pricing_unit = units.pricing_unit
     inner join currencies

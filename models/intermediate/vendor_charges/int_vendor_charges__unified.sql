@@ -85,16 +85,16 @@ aws_cur_unified as (
         billing_period_end_at,
         region_id,
         sku_price_id,
-        consumed_quantity as consumed_quantity,
-        consumed_unit as consumed_unit,
-        list_unit_price as list_unit_price,
+        consumed_quantity,
+        consumed_unit,
+        list_unit_price,
         contracted_unit_price,
-        list_cost as list_cost,
-        contracted_cost as contracted_cost,
+        list_cost,
+        contracted_cost,
         cast(effective_cost as {{ vendor_amount_type() }}) as effective_cost,
-        commitment_discount_id as commitment_discount_id,
-        commitment_discount_category as commitment_discount_category,
-        commitment_discount_type as commitment_discount_type,
+        commitment_discount_id,
+        commitment_discount_category,
+        commitment_discount_type,
         cast(null as varchar) as commitment_discount_status,
         tags,
     from aws_cur_lines
@@ -122,12 +122,18 @@ azure_unified as (
         contracted_unit_price as billed_unit_price,
         cast(billed_cost as {{ vendor_amount_type() }}) as billed_amount,
         billing_currency as currency_code,
-        {{ stable_hash(['layout_variant', 'invoice_id', 'billing_account_id', 'sub_account_id', 'charge_class', 'charge_category', 'charge_period_start_at', 'sku_id', 'sku_price_id', 'resource_id', 'commitment_discount_id', 'unit_of_measure', 'pricing_quantity', 'billed_cost', 'contracted_unit_price', 'tags']) }} as line_identity,
+        {{ stable_hash([
+            'layout_variant', 'invoice_id', 'billing_account_id', 'sub_account_id', 'charge_class',
+            'charge_category', 'charge_period_start_at', 'sku_id', 'sku_price_id', 'resource_id',
+            'commitment_discount_id', 'unit_of_measure', 'pricing_quantity', 'billed_cost',
+            'contracted_unit_price', 'tags',
+        ]) }}
+            as line_identity,
         quarantine_reason,
         quarantine_detail,
         cast(1 as bigint) as line_number_in_row,
         layout_variant,
-        cost_view as cost_view,
+        cost_view,
         provider_name,
         billing_account_id,
         sub_account_id,
@@ -137,16 +143,16 @@ azure_unified as (
         billing_period_end_at,
         region_id,
         sku_price_id,
-        consumed_quantity as consumed_quantity,
-        consumed_unit as consumed_unit,
-        list_unit_price as list_unit_price,
+        consumed_quantity,
+        consumed_unit,
+        list_unit_price,
         contracted_unit_price,
-        list_cost as list_cost,
-        contracted_cost as contracted_cost,
+        list_cost,
+        contracted_cost,
         cast(effective_cost as {{ vendor_amount_type() }}) as effective_cost,
-        commitment_discount_id as commitment_discount_id,
+        commitment_discount_id,
         cast(null as varchar) as commitment_discount_category,
-        commitment_discount_type as commitment_discount_type,
+        commitment_discount_type,
         cast(null as varchar) as commitment_discount_status,
         tags,
     from azure_lines
@@ -174,10 +180,15 @@ gcp_unified as (
         contracted_unit_price as billed_unit_price,
         cast(billed_cost as {{ vendor_amount_type() }}) as billed_amount,
         billing_currency as currency_code,
-        {{ stable_hash(['billing_account_id', 'sub_account_id', 'sku_id', 'charge_period_start_at', 'charge_period_end_at', 'resource_id', 'region_id', 'charge_category', 'consumed_quantity', 'credits_text', 'tags', 'line_number_in_row', 'billed_cost']) }} as line_identity,
+        {{ stable_hash([
+            'billing_account_id', 'sub_account_id', 'sku_id', 'charge_period_start_at', 'charge_period_end_at',
+            'resource_id', 'region_id', 'charge_category', 'consumed_quantity', 'credits_text', 'tags',
+            'line_number_in_row', 'billed_cost',
+        ]) }}
+            as line_identity,
         quarantine_reason,
         quarantine_detail,
-        line_number_in_row as line_number_in_row,
+        line_number_in_row,
         layout_variant,
         'actual' as cost_view,
         provider_name,
@@ -189,8 +200,8 @@ gcp_unified as (
         billing_period_end_at,
         region_id,
         sku_price_id,
-        consumed_quantity as consumed_quantity,
-        consumed_unit as consumed_unit,
+        consumed_quantity,
+        consumed_unit,
         cast(null as decimal(38, 6)) as list_unit_price,
         contracted_unit_price,
         cast(null as decimal(38, 6)) as list_cost,
@@ -354,9 +365,9 @@ mapped as (
     from lines
     left join sku_map
         on lines.vendor_id = sku_map.vendor_id
-        and lines.vendor_item_code = sku_map.vendor_item_code
-        and sku_map.effective_from <= lines.charge_period_start_at
-        and coalesce(sku_map.effective_to, cast('infinity' as timestamp)) > lines.charge_period_start_at
+            and lines.vendor_item_code = sku_map.vendor_item_code
+            and lines.charge_period_start_at >= sku_map.effective_from
+            and coalesce(sku_map.effective_to, cast('infinity' as timestamp)) > lines.charge_period_start_at
 
 ),
 
@@ -370,14 +381,14 @@ ranked as (
         first_value(source_row) over line_copies as canonical_source_row,
         coalesce(
             period_reference_at >= {{ billing_period_start() }}
-                and period_reference_at < {{ billing_period_end() }},
+            and period_reference_at < {{ billing_period_end() }},
             false
         ) as is_in_period,
     from mapped
     window line_copies as (
         partition by
             quarantine_reason is null and not coalesce(charge_category = 'Tax', false)
-                and cost_view = 'actual',
+            and cost_view = 'actual',
             vendor_id,
             line_identity
         order by source_file, source_row

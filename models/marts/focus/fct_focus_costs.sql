@@ -15,20 +15,20 @@ with
 
 vendor_lines as (
 
-    select *, from {{ ref('int_vendor_charges__unified') }}
+    select * from {{ ref('int_vendor_charges__unified') }}
     where row_status = 'canonical'
 
 ),
 
 providers as (
 
-    select *, from {{ ref('focus_providers') }}
+    select * from {{ ref('focus_providers') }}
 
 ),
 
 services as (
 
-    select *, from {{ ref('focus_services') }}
+    select * from {{ ref('focus_services') }}
 
 ),
 
@@ -134,4 +134,4 @@ final as (
 
 )
 
-select *, from final
+select * from final

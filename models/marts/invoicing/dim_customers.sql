@@ -1,4 +1,5 @@
-{#- Customers meterline can invoice (valid reference rows), with their price list, currency and tax rule for the billing period. -#}
+{#- Customers meterline can invoice (valid reference rows), with their price list, currency and tax rule
+    for the billing period. -#}
 
 with
 

@@ -46,7 +46,9 @@ final as (
         cast(invoices.line_count as bigint) as line_count,
         {{ minor_units_to_amount('invoices.net_amount_minor', 'invoices.minor_units') }} as net_amount,
         {{ minor_units_to_amount('invoices.tax_amount_minor', 'invoices.minor_units') }} as tax_amount,
-        {{ minor_units_to_amount('invoices.net_amount_minor + invoices.tax_amount_minor', 'invoices.minor_units') }}
+        {{ minor_units_to_amount(
+            'invoices.net_amount_minor + invoices.tax_amount_minor', 'invoices.minor_units'
+        ) }}
             as gross_amount,
     from invoices
     left join customers

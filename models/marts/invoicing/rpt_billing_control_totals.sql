@@ -51,7 +51,8 @@ invoiced as (
         min(invoice_id) as invoice_id,
         -- usage quantity is carried by usage and included lines; discounts, fees and
         -- true-ups restate no usage
-        sum(case when line_type in ('usage', 'included') then quantity_base else 0 end) as invoiced_quantity_base,
+        sum(case when line_type in ('usage', 'included') then quantity_base else 0 end)
+            as invoiced_quantity_base,
         sum(net_amount) as invoiced_net_amount,
         count(*) as invoice_line_count,
     from invoice_lines
@@ -73,8 +74,8 @@ joined as (
     from rated
     full outer join invoiced
         on rated.customer_id = invoiced.customer_id
-        and rated.sku_id = invoiced.sku_id
-        and rated.currency_code = invoiced.currency_code
+            and rated.sku_id = invoiced.sku_id
+            and rated.currency_code = invoiced.currency_code
 
 ),
 
@@ -83,7 +84,9 @@ with_headers as (
     select
         joined.*,
         invoices.net_amount as header_net_amount,
-        sum(joined.invoiced_net_amount) over (partition by joined.customer_id) as customer_invoiced_net_amount,
+        sum(joined.invoiced_net_amount)
+            over (partition by joined.customer_id)
+            as customer_invoiced_net_amount,
     from joined
     left join invoices
         on joined.customer_id = invoices.customer_id
@@ -108,7 +111,7 @@ final as (
         cast(invoice_line_count as bigint) as invoice_line_count,
         rated_quantity_base = invoiced_quantity_base as is_quantity_agreed,
         coalesce(header_net_amount, 0) - (customer_invoiced_net_amount - invoiced_net_amount)
-            = invoiced_net_amount as is_amount_agreed,
+        = invoiced_net_amount as is_amount_agreed,
     from with_headers
 
 )

@@ -33,7 +33,8 @@ applied as (
             as credited_minor,
         coalesce(sum(allocations.amount_minor) filter (where allocations.allocation_kind = 'payment'), 0)
             as paid_minor,
-        max(allocations.value_date) filter (where allocations.allocation_kind = 'payment') as last_payment_date
+        max(allocations.value_date) filter (where allocations.allocation_kind = 'payment')
+            as last_payment_date,
     from allocations
     cross join as_of
     where allocations.value_date <= as_of.as_of_date
@@ -50,7 +51,7 @@ positioned as (
         coalesce(applied.paid_minor, 0) as paid_minor,
         documents.gross_amount_minor - coalesce(applied.credited_minor, 0) - coalesce(applied.paid_minor, 0)
             as open_minor,
-        applied.last_payment_date
+        applied.last_payment_date,
     from documents
     cross join as_of
     left join applied
@@ -87,7 +88,7 @@ final as (
             when due_date < as_of_date then 'overdue'
             when paid_minor > 0 then 'partly_paid'
             else 'open'
-        end as receivable_status
+        end as receivable_status,
     from positioned
 
 )

@@ -25,7 +25,7 @@ final as (
         sum(open_amount) filter (where days_past_due between 31 and 60) as past_due_31_60_amount,
         sum(open_amount) filter (where days_past_due between 61 and 90) as past_due_61_90_amount,
         sum(open_amount) filter (where days_past_due > 90) as past_due_over_90_amount,
-        sum(open_amount) as open_amount
+        sum(open_amount) as open_amount,
     from receivables
     where open_minor > 0
     group by billing_period, as_of_date, issuing_entity_id, currency_code, customer_id
@@ -44,5 +44,5 @@ select
     coalesce(past_due_31_60_amount, 0) as past_due_31_60_amount,
     coalesce(past_due_61_90_amount, 0) as past_due_61_90_amount,
     coalesce(past_due_over_90_amount, 0) as past_due_over_90_amount,
-    open_amount
+    open_amount,
 from final

@@ -42,15 +42,24 @@ window_bounds as (
 
 keys as (
 
-    select distinct issuing_entity_id, currency_code from receivables
+    select distinct
+        issuing_entity_id,
+        currency_code,
+    from receivables
     union
-    select distinct issuing_entity_id, currency_code from outcomes
+    select distinct
+        issuing_entity_id,
+        currency_code,
+    from outcomes
 
 ),
 
 expected as (
 
-    select documents.issuing_entity_id, documents.currency_code, sum(documents.gross_amount_minor) as expected_minor
+    select
+        documents.issuing_entity_id,
+        documents.currency_code,
+        sum(documents.gross_amount_minor) as expected_minor,
     from documents
     cross join window_bounds
     where documents.document_type in ('invoice', 'debit_note')
@@ -62,7 +71,10 @@ expected as (
 
 collected as (
 
-    select allocations.issuing_entity_id, allocations.currency_code, sum(allocations.amount_minor) as collected_minor
+    select
+        allocations.issuing_entity_id,
+        allocations.currency_code,
+        sum(allocations.amount_minor) as collected_minor,
     from allocations
     cross join window_bounds
     where allocations.allocation_kind = 'payment'
@@ -78,7 +90,7 @@ matching as (
         outcomes.issuing_entity_id,
         outcomes.currency_code,
         count(*) as customer_credit_count,
-        count(*) filter (where outcomes.entry_state in ('applied', 'partly_applied')) as auto_matched_count
+        count(*) filter (where outcomes.entry_state in ('applied', 'partly_applied')) as auto_matched_count,
     from outcomes
     cross join window_bounds
     where outcomes.entry_state <> 'non_customer'
@@ -95,7 +107,7 @@ outstanding as (
         currency_code,
         min(as_of_date) as as_of_date,
         sum(greatest(open_minor, 0)) as open_minor,
-        sum(gross_amount_minor) filter (where issue_date > as_of_date - 90) as invoiced_90_days_minor
+        sum(gross_amount_minor) filter (where issue_date > as_of_date - 90) as invoiced_90_days_minor,
     from receivables
     group by all
 
@@ -111,20 +123,22 @@ select
     cast({{ billing_period_literal() }} as varchar) as billing_period,
     keys.issuing_entity_id,
     keys.currency_code,
-    {{ minor_units_to_amount('coalesce(expected.expected_minor, 0)', 'currencies.minor_units') }} as expected_amount,
-    {{ minor_units_to_amount('coalesce(collected.collected_minor, 0)', 'currencies.minor_units') }} as collected_amount,
+    {{ minor_units_to_amount('coalesce(expected.expected_minor, 0)', 'currencies.minor_units') }}
+        as expected_amount,
+    {{ minor_units_to_amount('coalesce(collected.collected_minor, 0)', 'currencies.minor_units') }}
+        as collected_amount,
     coalesce(matching.customer_credit_count, 0) as customer_credit_count,
     coalesce(matching.auto_matched_count, 0) as auto_matched_count,
     cast(
         case when matching.customer_credit_count > 0
-            then round(matching.auto_matched_count / matching.customer_credit_count, 4)
+                then round(matching.auto_matched_count / matching.customer_credit_count, 4)
         end as decimal(9, 4)
     ) as auto_matched_share,
     cast(
         case when outstanding.invoiced_90_days_minor > 0
-            then round(outstanding.open_minor * 90 / outstanding.invoiced_90_days_minor, 1)
+                then round(outstanding.open_minor * 90 / outstanding.invoiced_90_days_minor, 1)
         end as decimal(9, 1)
-    ) as days_sales_outstanding
+    ) as days_sales_outstanding,
 from keys
 inner join currencies
     on keys.currency_code = currencies.currency_code
@@ -135,4 +149,5 @@ left join collected
 left join matching
     on keys.issuing_entity_id = matching.issuing_entity_id and keys.currency_code = matching.currency_code
 left join outstanding
-    on keys.issuing_entity_id = outstanding.issuing_entity_id and keys.currency_code = outstanding.currency_code
+    on keys.issuing_entity_id = outstanding.issuing_entity_id
+        and keys.currency_code = outstanding.currency_code

@@ -92,14 +92,17 @@ resolutions as (
     select * from {{ ref('stg_reference__exception_resolutions') }}
     where quarantine_reason is null
     qualify row_number() over (
-        partition by exception_id order by resolved_at desc, source_file desc, source_row desc
-    ) = 1
+            partition by exception_id order by resolved_at desc, source_file desc, source_row desc
+        ) = 1
 
 ),
 
 list_prices as (
 
-    select customer_price_lists.*, units.base_units_per_pricing_unit, currencies.minor_units,
+    select
+        customer_price_lists.*,
+        units.base_units_per_pricing_unit,
+        currencies.minor_units,
     from {{ ref('customer_price_lists') }} as customer_price_lists
     inner join {{ ref('list_price_lists') }} as list_price_lists
         on customer_price_lists.price_list_id = list_price_lists.price_list_id
@@ -128,8 +131,8 @@ unattributed_pieces as (
     from rated_usage
     inner join list_prices
         on rated_usage.sku_id = list_prices.sku_id
-        and list_prices.effective_from <= rated_usage.rated_start_at
-        and coalesce(list_prices.effective_to, cast('infinity' as timestamp)) > rated_usage.rated_start_at
+            and rated_usage.rated_start_at >= list_prices.effective_from
+            and coalesce(list_prices.effective_to, cast('infinity' as timestamp)) > rated_usage.rated_start_at
     where rated_usage.rating_status = 'unattributed_usage'
 
 ),
@@ -207,7 +210,9 @@ row_exceptions as (
         case when reason_code = 'double_billed' then currency_code end as currency_code,
         detail,
     from classified_rows
-    where reason_code in ('duplicate_usage', 'requeued_attempt', 'late_usage', 'double_billed', 'invalid_value')
+    where reason_code in (
+            'duplicate_usage', 'requeued_attempt', 'late_usage', 'double_billed', 'invalid_value'
+        )
         and is_file_in_period
 
 ),
@@ -216,32 +221,42 @@ unattributed_rows as (
 
     select
         'unattributed_usage' as reason_code,
-        source_kind as source_system,
-        source_file,
-        source_row,
+        rated_usage.source_kind as source_system,
+        rated_usage.source_file,
+        rated_usage.source_row,
         cast(null as varchar) as vendor_id,
         cast(null as varchar) as vendor_sku_id,
         cast(null as varchar) as vendor_item_code,
         cast(null as varchar) as site_id,
         cast(null as varchar) as resource_id,
         cast(null as varchar) as customer_id,
-        subject_type,
-        subject_id,
-        min(job_id) as job_id,
+        rated_usage.subject_type,
+        rated_usage.subject_id,
+        min(rated_usage.job_id) as job_id,
         cast(null as varchar) as sku_id,
         cast(null as decimal(38, 6)) as quantity_base,
         min(unattributed_value.amount_at_list_price) as amount_at_risk,
         min(unattributed_value.currency_code) as currency_code,
-        min(rating_detail) || ' (' || string_agg(distinct sku_id, ', ' order by sku_id) || ')'
-            || coalesce('; worth ' || cast(min(unattributed_value.amount_at_list_price) as varchar) || ' '
-                || min(unattributed_value.currency_code) || ' at list price', '') as detail,
+        min(rated_usage.rating_detail)
+        || ' ('
+        || string_agg(distinct rated_usage.sku_id, ', ' order by rated_usage.sku_id)
+        || ')'
+        || coalesce(
+            '; worth ' || cast(min(unattributed_value.amount_at_list_price) as varchar) || ' '
+            || min(unattributed_value.currency_code) || ' at list price', ''
+        ) as detail,
     from rated_usage
     left join unattributed_value
         on rated_usage.source_file || '|' || rated_usage.source_row || '|' || rated_usage.subject_type
             || '|' || rated_usage.subject_id = unattributed_value.at_risk_key
-    where rating_status = 'unattributed_usage'
-        and subject_type <> 'machine'
-    group by source_kind, source_file, source_row, subject_type, subject_id
+    where rated_usage.rating_status = 'unattributed_usage'
+        and rated_usage.subject_type <> 'machine'
+    group by
+        rated_usage.source_kind,
+        rated_usage.source_file,
+        rated_usage.source_row,
+        rated_usage.subject_type,
+        rated_usage.subject_id
 
 ),
 
@@ -250,31 +265,36 @@ unattributed_machines as (
     select
         'unattributed_usage' as reason_code,
         'energy' as source_system,
-        min(source_file) as source_file,
+        min(rated_usage.source_file) as source_file,
         cast(null as bigint) as source_row,
         cast(null as varchar) as vendor_id,
         cast(null as varchar) as vendor_sku_id,
         cast(null as varchar) as vendor_item_code,
-        min(source_id) as site_id,
+        min(rated_usage.source_id) as site_id,
         cast(null as varchar) as resource_id,
         cast(null as varchar) as customer_id,
-        subject_type,
-        subject_id,
+        rated_usage.subject_type,
+        rated_usage.subject_id,
         cast(null as varchar) as job_id,
         'energy_kwh' as sku_id,
-        sum(quantity_base) as quantity_base,
+        sum(rated_usage.quantity_base) as quantity_base,
         min(unattributed_value.amount_at_list_price) as amount_at_risk,
         min(unattributed_value.currency_code) as currency_code,
-        count(*) || ' hours of energy of machine ' || subject_id || ' have no assignment, first at '
-            || strftime(min(rated_start_at), '%Y-%m-%dT%H:%M:%SZ')
-            || coalesce('; worth ' || cast(min(unattributed_value.amount_at_list_price) as varchar) || ' '
-                || min(unattributed_value.currency_code) || ' at list price', '') as detail,
+        count(*)
+        || ' hours of energy of machine '
+        || rated_usage.subject_id
+        || ' have no assignment, first at '
+        || strftime(min(rated_usage.rated_start_at), '%Y-%m-%dT%H:%M:%SZ')
+        || coalesce(
+            '; worth ' || cast(min(unattributed_value.amount_at_list_price) as varchar) || ' '
+            || min(unattributed_value.currency_code) || ' at list price', ''
+        ) as detail,
     from rated_usage
     left join unattributed_value
         on 'machine|' || rated_usage.subject_id = unattributed_value.at_risk_key
-    where rating_status = 'unattributed_usage'
-        and subject_type = 'machine'
-    group by subject_type, subject_id
+    where rated_usage.rating_status = 'unattributed_usage'
+        and rated_usage.subject_type = 'machine'
+    group by rated_usage.subject_type, rated_usage.subject_id
 
 ),
 
@@ -340,9 +360,15 @@ meter_events as (
     select
         case when energy_intervals.is_gap then 'meter_gap' else 'meter_reset' end as reason_code,
         'energy' as source_system,
-        case when energy_intervals.is_gap then energy_intervals.source_file else energy_intervals.next_source_file end
+        case
+            when energy_intervals.is_gap then energy_intervals.source_file else
+                energy_intervals.next_source_file
+        end
             as source_file,
-        case when energy_intervals.is_gap then energy_intervals.source_row else energy_intervals.next_source_row end
+        case
+            when energy_intervals.is_gap then energy_intervals.source_row else
+                energy_intervals.next_source_row
+        end
             as source_row,
         cast(null as varchar) as vendor_id,
         cast(null as varchar) as vendor_sku_id,
@@ -367,7 +393,9 @@ meter_events as (
                             then '; energy estimated, billed only where the contract allows it'
                         else '; energy held, not billed'
                     end
-                    || coalesce(' (machine ' || machines.machine_id || ', ' || machines.billing_mode || ')', '')
+                    || coalesce(
+                        ' (machine ' || machines.machine_id || ', ' || machines.billing_mode || ')', ''
+                    )
             else 'counter of meter ' || energy_intervals.meter_id || ' went backwards at '
                 || strftime(energy_intervals.interval_end_at, '%Y-%m-%dT%H:%M:%SZ')
                 || '; interval energy taken as the new reading'
@@ -375,7 +403,7 @@ meter_events as (
     from energy_intervals
     left join machines
         on energy_intervals.site_id = machines.site_id
-        and energy_intervals.meter_id = machines.meter_id
+            and energy_intervals.meter_id = machines.meter_id
     where energy_intervals.is_gap or energy_intervals.is_reset
 
 ),
@@ -432,10 +460,13 @@ anomaly_exceptions as (
         case when baseline_scope = 'vendor_sku' then deviation end as amount_at_risk,
         case when baseline_scope = 'vendor_sku' then unit end as currency_code,
         baseline_scope || ' ' || coalesce(vendor_id, customer_id) || ' ' || sku_id || ' on '
-            || strftime(usage_date, '%Y-%m-%d') || ': ' || cast(daily_value as varchar) || ' ' || unit
-            || ' vs baseline median ' || cast(baseline_median as varchar) || ' (MAD ' || cast(baseline_mad as varchar)
-            || ' over ' || baseline_days || ' days), deviation +' || cast(deviation as varchar)
-            || ' above the threshold ' || cast(threshold_deviation as varchar) as detail,
+        || strftime(usage_date, '%Y-%m-%d') || ': ' || cast(daily_value as varchar) || ' ' || unit
+        || ' vs baseline median '
+        || cast(baseline_median as varchar)
+        || ' (MAD '
+        || cast(baseline_mad as varchar)
+        || ' over ' || baseline_days || ' days), deviation +' || cast(deviation as varchar)
+        || ' above the threshold ' || cast(threshold_deviation as varchar) as detail,
     from anomalies
 
 ),
@@ -533,10 +564,10 @@ auto_resolved as (
     from identified
     inner join auto_rules
         on identified.reason_code = auto_rules.reason_code
-        and (
-            auto_rules.max_amount_at_risk is null
-            or abs(identified.amount_at_risk_rounded) <= auto_rules.max_amount_at_risk
-        )
+            and (
+                auto_rules.max_amount_at_risk is null
+                or abs(identified.amount_at_risk_rounded) <= auto_rules.max_amount_at_risk
+            )
     group by identified.exception_id
 
 ),
@@ -576,7 +607,8 @@ final as (
         identified.vendor_item_code,
         identified.sku_id,
         cast(identified.quantity_base as decimal(38, 6)) as quantity_base,
-        cast(case when resolutions.action is null then auto_resolved.auto_rule_id end as varchar) as auto_rule_id,
+        cast(case when resolutions.action is null then auto_resolved.auto_rule_id end as varchar)
+            as auto_rule_id,
         cast(resolutions.action as varchar) as resolution_action,
         cast(resolutions.resolved_by as varchar) as resolved_by,
         cast(resolutions.resolved_at as timestamp) as resolved_at,

@@ -56,12 +56,13 @@ usage_days as (
             "greatest(date_diff('second', rated_usage.rated_start_at, rated_usage.rated_end_at), 1)"
         ) }} as quantity_scaled,
     from rated_usage
-    cross join lateral (
+    -- a lateral subquery reads the row it splits into days, so no CTE can
+    cross join lateral (  -- noqa: ST05
         select unnest(generate_series(
             date_trunc('day', rated_usage.rated_start_at),
             date_trunc('day', rated_usage.rated_end_at - interval 1 microsecond),
             interval 1 day
-        )) as day_start
+        )) as day_start,
     ) as days
 
 ),
@@ -82,7 +83,7 @@ daily as (
         cast(date_trunc('day', charge_period_start_at) as date) as usage_date,
         min(currency_code) as unit,
         cast(sum(billed_amount) as decimal(38, 6)) as daily_value,
-        min({'source_file': source_file, 'source_row': source_row}) as first_line,
+        min({ 'source_file': source_file, 'source_row': source_row }) as first_line,
         false as is_baseline_only,
     from vendor_lines
     group by vendor_id, vendor_sku_id, cast(date_trunc('day', charge_period_start_at) as date)
@@ -95,7 +96,7 @@ daily as (
         usage_date,
         min(base_unit) as unit,
         cast(cast(sum(quantity_scaled) as decimal(38, 0)) * 0.000001 as decimal(38, 6)) as daily_value,
-        min({'source_file': source_file, 'source_row': source_row}) as first_line,
+        min({ 'source_file': source_file, 'source_row': source_row }) as first_line,
         bool_and(is_baseline_only) as is_baseline_only,
     from usage_days
     group by customer_id, sku_id, usage_date
@@ -115,10 +116,10 @@ pairs as (
         on daily.baseline_scope = rules.baseline_scope
     inner join daily as other
         on daily.baseline_scope = other.baseline_scope
-        and daily.subject_id = other.subject_id
-        and daily.sku_id = other.sku_id
-        and other.usage_date <> daily.usage_date
-        and abs(date_diff('day', other.usage_date, daily.usage_date)) <= rules.window_days
+            and daily.subject_id = other.subject_id
+            and daily.sku_id = other.sku_id
+            and daily.usage_date <> other.usage_date
+            and abs(date_diff('day', other.usage_date, daily.usage_date)) <= rules.window_days
 
 ),
 
@@ -147,9 +148,9 @@ mads as (
     from medians
     inner join pairs
         on medians.baseline_scope = pairs.baseline_scope
-        and medians.subject_id = pairs.subject_id
-        and medians.sku_id = pairs.sku_id
-        and medians.usage_date = pairs.usage_date
+            and medians.subject_id = pairs.subject_id
+            and medians.sku_id = pairs.sku_id
+            and medians.usage_date = pairs.usage_date
     group by all
 
 ),
@@ -166,8 +167,10 @@ judged as (
         rules.min_relative_deviation,
         coalesce(
             medians.baseline_days >= rules.min_baseline_days
-            and daily.daily_value - medians.baseline_median > rules.mad_multiplier * 1.4826 * mads.baseline_mad
-            and daily.daily_value - medians.baseline_median > rules.min_relative_deviation * medians.baseline_median,
+            and daily.daily_value - medians.baseline_median
+            > rules.mad_multiplier * 1.4826 * mads.baseline_mad
+            and daily.daily_value - medians.baseline_median
+            > rules.min_relative_deviation * medians.baseline_median,
             false
         ) as is_anomaly,
     from daily
@@ -175,14 +178,14 @@ judged as (
         on daily.baseline_scope = rules.baseline_scope
     left join medians
         on daily.baseline_scope = medians.baseline_scope
-        and daily.subject_id = medians.subject_id
-        and daily.sku_id = medians.sku_id
-        and daily.usage_date = medians.usage_date
+            and daily.subject_id = medians.subject_id
+            and daily.sku_id = medians.sku_id
+            and daily.usage_date = medians.usage_date
     left join mads
         on daily.baseline_scope = mads.baseline_scope
-        and daily.subject_id = mads.subject_id
-        and daily.sku_id = mads.sku_id
-        and daily.usage_date = mads.usage_date
+            and daily.subject_id = mads.subject_id
+            and daily.sku_id = mads.sku_id
+            and daily.usage_date = mads.usage_date
 
 ),
 
@@ -194,8 +197,8 @@ final as (
         cast({{ billing_period_literal() }} as varchar) as billing_period,
         cast(baseline_scope as varchar) as baseline_scope,
         cast(source_system as varchar) as source_system,
-        cast(case when baseline_scope = 'vendor_sku' then subject_id end as varchar) as vendor_id,
-        cast(case when baseline_scope = 'customer_sku' then subject_id end as varchar) as customer_id,
+        cast(case when baseline_scope = 'vendor_sku' then judged.subject_id end as varchar) as vendor_id,
+        cast(case when baseline_scope = 'customer_sku' then judged.subject_id end as varchar) as customer_id,
         cast(sku_id as varchar) as sku_id,
         cast(usage_date as date) as usage_date,
         cast(unit as varchar) as unit,
@@ -205,14 +208,16 @@ final as (
         cast(coalesce(baseline_days, 0) as bigint) as baseline_days,
         cast(deviation as decimal(38, 6)) as deviation,
         cast(
-            greatest(mad_multiplier * 1.4826 * baseline_mad, min_relative_deviation * baseline_median)
+            greatest(
+                judged.mad_multiplier * 1.4826 * baseline_mad, judged.min_relative_deviation * baseline_median
+            )
             as decimal(38, 6)
         ) as threshold_deviation,
         cast(is_anomaly as boolean) as is_anomaly,
         cast(first_line.source_file as varchar) as first_source_file,
         cast(first_line.source_row as bigint) as first_source_row,
     from judged
-    where not is_baseline_only
+    where not judged.is_baseline_only
 
 )
 

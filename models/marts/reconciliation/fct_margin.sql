@@ -99,15 +99,16 @@ rated_capacity as (
         rated.*,
         case when rated.subject_type = 'machine' then 'machine' else 'cluster_' || rated.source_kind end
             as capacity_type,
-        case when rated.subject_type = 'machine' then rated.subject_id else rated.source_id end as capacity_id,
+        case when rated.subject_type = 'machine' then rated.subject_id else rated.source_id end
+            as capacity_id,
         case when rated.subject_type = 'machine' then machines.site_id else clusters.site_id end as site_id,
     from rated
     left join machines
         on rated.subject_type = 'machine'
-        and rated.subject_id = machines.machine_id
+            and rated.subject_id = machines.machine_id
     left join clusters
         on rated.subject_type <> 'machine'
-        and rated.source_id = clusters.cluster_id
+            and rated.source_id = clusters.cluster_id
 
 ),
 
@@ -147,8 +148,8 @@ revenue as (
     from line_pieces
     inner join invoice_lines
         on line_pieces.customer_id = invoice_lines.customer_id
-        and line_pieces.sku_id = invoice_lines.sku_id
-        and line_pieces.price_list_version = invoice_lines.price_list_version
+            and line_pieces.sku_id = invoice_lines.sku_id
+            and line_pieces.price_list_version = invoice_lines.price_list_version
     inner join currencies
         on invoice_lines.currency_code = currencies.currency_code
     group by all
@@ -168,8 +169,8 @@ site_power_price as (
         on sites.vendor_id = rate_cards.vendor_id
     left join vendor_groups as power
         on sites.vendor_id = power.vendor_id
-        and sites.site_id = power.site_id
-        and power.vendor_sku_id = 'power_kwh'
+            and sites.site_id = power.site_id
+            and power.vendor_sku_id = 'power_kwh'
 
 ),
 
@@ -197,9 +198,9 @@ machine_energy as (
     from machines
     left join hourly_energy
         on machines.site_id = hourly_energy.site_id
-        and machines.meter_id = hourly_energy.meter_id
-        and hourly_energy.hour_start_at >= {{ billing_period_start() }}
-        and hourly_energy.hour_start_at < {{ billing_period_end() }}
+            and machines.meter_id = hourly_energy.meter_id
+            and hourly_energy.hour_start_at >= {{ billing_period_start() }}
+            and hourly_energy.hour_start_at < {{ billing_period_end() }}
     group by all
 
 ),
@@ -233,8 +234,11 @@ machine_cost as (
 capacity_cost as (
 
     select
-        case when machine_cost.billing_mode = 'shared' then 'cluster_slurm' else 'machine' end as capacity_type,
-        case when machine_cost.billing_mode = 'shared' then clusters.cluster_id else machine_cost.machine_id end
+        case when machine_cost.billing_mode = 'shared' then 'cluster_slurm' else 'machine' end
+            as capacity_type,
+        case
+            when machine_cost.billing_mode = 'shared' then clusters.cluster_id else machine_cost.machine_id
+        end
             as capacity_id,
         machine_cost.site_id,
         machine_cost.currency_code,
@@ -244,8 +248,8 @@ capacity_cost as (
     from machine_cost
     left join clusters
         on machine_cost.billing_mode = 'shared'
-        and machine_cost.site_id = clusters.site_id
-        and clusters.scheduler = 'slurm'
+            and machine_cost.site_id = clusters.site_id
+            and clusters.scheduler = 'slurm'
     group by all
     union all
     select
@@ -255,7 +259,8 @@ capacity_cost as (
         min(vendor_lines.currency_code) as currency_code,
         min(currencies.minor_units) as minor_units,
         0 as energy_cost_minor,
-        sum({{ amount_to_minor_units('vendor_lines.billed_amount', 'currencies.minor_units') }}) as fixed_cost_minor,
+        sum({{ amount_to_minor_units('vendor_lines.billed_amount', 'currencies.minor_units') }})
+            as fixed_cost_minor,
     from clusters
     inner join vendor_lines
         on vendor_lines.source_kind = 'focus'
@@ -277,7 +282,7 @@ usage_shares as (
     from rated_capacity
     inner join rules
         on rated_capacity.capacity_type = rules.capacity_type
-        and rated_capacity.sku_id = rules.allocation_sku_id
+            and rated_capacity.sku_id = rules.allocation_sku_id
     group by all
 
 ),
@@ -308,7 +313,7 @@ allocated_cost as (
     from capacity_cost
     left join shares
         on capacity_cost.capacity_type = shares.capacity_type
-        and capacity_cost.capacity_id = shares.capacity_id
+            and capacity_cost.capacity_id = shares.capacity_id
 
 ),
 
@@ -335,8 +340,8 @@ joined as (
     from revenue
     full outer join allocated_cost
         on revenue.customer_id is not distinct from allocated_cost.customer_id
-        and revenue.capacity_type = allocated_cost.capacity_type
-        and revenue.capacity_id = allocated_cost.capacity_id
+            and revenue.capacity_type = allocated_cost.capacity_type
+            and revenue.capacity_id = allocated_cost.capacity_id
 
 ),
 
@@ -372,19 +377,20 @@ converted as (
     from joined
     left join period_end_rates as direct
         on joined.revenue_currency_code <> joined.cost_currency_code
-        and joined.cost_currency_code = direct.base_currency
-        and joined.revenue_currency_code = direct.quote_currency
+            and joined.cost_currency_code = direct.base_currency
+            and joined.revenue_currency_code = direct.quote_currency
     left join period_end_rates as inverse
         on joined.revenue_currency_code <> joined.cost_currency_code
-        and joined.revenue_currency_code = inverse.base_currency
-        and joined.cost_currency_code = inverse.quote_currency
+            and joined.revenue_currency_code = inverse.base_currency
+            and joined.cost_currency_code = inverse.quote_currency
 
 ),
 
 final as (
 
     select
-        {{ stable_hash([billing_period_literal(), 'customer_id', 'capacity_type', 'capacity_id']) }} as margin_line_id,
+        {{ stable_hash([billing_period_literal(), 'customer_id', 'capacity_type', 'capacity_id']) }}
+            as margin_line_id,
         cast({{ billing_period_literal() }} as varchar) as billing_period,
         cast(customer_id as varchar) as customer_id,
         cast(site_id as varchar) as site_id,
@@ -392,9 +398,11 @@ final as (
         cast(capacity_id as varchar) as capacity_id,
         cast(case when capacity_type = 'machine' then capacity_id end as varchar) as machine_id,
         cast(revenue_currency_code as varchar) as revenue_currency_code,
-        {{ minor_units_to_amount('coalesce(revenue_minor, 0)', 'coalesce(revenue_minor_units, 2)') }} as revenue_amount,
+        {{ minor_units_to_amount('coalesce(revenue_minor, 0)', 'coalesce(revenue_minor_units, 2)') }}
+            as revenue_amount,
         cast(cost_currency_code as varchar) as cost_currency_code,
-        {{ minor_units_to_amount('coalesce(cost_minor, 0)', 'coalesce(cost_minor_units, 2)') }} as cost_amount,
+        {{ minor_units_to_amount('coalesce(cost_minor, 0)', 'coalesce(cost_minor_units, 2)') }}
+            as cost_amount,
         cast(cost_fx_pair as varchar) as cost_fx_pair,
         cast(cost_fx_rate as decimal(18, 6)) as cost_fx_rate,
         {{ minor_units_to_amount(

@@ -82,7 +82,7 @@ billed as (
                 )
             )
         ) as drifted_line_count,
-        min({'source_file': source_file, 'source_row': source_row}) as first_billed_line,
+        min({ 'source_file': source_file, 'source_row': source_row }) as first_billed_line,
     from billed_lines
     group by reconciliation_key
 
@@ -157,8 +157,10 @@ amounts as (
             else 0
         end as billed_amount_minor,
         coalesce(joined.expected_amount_minor, 0) as expected_amount_minor_or_zero,
-        coalesce(sku_tolerances.absolute_tolerance, vendor_tolerances.absolute_tolerance) as absolute_tolerance,
-        coalesce(sku_tolerances.relative_tolerance, vendor_tolerances.relative_tolerance) as relative_tolerance,
+        coalesce(sku_tolerances.absolute_tolerance, vendor_tolerances.absolute_tolerance)
+            as absolute_tolerance,
+        coalesce(sku_tolerances.relative_tolerance, vendor_tolerances.relative_tolerance)
+            as relative_tolerance,
         coalesce(
             sku_tolerances.rounding_minor_units_per_line, vendor_tolerances.rounding_minor_units_per_line, 0
         ) as rounding_minor_units_per_line,
@@ -167,10 +169,10 @@ amounts as (
         on joined.currency_code = currencies.currency_code
     left join tolerances as sku_tolerances
         on joined.vendor_id = sku_tolerances.vendor_id
-        and joined.vendor_sku_id = sku_tolerances.vendor_sku_id
+            and joined.vendor_sku_id = sku_tolerances.vendor_sku_id
     left join tolerances as vendor_tolerances
         on joined.vendor_id = vendor_tolerances.vendor_id
-        and vendor_tolerances.vendor_sku_id is null
+            and vendor_tolerances.vendor_sku_id is null
 
 ),
 
@@ -186,7 +188,8 @@ tolerances_applied as (
                 power_of_ten(6)
             ) }}
         ) as tolerance_amount_minor,
-        rounding_minor_units_per_line * greatest(billed_line_count, expected_line_count) as rounding_amount_minor,
+        rounding_minor_units_per_line
+        * greatest(billed_line_count, expected_line_count) as rounding_amount_minor,
     from amounts
 
 ),
@@ -204,7 +207,9 @@ classified as (
             when not has_expected then 'unexpected_charge'
             when billed_currency_count > 1 or billed_currency_code <> currency_code then 'unexpected_charge'
             when variance_amount_minor = 0 then 'matched'
-            when abs(variance_amount_minor) <= least(rounding_amount_minor, tolerance_amount_minor) then 'rounding'
+            when
+                abs(variance_amount_minor) <= least(rounding_amount_minor, tolerance_amount_minor)
+                then 'rounding'
             when abs(variance_amount_minor) <= tolerance_amount_minor then 'within_tolerance'
             when billed_quantity = expected_quantity and billed_unit_price <> expected_unit_price
                 then 'rate_mismatch'
@@ -250,11 +255,14 @@ final as (
         cast(expected_unit_price as decimal(38, 6)) as expected_unit_price,
         cast(status in ('matched', 'rounding', 'within_tolerance') as boolean) as is_auto_reconciled,
         cast(
-            status || ': billed ' || cast({{ minor_units_to_amount('billed_amount_minor', 'minor_units') }} as varchar)
+            status
+            || ': billed '
+            || cast({{ minor_units_to_amount('billed_amount_minor', 'minor_units') }} as varchar)
             || ' ' || coalesce(currency_code, '') || ' on ' || billed_line_count || ' line(s)'
             || coalesce(' at ' || cast(cast(billed_unit_price as decimal(38, 6)) as varchar), '')
             || ' for ' || coalesce(cast(cast(billed_quantity as decimal(38, 6)) as varchar), '?')
-            || ', expected ' || cast({{ minor_units_to_amount('expected_amount_minor_or_zero', 'minor_units') }} as varchar)
+            || ', expected '
+            || cast({{ minor_units_to_amount('expected_amount_minor_or_zero', 'minor_units') }} as varchar)
             || ' on ' || expected_line_count || ' line(s)'
             || coalesce(
                 ' (rate card v' || rate_card_version || ' at '
@@ -262,8 +270,10 @@ final as (
                 || cast(cast(expected_quantity as decimal(38, 6)) as varchar) || ')',
                 ''
             )
-            || ', variance ' || cast({{ minor_units_to_amount('variance_amount_minor', 'minor_units') }} as varchar)
-            || ', tolerance ' || cast({{ minor_units_to_amount('tolerance_amount_minor', 'minor_units') }} as varchar)
+            || ', variance '
+            || cast({{ minor_units_to_amount('variance_amount_minor', 'minor_units') }} as varchar)
+            || ', tolerance '
+            || cast({{ minor_units_to_amount('tolerance_amount_minor', 'minor_units') }} as varchar)
             as varchar
         ) as detail,
     from classified

@@ -43,7 +43,9 @@ rejections as (
 
 sides as (
 
-    select landing_side from (values ('usage'), ('vendor_billing')) as sides(landing_side)
+    select 'usage' as landing_side
+    union all
+    select 'vendor_billing' as landing_side
 
 ),
 
@@ -76,9 +78,15 @@ rejected as (
 
 carried as (
 
-    select 'usage' as landing_side, count(*) as carried_rows from rated_usage
+    select
+        'usage' as landing_side,
+        count(*) as carried_rows,
+    from rated_usage
     union all
-    select 'vendor_billing' as landing_side, count(*) as carried_rows from reconciliation
+    select
+        'vendor_billing' as landing_side,
+        count(*) as carried_rows,
+    from reconciliation
 
 ),
 

@@ -53,9 +53,17 @@ group_kpis as (
         count_if(is_auto_reconciled) as auto_reconciled_groups,
         sum(abs(billed_amount) * 100) as billed_value_cents,
         sum(case when is_auto_reconciled then abs(billed_amount) * 100 else 0 end) as auto_value_cents,
-        sum(case when billed_line_count > 0 and expected_line_count > 0 then abs(variance_amount) * 100 else 0 end)
+        sum(
+            case
+                when billed_line_count > 0 and expected_line_count > 0 then abs(variance_amount) * 100 else 0
+            end
+        )
             as matched_variance_cents,
-        sum(case when billed_line_count > 0 and expected_line_count > 0 then abs(billed_amount) * 100 else 0 end)
+        sum(
+            case
+                when billed_line_count > 0 and expected_line_count > 0 then abs(billed_amount) * 100 else 0
+            end
+        )
             as matched_billed_cents,
         sum(billed_amount) as billed_amount,
         sum(expected_amount) as expected_amount,
@@ -117,7 +125,8 @@ final as (
         cast(group_kpis.overbilled_amount as decimal(18, 2)) as overbilled_amount,
         {{ ratio('coalesce(line_kpis.auto_reconciled_lines, 0)', 'line_kpis.line_count') }}
             as share_lines_auto_reconciled,
-        {{ ratio('group_kpis.auto_value_cents', 'group_kpis.billed_value_cents') }} as share_value_auto_reconciled,
+        {{ ratio('group_kpis.auto_value_cents', 'group_kpis.billed_value_cents') }}
+            as share_value_auto_reconciled,
         cast(coalesce(exception_kpis.exception_count, 0) as bigint) as exception_count,
         cast(coalesce(exception_kpis.open_exceptions, 0) as bigint) as open_exceptions,
         cast(coalesce(line_kpis.invoice_count, 0) as bigint) as invoice_count,
@@ -127,7 +136,8 @@ final as (
             as matched_value_variance,
         cast(coalesce(exception_kpis.disputed_items, 0) as bigint) as disputed_items,
         cast(exception_kpis.median_days_to_resolution as integer) as median_days_to_resolution,
-        {{ ratio('coalesce(line_kpis.lineage_lines, 0)', 'line_kpis.line_count') }} as share_lines_full_lineage,
+        {{ ratio('coalesce(line_kpis.lineage_lines, 0)', 'line_kpis.line_count') }}
+            as share_lines_full_lineage,
         {{ ratio('coalesce(file_kpis.loaded_file_count, 0)', 'file_kpis.file_count') }} as run_success_rate,
     from group_kpis
     left join line_kpis

@@ -37,18 +37,25 @@ counted as (
 
 ),
 
+excluded_by_reason as (
+
+    select
+        source_file,
+        exclusion_reason,
+        count(*) as excluded,
+    from classified_rows
+    where row_status = 'excluded'
+    group by source_file, exclusion_reason
+
+),
+
 exclusions as (
 
     select
         source_file,
         string_agg(exclusion_reason || '=' || cast(excluded as varchar), ', ' order by exclusion_reason)
             as excluded_reasons,
-    from (
-        select source_file, exclusion_reason, count(*) as excluded
-        from classified_rows
-        where row_status = 'excluded'
-        group by source_file, exclusion_reason
-    )
+    from excluded_by_reason
     group by source_file
 
 ),
@@ -67,10 +74,10 @@ final as (
         cast(coalesce(counted.excluded_rows, 0) as bigint) as excluded_rows,
         exclusions.excluded_reasons,
         coalesce(files.row_count, 0)
-            = coalesce(counted.canonical_rows, 0) + coalesce(counted.duplicate_rows, 0)
-            + coalesce(counted.quarantined_rows, 0) + coalesce(counted.excluded_rows, 0)
-            and coalesce(counted.distinct_source_rows, 0) = coalesce(counted.classified_rows, 0)
-            and files.source_file is not null
+        = coalesce(counted.canonical_rows, 0) + coalesce(counted.duplicate_rows, 0)
+        + coalesce(counted.quarantined_rows, 0) + coalesce(counted.excluded_rows, 0)
+        and coalesce(counted.distinct_source_rows, 0) = coalesce(counted.classified_rows, 0)
+        and files.source_file is not null
             as is_balanced,
     from files
     full outer join counted

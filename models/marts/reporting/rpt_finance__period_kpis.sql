@@ -33,7 +33,7 @@ conservation as (
 
 invoice_kpis as (
 
-    select count(*) as invoice_count, from invoices
+    select count(*) as invoice_count from invoices
 
 ),
 

@@ -37,10 +37,14 @@ renamed as (
         {{ either_column('lineItem/UsageAccountId', 'line_item_usage_account_id') }} as sub_account_id,
         {{ either_column('bill/BillingEntity', 'bill_billing_entity') }} as billing_entity,
         {{ either_column('lineItem/LineItemType', 'line_item_line_item_type') }} as line_item_type,
-        {{ either_column('lineItem/LineItemDescription', 'line_item_line_item_description') }} as charge_description,
-        {{ either_column('bill/BillingPeriodStartDate', 'bill_billing_period_start_date') }} as billing_period_start_text,
-        {{ either_column('bill/BillingPeriodEndDate', 'bill_billing_period_end_date') }} as billing_period_end_text,
-        {{ either_column('lineItem/UsageStartDate', 'line_item_usage_start_date') }} as charge_period_start_text,
+        {{ either_column('lineItem/LineItemDescription', 'line_item_line_item_description') }}
+            as charge_description,
+        {{ either_column('bill/BillingPeriodStartDate', 'bill_billing_period_start_date') }}
+            as billing_period_start_text,
+        {{ either_column('bill/BillingPeriodEndDate', 'bill_billing_period_end_date') }}
+            as billing_period_end_text,
+        {{ either_column('lineItem/UsageStartDate', 'line_item_usage_start_date') }}
+            as charge_period_start_text,
         {{ either_column('lineItem/UsageEndDate', 'line_item_usage_end_date') }} as charge_period_end_text,
         {{ either_column('lineItem/ResourceId', 'line_item_resource_id') }} as resource_id,
         {{ either_column('product/ProductName', 'product_product_name') }} as product_name,
@@ -51,13 +55,18 @@ renamed as (
         {{ either_column('pricing/unit', 'pricing_unit') }} as pricing_unit,
         {{ either_column('lineItem/UnblendedCost', 'line_item_unblended_cost') }} as unblended_cost_text,
         {{ either_column('lineItem/UnblendedRate', 'line_item_unblended_rate') }} as unblended_rate_text,
-        {{ either_column('pricing/publicOnDemandRate', 'pricing_public_on_demand_rate') }} as list_unit_price_text,
+        {{ either_column('pricing/publicOnDemandRate', 'pricing_public_on_demand_rate') }}
+            as list_unit_price_text,
         {{ either_column('pricing/publicOnDemandCost', 'pricing_public_on_demand_cost') }} as list_cost_text,
-        {{ either_column('reservation/EffectiveCost', 'reservation_effective_cost') }} as reservation_effective_cost_text,
-        {{ either_column('savingsPlan/SavingsPlanEffectiveCost', 'savings_plan_savings_plan_effective_cost') }}
+        {{ either_column('reservation/EffectiveCost', 'reservation_effective_cost') }}
+            as reservation_effective_cost_text,
+        {{ either_column(
+            'savingsPlan/SavingsPlanEffectiveCost', 'savings_plan_savings_plan_effective_cost'
+        ) }}
             as savings_plan_effective_cost_text,
         {{ either_column('reservation/ReservationARN', 'reservation_reservation_a_r_n') }} as reservation_arn,
-        {{ either_column('savingsPlan/SavingsPlanARN', 'savings_plan_savings_plan_a_r_n') }} as savings_plan_arn,
+        {{ either_column('savingsPlan/SavingsPlanARN', 'savings_plan_savings_plan_a_r_n') }}
+            as savings_plan_arn,
         {{ clean_text('source.resource_tags') }} as tags_text,
         upper({{ either_column('lineItem/CurrencyCode', 'line_item_currency_code') }}) as billing_currency,
 
@@ -91,7 +100,9 @@ typed as (
         case
             when renamed.line_item_type in ('Fee', 'SavingsPlanUpfrontFee') then 'One-Time'
             when renamed.line_item_type in ('RIFee', 'SavingsPlanRecurringFee') then 'Recurring'
-            when renamed.line_item_type in ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage') then 'Usage-Based'
+            when
+                renamed.line_item_type in ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage')
+                then 'Usage-Based'
         end as charge_frequency,
         {{ parse_vendor_timestamp('billing_period_start_text') }} as billing_period_start_at,
         {{ parse_vendor_timestamp('billing_period_end_text') }} as billing_period_end_at,

@@ -50,12 +50,15 @@ renamed as (
         {{ clean_text('source."BillingAccountId"') }} as billing_account_id,
         {{ clean_text('coalesce(source."SubscriptionId", source."SubscriptionGuid")') }} as sub_account_id,
         coalesce(
-            {{ clean_text('source."ChargeType"') }}, case when source._layout = 'azure_legacy' then 'Usage' end
+            {{ clean_text('source."ChargeType"') }},
+            case when source._layout = 'azure_legacy' then 'Usage' end
         ) as charge_type,
         coalesce(
-            {{ clean_text('source."Frequency"') }}, case when source._layout = 'azure_legacy' then 'UsageBased' end
+            {{ clean_text('source."Frequency"') }},
+            case when source._layout = 'azure_legacy' then 'UsageBased' end
         ) as frequency,
-        {{ clean_text('coalesce(source."MeterName", source."ProductName", source."Product")') }} as charge_description,
+        {{ clean_text('coalesce(source."MeterName", source."ProductName", source."Product")') }}
+            as charge_description,
         {{ clean_text('source."BillingPeriodStartDate"') }} as billing_period_start_text,
         {{ clean_text('source."BillingPeriodEndDate"') }} as billing_period_end_text,
         {{ clean_text('coalesce(source."Date", source."UsageDateTime")') }} as charge_date_text,
@@ -67,14 +70,19 @@ renamed as (
         {{ clean_text('source."PartNumber"') }} as sku_price_id,
         {{ clean_text('coalesce(source."Quantity", source."UsageQuantity")') }} as quantity_text,
         {{ clean_text('source."UnitOfMeasure"') }} as unit_of_measure,
-        {{ clean_text('coalesce(source."CostInBillingCurrency", source."Cost", source."PreTaxCost")') }} as cost_text,
+        {{ clean_text('coalesce(source."CostInBillingCurrency", source."Cost", source."PreTaxCost")') }}
+            as cost_text,
         {{ clean_text('source."EffectivePrice"') }} as effective_price_text,
         {{ clean_text('coalesce(source."UnitPrice", source."ResourceRate")') }} as unit_price_text,
         {{ clean_text('source."PayGPrice"') }} as payg_price_text,
         {{ clean_text('coalesce(source."ReservationId", source."BenefitId")') }} as commitment_discount_id,
         {{ clean_text('source."PricingModel"') }} as pricing_model,
         {{ clean_text('source."Tags"') }} as tags_text,
-        upper({{ clean_text('coalesce(source."BillingCurrency", source."BillingCurrencyCode", source."Currency")') }}) as billing_currency,
+        upper(
+            {{ clean_text(
+                'coalesce(source."BillingCurrency", source."BillingCurrencyCode", source."Currency")'
+            ) }}
+        ) as billing_currency,
 
     from source
 
@@ -196,7 +204,8 @@ final as (
         {{ decimal_div_integer('unit_price', 'coalesce(pricing_block_size, 1)') }} as contracted_unit_price,
         billing_currency,
         commitment_discount_id,
-        case when pricing_model in ('Reservation', 'SavingsPlan') then pricing_model end as commitment_discount_type,
+        case when pricing_model in ('Reservation', 'SavingsPlan') then pricing_model end
+            as commitment_discount_type,
         tags,
         unit_of_measure,
         pricing_block_size,

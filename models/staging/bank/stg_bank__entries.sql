@@ -35,7 +35,7 @@ typed as (
         source.creditor_reference,
         source.end_to_end_id,
         source.bank_reference,
-        accounts.bank_account_id is null as is_undeclared_account
+        accounts.bank_account_id is null as is_undeclared_account,
     from source
     left join accounts on source.bank_account_id = accounts.bank_account_id
 
@@ -49,11 +49,17 @@ keyed as (
     -- equal payments in one statement stay two payments.
     select
         *,
-        md5(concat_ws('|',
+        md5(concat_ws(
+            '|',
             bank_account_id, currency, cast(amount as varchar), cast(value_date as varchar),
-            coalesce(bank_reference,
-                concat_ws('|', cast(booking_date as varchar), end_to_end_id, creditor_reference,
-                    remittance_text, counterparty_iban)))) as movement_key
+            coalesce(
+                bank_reference,
+                concat_ws(
+                    '|', cast(booking_date as varchar), end_to_end_id, creditor_reference,
+                    remittance_text, counterparty_iban
+                )
+            )
+        )) as movement_key,
     from typed
 
 ),
@@ -64,7 +70,7 @@ ranked as (
         *,
         row_number() over (
             partition by source_file, movement_key order by source_row
-        ) as occurrence_in_file
+        ) as occurrence_in_file,
     from keyed
 
 ),
@@ -76,7 +82,7 @@ resolved as (
     select
         *,
         first_value(source_file) over same_movement as kept_source_file,
-        first_value(source_row) over same_movement as kept_source_row
+        first_value(source_row) over same_movement as kept_source_row,
     from ranked
     window same_movement as (
         partition by movement_key, occurrence_in_file
@@ -112,5 +118,5 @@ select
         as duplicate_of_file,
     case
         when is_undeclared_account then 'undeclared_bank_account'
-    end as quarantine_reason
+    end as quarantine_reason,
 from resolved

@@ -24,11 +24,11 @@ layouts as (
         vendor_layouts.decimal_separator,
         vendor_layouts.date_format,
         vendor_layouts.currency_code,
-        {%- for column in canonical_columns %}
-        max(layout_columns.source_column) filter (
-            where layout_columns.canonical_column = '{{ column }}'
-        ) as {{ column }}_column,
-        {%- endfor %}
+    {%- for column in canonical_columns %}
+    max(layout_columns.source_column) filter (
+        where layout_columns.canonical_column = '{{ column }}'
+    ) as {{ column }}_column,
+    {%- endfor %}
 
     from vendor_layouts
     left join layout_columns
@@ -54,10 +54,10 @@ renamed as (
         layouts.decimal_separator,
         layouts.date_format,
         layouts.currency_code,
-        {%- for column in canonical_columns %}
-        {{ clean_text("json_extract_string(source.record, '$.\"' || layouts." ~ column ~ "_column || '\"')") }}
-            as {{ column }}_text,
-        {%- endfor %}
+    {%- for column in canonical_columns %}
+    {{ clean_text("json_extract_string(source.record, '$.\"' || layouts." ~ column ~ "_column || '\"')") }}
+        as {{ column }}_text,
+    {%- endfor %}
 
     from source
     left join layouts

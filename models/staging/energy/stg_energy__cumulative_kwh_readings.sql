@@ -26,7 +26,7 @@ renamed as (
         {{ clean_text('source."MeterId"') }} as meter_id,
         {{ clean_text('source."Timestamp"') }} as reading_time_text,
         {{ clean_text('source."CounterKWh"') }} as counter_kwh_text,
-        regexp_matches(trim(source."Timestamp"), '(Z|[+-][0-9]{2}:?[0-9]{2})$') as has_utc_offset,
+        regexp_matches(trim(source.timestamp), '(Z|[+-][0-9]{2}:?[0-9]{2})$') as has_utc_offset,
 
     from source
     left join sites

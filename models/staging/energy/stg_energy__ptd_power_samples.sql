@@ -1,4 +1,5 @@
-{%- set sampled_at_local = "coalesce(try_strptime(sampled_at_text, '%m-%d-%Y %H:%M:%S.%g'), try_strptime(sampled_at_text, '%m-%d-%Y %H:%M:%S'))" -%}
+{%- set sampled_at_local = "coalesce(try_strptime(sampled_at_text, '%m-%d-%Y %H:%M:%S.%g'), "
+    ~ "try_strptime(sampled_at_text, '%m-%d-%Y %H:%M:%S'))" -%}
 
 with
 
@@ -46,7 +47,8 @@ typed as (
 
     select
         *,
-        {{ local_to_utc_in_file_order(sampled_at_local, 'site_timezone', 'source_file, meter_id') }} as sampled_at,
+        {{ local_to_utc_in_file_order(sampled_at_local, 'site_timezone', 'source_file, meter_id') }}
+            as sampled_at,
         {{ sampled_at_local }} as sampled_at_local,
         {{ parse_decimal('watts_text') }} as watts,
         {{ parse_decimal('volts_text') }} as volts,

@@ -38,7 +38,8 @@ typed as (
 
     select
         *,
-        {{ local_to_utc_in_file_order(reading_at_local, 'site_timezone', 'source_file, meter_id') }} as reading_at,
+        {{ local_to_utc_in_file_order(reading_at_local, 'site_timezone', 'source_file, meter_id') }}
+            as reading_at,
         {{ reading_at_local }} as reading_at_local,
         {{ parse_integer('register_text') }} as register_count,
 

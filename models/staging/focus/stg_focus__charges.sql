@@ -56,10 +56,12 @@ renamed as (
         {{ clean_text('source."ListCost"', ['NULL']) }} as list_cost_text,
         {{ clean_text('source."ContractedCost"', ['NULL']) }} as contracted_cost_text,
         {{ clean_text('source."CommitmentDiscountId"', ['NULL']) }} as commitment_discount_id,
-        {{ clean_text('source."CommitmentDiscountCategory"', ['NULL']) }} as commitment_discount_category_text,
+        {{ clean_text('source."CommitmentDiscountCategory"', ['NULL']) }}
+            as commitment_discount_category_text,
         {{ clean_text('source."CommitmentDiscountType"', ['NULL']) }} as commitment_discount_type,
         {{ clean_text('source."CommitmentDiscountStatus"', ['NULL']) }} as commitment_discount_status_text,
-        {{ clean_text('source."CommitmentDiscountQuantity"', ['NULL']) }} as commitment_discount_quantity_text,
+        {{ clean_text('source."CommitmentDiscountQuantity"', ['NULL']) }}
+            as commitment_discount_quantity_text,
         {{ clean_text('source."CommitmentDiscountUnit"', ['NULL']) }} as commitment_discount_unit,
         {{ clean_text('source."Tags"', ['NULL']) }} as tags_text,
 

@@ -97,9 +97,11 @@ credits_checked as (
         case
             when json_type(typed.credits_json) = 'ARRAY'
                 then list_bool_and(list_transform(
-                    range(cast(json_array_length(typed.credits_json) as bigint)),
-                    lambda i: {{ parse_vendor_decimal("json_extract_string(typed.credits_json, '$[' || i || '].amount')") }} is not null
-                ))
+                        range(cast(json_array_length(typed.credits_json) as bigint)),
+                        lambda i: {{ parse_vendor_decimal(
+                            "json_extract_string(typed.credits_json, '$[' || i || '].amount')"
+                        ) }} is not null
+                    ))
         end as are_credit_amounts_valid,
 
     from typed
@@ -158,19 +160,22 @@ credits as (
 
     select
         validated.*,
-        credit_index + 2 as line_number_in_row,
+        credit_indexes.credit_index + 2 as line_number_in_row,
         'Credit' as line_kind,
-        {{ parse_vendor_amount("json_extract_string(validated.credits_json, '$[' || credit_index || '].amount')") }}
+        {{ parse_vendor_amount(
+            "json_extract_string(validated.credits_json, '$[' || credit_indexes.credit_index || '].amount')"
+        ) }}
             as line_amount,
         coalesce(
-            json_extract_string(validated.credits_json, '$[' || credit_index || '].full_name'),
-            json_extract_string(validated.credits_json, '$[' || credit_index || '].name'),
-            json_extract_string(validated.credits_json, '$[' || credit_index || '].type')
+            json_extract_string(validated.credits_json, '$[' || credit_indexes.credit_index || '].full_name'),
+            json_extract_string(validated.credits_json, '$[' || credit_indexes.credit_index || '].name'),
+            json_extract_string(validated.credits_json, '$[' || credit_indexes.credit_index || '].type')
         ) as credit_name,
     from validated
-    cross join lateral (
+    -- one row per credit of the line; a lateral subquery reads the row it expands, so no CTE can
+    cross join lateral (  -- noqa: ST05
         select unnest(range(coalesce(validated.credit_count, 0))) as credit_index
-    )
+    ) as credit_indexes
 
 ),
 

@@ -22,7 +22,7 @@ renamed as (
         cast(value_date as date) as value_date,
         reverses_allocation_id,
         recorded_by,
-        cast(recorded_at as timestamp with time zone) as recorded_at
+        cast(recorded_at as timestamp with time zone) as recorded_at,
     from source
 
 )

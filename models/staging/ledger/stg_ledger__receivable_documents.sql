@@ -29,7 +29,7 @@ renamed as (
         invoices.original_invoice_number,
         invoices.related_invoice_number,
         payment_references.scheme as payment_reference_scheme,
-        payment_references.payment_reference
+        payment_references.payment_reference,
     from invoices
     left join payment_references
         on invoices.invoice_number = payment_references.invoice_number

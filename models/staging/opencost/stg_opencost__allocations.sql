@@ -181,14 +181,16 @@ final as (
         cast(
             case record_format
                 when 'api' then coalesce(cpu_core_hours, 0) * 3600
-                else greatest(coalesce(cpu_core_request_average, 0), coalesce(cpu_core_usage_average, 0)) * 86400
+                else greatest(coalesce(cpu_core_request_average, 0), coalesce(cpu_core_usage_average, 0))
+                    * 86400
             end
             as decimal(38, 6)
         ) as cpu_core_seconds,
         cast(
             case record_format
                 when 'api' then coalesce(ram_byte_hours, 0) * 3600
-                else greatest(coalesce(ram_bytes_request_average, 0), coalesce(ram_bytes_usage_average, 0)) * 86400
+                else greatest(coalesce(ram_bytes_request_average, 0), coalesce(ram_bytes_usage_average, 0))
+                    * 86400
             end
             as decimal(38, 6)
         ) as ram_byte_seconds,

@@ -35,7 +35,7 @@ typed as (
 
     select
         *,
-        try_strptime(rate_date_text, '%Y-%m-%d')::date as rate_date,
+        cast(try_strptime(rate_date_text, '%Y-%m-%d') as date) as rate_date,
         case
             when regexp_full_match(rate_date_text, '[0-9]{4}-[0-9]{2}-[0-9]{2}')
                 and regexp_full_match(rate_text, '[0-9]+(\.[0-9]{1,6})?')

@@ -10,7 +10,9 @@ clusters as (
 declared_layouts as (
 
     -- one subject field per cluster, also when its dumps come in several declared layouts
-    select cluster_id, min(subject_field) as subject_field
+    select
+        cluster_id,
+        min(subject_field) as subject_field,
     from {{ ref('slurm_declared_layouts') }}
     group by cluster_id
 
@@ -34,7 +36,12 @@ renamed as (
         {{ clean_text('source."JobID"') }} as job_id,
         {{ clean_text('source."JobIDRaw"') }} as job_id_raw,
         {{ clean_text('source."Cluster"') }} as slurm_cluster_name,
-        {{ clean_text('case declared_layouts.subject_field when \'User\' then source."User" when \'Partition\' then source."Partition" when \'WCKey\' then source."WCKey" else source."Account" end') }} as slurm_account,
+        {{ clean_text(
+            'case declared_layouts.subject_field when \'User\' then source."User"'
+            ~ ' when \'Partition\' then source."Partition" when \'WCKey\' then source."WCKey"'
+            ~ ' else source."Account" end'
+        ) }}
+            as slurm_account,
         {{ clean_text('source."User"') }} as user_name,
         {{ clean_text('source."Partition"') }} as partition_name,
         {{ clean_text('source."State"') }} as job_state,
@@ -80,11 +87,15 @@ parsed as (
         -- with a `c` suffix, per node with `n`) and old Slurm's AllocGRES (`gpu:a100:2`, `gpu:2`).
         allocated_tres is null and cpus_text is not null as is_from_fields,
         case
-            when allocated_tres is not null then nullif(regexp_extract(allocated_tres, '(?:^|,)cpu=([^,]*)', 1), '')
+            when
+                allocated_tres is not null
+                then nullif(regexp_extract(allocated_tres, '(?:^|,)cpu=([^,]*)', 1), '')
             else cpus_text
         end as tres_cpu_text,
         case
-            when allocated_tres is not null then nullif(regexp_extract(allocated_tres, '(?:^|,)mem=([^,]*)', 1), '')
+            when
+                allocated_tres is not null
+                then nullif(regexp_extract(allocated_tres, '(?:^|,)mem=([^,]*)', 1), '')
             else coalesce(alloc_mem_text, req_mem_text)
         end as tres_memory_text,
         case
@@ -95,24 +106,27 @@ parsed as (
             else 'total'
         end as memory_basis,
         case
-            when allocated_tres is not null then nullif(regexp_extract(allocated_tres, '(?:^|,)gres/gpu=([^,]*)', 1), '')
+            when
+                allocated_tres is not null
+                then nullif(regexp_extract(allocated_tres, '(?:^|,)gres/gpu=([^,]*)', 1), '')
             else nullif(regexp_extract(alloc_gres_text, '(?:^|,)gpu:([0-9]+)(?:,|$)', 1), '')
         end as tres_gpu_untyped_text,
         case
-            when allocated_tres is not null then list_transform(
-                regexp_extract_all(allocated_tres, '(?:^|,)gres/gpu:[^=,]+=[^,]*'),
-                lambda entry: {
-                    'gpu_type': lower(regexp_extract(entry, 'gres/gpu:([^=,]+)=', 1)),
-                    'gpu_count_text': regexp_extract(entry, '=([^,]*)$', 1)
-                }
-            )
+            when allocated_tres is not null
+                then list_transform(
+                        regexp_extract_all(allocated_tres, '(?:^|,)gres/gpu:[^=,]+=[^,]*'),
+                        lambda entry: {
+                            'gpu_type': lower(regexp_extract(entry, 'gres/gpu:([^=,]+)=', 1)),
+                            'gpu_count_text': regexp_extract(entry, '=([^,]*)$', 1)
+                        }
+                    )
             else list_transform(
-                regexp_extract_all(coalesce(alloc_gres_text, ''), '(?:^|,)gpu:[^:,]+:[^,]*'),
-                lambda entry: {
-                    'gpu_type': lower(regexp_extract(entry, 'gpu:([^:,]+):', 1)),
-                    'gpu_count_text': regexp_extract(entry, ':([^:,]*)$', 1)
-                }
-            )
+                    regexp_extract_all(coalesce(alloc_gres_text, ''), '(?:^|,)gpu:[^:,]+:[^,]*'),
+                    lambda entry: {
+                        'gpu_type': lower(regexp_extract(entry, 'gpu:([^:,]+):', 1)),
+                        'gpu_count_text': regexp_extract(entry, ':([^:,]*)$', 1)
+                    }
+                )
         end as tres_gpu_typed_texts,
 
     from renamed
@@ -128,14 +142,14 @@ typed as (
         {{ local_to_utc('ended_at_local', 'cluster_timezone') }} as ended_at,
         {{ parse_integer('tres_cpu_text') }} as allocated_cpu_count,
         {{ slurm_memory_bytes('tres_memory_text') }}
-            * case memory_basis
-                when 'per_cpu' then {{ parse_integer('tres_cpu_text') }}
-                when 'per_node' then coalesce({{ parse_integer('nodes_text') }}, 1)
-                else 1
-            end as allocated_memory_bytes,
+        * case parsed.memory_basis
+            when 'per_cpu' then {{ parse_integer('tres_cpu_text') }}
+            when 'per_node' then coalesce({{ parse_integer('nodes_text') }}, 1)
+            else 1
+        end as allocated_memory_bytes,
         {{ parse_integer('tres_gpu_untyped_text') }} as allocated_gpu_untyped_count,
         list_transform(
-            tres_gpu_typed_texts,
+            parsed.tres_gpu_typed_texts,
             lambda gpu: {
                 'gpu_type': gpu.gpu_type,
                 'gpu_count': case
@@ -198,26 +212,26 @@ validated as (
 final as (
 
     select
-        source_file,
-        source_row,
-        file_sha256,
-        cluster_id,
-        job_id,
-        job_id_raw,
-        slurm_cluster_name,
-        subject_field,
-        slurm_account,
-        user_name,
-        partition_name,
-        job_state,
-        job_state_code,
-        is_step_row,
-        submitted_at,
-        started_at,
-        ended_at,
-        elapsed_text,
-        elapsed_seconds,
-        allocated_tres,
+        validated.source_file,
+        validated.source_row,
+        validated.file_sha256,
+        validated.cluster_id,
+        validated.job_id,
+        validated.job_id_raw,
+        validated.slurm_cluster_name,
+        validated.subject_field,
+        validated.slurm_account,
+        validated.user_name,
+        validated.partition_name,
+        validated.job_state,
+        validated.job_state_code,
+        validated.is_step_row,
+        validated.submitted_at,
+        validated.started_at,
+        validated.ended_at,
+        validated.elapsed_text,
+        validated.elapsed_seconds,
+        validated.allocated_tres,
         coalesce(allocated_cpu_count, 0) as allocated_cpu_count,
         coalesce(allocated_memory_bytes, 0) as allocated_memory_bytes,
         coalesce(
@@ -225,9 +239,9 @@ final as (
             []
         ) as allocated_gpus_by_type,
         coalesce(allocated_gpu_untyped_count, 0) as allocated_gpu_untyped_count,
-        node_list,
+        validated.node_list,
         {{ quarantine_reason() }} as quarantine_reason,
-        quarantine_detail,
+        validated.quarantine_detail,
 
     from validated
 
