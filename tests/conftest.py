@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.e2e_support import DemoMonth, build_demo_month
+from tests.e2e_support import DemoMonth, shared_demo_month
 from tests.ledger_support import build_export_models
 
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
@@ -38,10 +38,12 @@ def warehouse(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 @pytest.fixture(scope="session")
-def demo_month(tmp_path_factory: pytest.TempPathFactory) -> DemoMonth:
-    """The demo month generated, billed and closed once per session (it is the slowest step);
-    end-to-end tests work on their own copy of it."""
-    return build_demo_month(tmp_path_factory.mktemp("demo-month"), PROJECT_DIR)
+def demo_month(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> DemoMonth:
+    """The demo month generated, billed and closed once per session (it is the slowest step),
+    shared by the xdist workers through their common temporary folder; end-to-end tests work
+    on their own copy of it."""
+    base = tmp_path_factory.getbasetemp()
+    return shared_demo_month((base if worker_id == "master" else base.parent) / "shared", PROJECT_DIR)
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -163,3 +165,27 @@ def build_demo_month(root: Path, project_dir: Path) -> DemoMonth:
     assert run.returncode == 0, run.stdout + run.stderr
     refused = deployment.meterline("close", "--period", PERIOD, "--by", "Controller")
     return DemoMonth(deployment, run, refused, close_demo_month(deployment))
+
+
+STEPS = ("run", "refused_close", "approved")
+
+
+def shared_demo_month(shared: Path, project_dir: Path) -> DemoMonth:
+    """The demo month built once for every test process of a session: the first to ask builds it
+    under `shared`, the others wait on the lock and reuse it (tests work on their own copies)."""
+    shared.mkdir(parents=True, exist_ok=True)
+    root, record = shared / "demo-month", shared / "demo-month.json"
+    with (shared / "demo-month.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not record.exists():
+            shutil.rmtree(root, ignore_errors=True)  # a build that failed in another process
+            month = build_demo_month(root, project_dir)
+            outputs = {
+                step: [done.returncode, done.stdout, done.stderr]
+                for step, done in ((step, getattr(month, step)) for step in STEPS)
+            }
+            record.write_text(json.dumps(outputs))
+            return month
+    outputs = json.loads(record.read_text())
+    steps = {step: subprocess.CompletedProcess(step, *outputs[step]) for step in STEPS}
+    return DemoMonth(Deployment(root, project_dir), **steps)

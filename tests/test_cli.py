@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from orchestration.cli import approval_rules, main
+from tests.e2e_support import DemoMonth
 
 
 @pytest.mark.parametrize(
@@ -46,3 +47,21 @@ def test_a_missing_landing_folder_stops_the_run(
 
 def test_approval_rules_come_from_the_policy_seed() -> None:
     assert {"first_invoice", "high_value", "estimated_usage", "manual_adjustment"} <= approval_rules()
+
+
+@pytest.mark.parametrize(
+    ("argument", "message"),
+    [
+        ("2026-13", "not a YYYY-MM period"),
+        ("2014-12", "before the first billing period 2015-01"),
+        ("2999-01", "has not started yet"),
+    ],
+)
+def test_a_period_outside_the_range_is_a_one_line_error(
+    demo_month: DemoMonth, argument: str, message: str
+) -> None:
+    done = demo_month.deployment.meterline("run", "--period", argument)
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stdout == ""

@@ -1,14 +1,14 @@
-"""Fault matrix: unreadable files dropped into the demo month's landing, one real `meterline run`.
+"""Fault matrix: unreadable files and bad values dropped into the demo month's landing, one real run.
 
-Each fault must end as a rejected file with its reason while the run completes, the raw tables
-and the period's draft invoices stay exactly as the baseline, and the closed ledger verifies.
+Each unreadable file must end as a rejected file with its reason, nothing of it in raw; each bad
+value as its exception with its reason, the rest billed as the baseline. The run completes, a
+re-run gives the same rows, and the closed ledger verifies.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -52,48 +52,43 @@ BASELINE_SQL = {
     "invoices": "select * from marts.fct_invoices where billing_period = ? order by all",
     "invoice_lines": "select * from marts.fct_invoice_lines where billing_period = ? order by all",
 }
-RAW_COUNTS_SQL = """
-    select table_name, estimated_size from duckdb_tables()
+RAW_TABLES_SQL = """
+    select table_name from duckdb_tables()
     where schema_name = 'raw' and table_name <> 'file_registry' order by table_name
 """
 
 
-def _snapshot(deployment: Deployment) -> dict[str, object]:
+def _raw_rows(deployment: Deployment, leaving_out: list[str]) -> dict[str, int]:
+    """Rows per raw table, leaving out those of the files named."""
     with duckdb.connect(str(deployment.duckdb_path), read_only=True) as con:
-        snapshot: dict[str, object] = {
-            name: con.execute(sql, [PERIOD]).fetchall() for name, sql in BASELINE_SQL.items()
+        tables = [row[0] for row in con.execute(RAW_TABLES_SQL).fetchall()]
+        counted = {
+            table: con.execute(
+                f"select count(*) from raw.{table} where not list_contains(?, _source_file)", [leaving_out]
+            ).fetchone()
+            for table in tables
         }
-        tables = [row[0] for row in con.execute(RAW_COUNTS_SQL).fetchall()]
-        snapshot["raw_rows"] = {t: con.execute(f"select count(*) from raw.{t}").fetchone() for t in tables}
-    return snapshot
+    return {table: row[0] for table, row in counted.items() if row is not None}
 
 
-@pytest.fixture(scope="module")
-def faulted(demo_month: DemoMonth, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
-    root = tmp_path_factory.mktemp("faults")
-    deployment = demo_month.copy_to(root / "deployment")
-    baseline = _snapshot(deployment)
-    outside = root / "outside.csv"
+def _drop_unreadable_files(landing: Path, outside: Path) -> None:
     outside.write_text(COLO_HEADER + COLO_LINE, encoding="utf-8")
     for relative, data, _ in MATRIX.values():
-        target = deployment.root / "landing" / relative
+        target = landing / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         if data is None:
             os.symlink(outside, target)
         else:
             target.write_bytes(data)
-    started = time.monotonic()
-    run = deployment.run()
-    seconds = time.monotonic() - started
-    yield {"deployment": deployment, "baseline": baseline, "run": run, "seconds": seconds}
 
 
-def test_the_run_completes_and_the_rest_is_billed_as_the_baseline(faulted: dict[str, object]) -> None:
-    run, deployment = faulted["run"], faulted["deployment"]
-    assert isinstance(deployment, Deployment)
-    assert "succeeded" in run.stdout, run.stdout + run.stderr  # type: ignore[attr-defined]
-    # Nothing of a rejected file reached raw, and the period's drafts are unchanged.
-    assert _snapshot(deployment) == faulted["baseline"]
+def test_the_run_completes_and_nothing_of_a_rejected_file_reaches_raw(faulted: dict[str, Any]) -> None:
+    deployment = faulted["deployment"]
+    for name in ("run", "rerun"):
+        assert "succeeded" in faulted[name].stdout, faulted[name].stdout + faulted[name].stderr
+    # Raw holds the baseline's rows plus the bad values' files, and nothing of a rejected file.
+    bad_value_files = [relative for relative, _ in faulted["faults"].values()]
+    assert _raw_rows(deployment, bad_value_files) == faulted["baseline_raw"]
     verified = deployment.meterline("verify")
     assert verified.returncode == 0, verified.stderr
     print(f"fault matrix run: {faulted['seconds']:.1f} s")
@@ -232,12 +227,17 @@ def _lines_by_key(rows: list[tuple[Any, ...]]) -> dict[tuple[Any, ...], tuple[An
 
 
 @pytest.fixture(scope="module")
-def value_faulted(demo_month: DemoMonth, tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    deployment = demo_month.copy_to(tmp_path_factory.mktemp("value-faults") / "deployment")
-    baseline = _marts(deployment)
-    faults = _value_faults(deployment.root / "landing")
+def faulted(demo_month: DemoMonth, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """A copy of the demo month with every unreadable file and every bad value dropped into its
+    landing, run twice."""
+    root = tmp_path_factory.mktemp("faults")
+    deployment = demo_month.copy_to(root / "deployment")
+    landing = deployment.root / "landing"
+    baseline, baseline_raw = _marts(deployment), _raw_rows(deployment, [])
+    faults = _value_faults(landing)
     for relative, text in faults.values():
-        (deployment.root / "landing" / relative).write_text(text, encoding="utf-8")
+        (landing / relative).write_text(text, encoding="utf-8")
+    _drop_unreadable_files(landing, root / "outside.csv")
     started = time.monotonic()
     run = deployment.run()
     seconds = time.monotonic() - started
@@ -247,6 +247,7 @@ def value_faulted(demo_month: DemoMonth, tmp_path_factory: pytest.TempPathFactor
         "deployment": deployment,
         "faults": faults,
         "baseline": baseline,
+        "baseline_raw": baseline_raw,
         "run": run,
         "rerun": rerun,
         "first": first,
@@ -255,29 +256,23 @@ def value_faulted(demo_month: DemoMonth, tmp_path_factory: pytest.TempPathFactor
     }
 
 
-def test_bad_values_never_stop_the_run_and_a_rerun_gives_the_same_rows(
-    value_faulted: dict[str, object],
-) -> None:
-    for name in ("run", "rerun"):
-        done = value_faulted[name]
-        assert "succeeded" in done.stdout, done.stdout + done.stderr  # type: ignore[attr-defined]
-    assert value_faulted["second"] == value_faulted["first"]
-    print(f"value fault run: {value_faulted['seconds']:.1f} s")
+def test_a_rerun_gives_the_same_rows(faulted: dict[str, Any]) -> None:
+    assert faulted["second"] == faulted["first"]
 
 
-def test_every_row_still_ends_in_exactly_one_place(value_faulted: dict[str, object]) -> None:
-    conservation = value_faulted["first"]["conservation"]  # type: ignore[index]
+def test_every_row_still_ends_in_exactly_one_place(faulted: dict[str, object]) -> None:
+    conservation = faulted["first"]["conservation"]  # type: ignore[index]
     files = {row[2]: row for row in conservation}
-    for relative, _ in value_faulted["faults"].values():  # type: ignore[attr-defined]
+    for relative, _ in faulted["faults"].values():  # type: ignore[attr-defined]
         assert relative in files, relative
     assert all(row[-1] for row in conservation), [row for row in conservation if not row[-1]]
 
 
 @pytest.mark.parametrize("case", sorted(VALUE_OUTCOMES))
-def test_each_bad_value_is_its_exception_with_its_reason(case: str, value_faulted: dict[str, object]) -> None:
+def test_each_bad_value_is_its_exception_with_its_reason(case: str, faulted: dict[str, object]) -> None:
     reason, text = VALUE_OUTCOMES[case]
-    relative, _ = value_faulted["faults"][case]  # type: ignore[index]
-    deployment = value_faulted["deployment"]
+    relative, _ = faulted["faults"][case]  # type: ignore[index]
+    deployment = faulted["deployment"]
     assert isinstance(deployment, Deployment)
     with duckdb.connect(str(deployment.duckdb_path), read_only=True) as con:
         found = con.execute(EXCEPTIONS_SQL, [PERIOD]).fetchall()
@@ -297,9 +292,9 @@ def test_each_bad_value_is_its_exception_with_its_reason(case: str, value_faulte
 
 
 def test_conflicts_are_held_and_everything_else_is_billed_as_the_baseline(
-    value_faulted: dict[str, object],
+    faulted: dict[str, object],
 ) -> None:
-    deployment = value_faulted["deployment"]
+    deployment = faulted["deployment"]
     assert isinstance(deployment, Deployment)
     with duckdb.connect(str(deployment.duckdb_path), read_only=True) as con:
         held = con.execute(
@@ -334,8 +329,8 @@ def test_conflicts_are_held_and_everything_else_is_billed_as_the_baseline(
     assert all(row[1] > 0 for row in held)
     affected_customers = {row[0] for row in affected}
     assert len(affected_customers) >= 3
-    before = _lines_by_key(value_faulted["baseline"]["invoice_lines"])  # type: ignore[index]
-    after = _lines_by_key(value_faulted["first"]["invoice_lines"])  # type: ignore[index]
+    before = _lines_by_key(faulted["baseline"]["invoice_lines"])  # type: ignore[index]
+    after = _lines_by_key(faulted["first"]["invoice_lines"])  # type: ignore[index]
     assert before.keys() == after.keys()
     changed = {key for key in before if before[key] != after[key]}
     assert changed, "the held usage must leave the invoices"
