@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
             }
         )
         run_started = time.time()
-        result, entries, _ = execute_monthly_billing(settings, args.period)
+        result, entries, log_path = execute_monthly_billing(settings, args.period)
         run_ended = time.time()
         for step, (start, end) in sorted(_step_windows(entries).items(), key=lambda item: item[1][0]):
             stages.append(
@@ -129,6 +129,13 @@ def main(argv: list[str] | None = None) -> int:
                 "peak_rss_mib": sampler.peak_between(run_started, run_ended) / MIB,
             }
         )
+
+    if not result.success:
+        # No marts to compare with: say which steps failed, where the log is, and stop.
+        failed = sorted({e.step_key for e in entries if e.dagster_event and e.dagster_event.is_step_failure})
+        print(f"meterline bench: the job FAILED at scale {args.scale} in {', '.join(failed) or 'its set-up'}")
+        print(f"  log: {log_path}")
+        return 1
 
     import duckdb
 
