@@ -231,3 +231,30 @@ def test_the_held_nok_invoice_once_approved_shows_its_norwegian_vat(approved: De
     folder = approved.exports_dir / PERIOD / "documents"
     text = _flat(_check_document(folder, document, _texts()))
     assert "25%" in text and "NO987654321MVA" in text
+
+
+def test_each_conversion_is_stated_once_with_its_rate_and_rate_date(approved: Deployment) -> None:
+    with duckdb.connect(str(approved.duckdb_path), read_only=True) as con:
+        converted = con.execute(
+            """
+            select distinct l.invoice_number, l.price_currency_code, i.currency_code, l.fx_rate,
+                strftime(l.fx_rate_date, '%Y-%m-%d')
+            from ledger.invoice_lines as l inner join ledger.invoices as i using (invoice_number)
+            where i.billing_period = ? and i.language_code = 'en' and l.fx_rate is not null
+                and l.price_currency_code <> i.currency_code
+            order by all
+            """,
+            [PERIOD],
+        ).fetchall()
+    assert converted, "the demo month invoices a customer in SEK from EUR prices"
+    folder = approved.exports_dir / PERIOD / "documents"
+    for number, price_currency, currency, rate, rate_date in converted:
+        sentence = (
+            f"Prices in {price_currency} are converted to {currency} at {Decimal(rate).normalize():f} "
+            f"{currency} per {price_currency}, the rate of {rate_date}."
+        )
+        page = open_in_chromium(folder / f"{number}.html")
+        assert page.loaded and page.problems == [], page.problems
+        # Once per document, in the PDF as in the browser.
+        assert _flat(_pdf_text(folder / f"{number}.pdf")).count(sentence) == 1, (number, sentence)
+        assert _flat(page.body_text).count(sentence) == 1, (number, sentence)
