@@ -87,6 +87,37 @@ REPORT_MARTS: dict[str, tuple[tuple[str, ...], bool]] = {
         ),
         True,
     ),
+    "rpt_aged_receivables": (
+        (
+            "billing_period",
+            "as_of_date",
+            "issuing_entity_id",
+            "currency_code",
+            "customer_id",
+            "open_document_count",
+            "current_amount",
+            "past_due_1_30_amount",
+            "past_due_31_60_amount",
+            "past_due_61_90_amount",
+            "past_due_over_90_amount",
+            "open_amount",
+        ),
+        False,
+    ),
+    "rpt_collections_kpis": (
+        (
+            "billing_period",
+            "issuing_entity_id",
+            "currency_code",
+            "expected_amount",
+            "collected_amount",
+            "customer_credit_count",
+            "auto_matched_count",
+            "auto_matched_share",
+            "days_sales_outstanding",
+        ),
+        True,
+    ),
 }
 
 

@@ -14,6 +14,14 @@ from orchestration.exports.report.charts import bar_chart, line_chart
 from orchestration.exports.report.content import missing_marts, report_figures
 
 TEMPLATES = Path(__file__).parent / "templates"
+# rpt_aged_receivables' buckets, in the order they age.
+AGEING_BUCKETS = (
+    ("current", "current_amount"),
+    ("1-30 days", "past_due_1_30_amount"),
+    ("31-60 days", "past_due_31_60_amount"),
+    ("61-90 days", "past_due_61_90_amount"),
+    ("over 90 days", "past_due_over_90_amount"),
+)
 
 
 def _decimal(value: str | None) -> Decimal | None:
@@ -105,6 +113,18 @@ def _charts(period: str, figures: dict[str, list[dict[str, Any]]]) -> dict[str, 
                     ("margin", "margin_amount"),
                 )
             ],
+        )
+    ageing = figures["rpt_aged_receivables"]
+    # One chart per currency: who owes what, by how late.
+    for currency in sorted({row["currency_code"] for row in ageing}):
+        rows = [row for row in ageing if row["currency_code"] == currency]
+        charts[f"ageing-{currency}"] = bar_chart(
+            f"ageing-{currency}",
+            f"Open receivables per customer and age ({currency})",
+            [f"{row['customer_id']} ({row['issuing_entity_id']})" for row in rows],
+            [(label, [_decimal(row[column]) for row in rows]) for label, column in AGEING_BUCKETS],
+            horizontal=True,
+            stacked=True,
         )
     kpis = figures["rpt_finance__period_kpis"]
     if len(kpis) > 1:
