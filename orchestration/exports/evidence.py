@@ -42,6 +42,15 @@ GROUP_COLUMNS = (
     "variance_amount, tolerance_amount, billed_line_count, expected_line_count, rate_card_version, status, "
     "detail"
 )
+ENERGY_COLUMNS = (
+    "site_id, meter_id, hour_start_at, hour_end_at, energy_joules, held_energy_joules, "
+    "source_file, source_row"
+)
+CHARGE_COLUMNS = (
+    "source_file, source_row, line_number_in_row, invoice_id, vendor_item_code, resource_id, "
+    "charge_period_start_at, charge_period_end_at, billed_quantity, billed_unit, billed_unit_price, "
+    "billed_amount, currency_code, row_status"
+)
 LINE_COLUMNS = (
     "line_side, line_id, source_file, source_row, invoice_id, vendor_item_code, charge_category, "
     "charge_description, charge_period_start_at, charge_period_end_at, quantity, unit, unit_price, amount, "
@@ -73,11 +82,9 @@ def _usage_sql(group: dict[str, object]) -> tuple[str, list[object]]:
     """The usage behind the expected side: meter hours, contract items, or the billed rows."""
     if group["vendor_sku_id"] == "power_kwh" and group["site_id"]:
         return (
-            "select site_id, meter_id, hour_start_at, hour_end_at, energy_joules, held_energy_joules, "
-            "source_file, source_row from intermediate.int_energy__hourly "
-            "where site_id = ? and hour_start_at >= ? and hour_start_at < ? "
+            f"select {ENERGY_COLUMNS} from dispute_energy where match_group_id = ? "
             "order by meter_id, hour_start_at",
-            [group["site_id"], group["charge_period_start_at"], group["charge_period_end_at"]],
+            [group["match_group_id"]],
         )
     if group["site_id"]:
         return (
@@ -87,12 +94,43 @@ def _usage_sql(group: dict[str, object]) -> tuple[str, list[object]]:
             [group["vendor_id"], group["vendor_sku_id"], group["site_id"]],
         )
     return (
-        "select source_file, source_row, line_number_in_row, invoice_id, vendor_item_code, resource_id, "
-        "charge_period_start_at, charge_period_end_at, billed_quantity, billed_unit, billed_unit_price, "
-        "billed_amount, currency_code, row_status from intermediate.int_vendor_charges__unified "
+        f"select {CHARGE_COLUMNS} from dispute_charges "
         # a raw row can carry several lines (a Google Cloud cost and its credits)
         "where reconciliation_key = ? order by source_file, source_row, line_number_in_row",
         [group["match_group_id"]],
+    )
+
+
+def _gather(con: duckdb.DuckDBPyConnection, period: str) -> None:
+    """Read the large sources once for every pack of `period`: temporary tables holding only the
+    rows the packs show (the meter hours, billed lines and reconciliation lines of the disputed
+    groups), which each pack then filters by its group."""
+    placeholders = ", ".join("?" for _ in DISCREPANCIES)
+    con.execute(
+        "create or replace temp table dispute_groups as "
+        f"select {GROUP_COLUMNS} from marts.fct_vendor_reconciliation "
+        f"where billing_period = ? and status in ({placeholders})",
+        [period, *DISCREPANCIES],
+    )
+    con.execute(
+        "create or replace temp table dispute_energy as "
+        f"select groups.match_group_id, {', '.join(f'hourly.{c}' for c in ENERGY_COLUMNS.split(', '))} "
+        "from intermediate.int_energy__hourly as hourly "
+        "inner join dispute_groups as groups "
+        "on groups.vendor_sku_id = 'power_kwh' and hourly.site_id = groups.site_id "
+        "and hourly.hour_start_at >= groups.charge_period_start_at "
+        "and hourly.hour_start_at < groups.charge_period_end_at"
+    )
+    con.execute(
+        "create or replace temp table dispute_charges as "
+        f"select reconciliation_key, {CHARGE_COLUMNS} from intermediate.int_vendor_charges__unified "
+        "where reconciliation_key in (select match_group_id from dispute_groups)"
+    )
+    con.execute(
+        "create or replace temp table dispute_lines as "
+        f"select match_group_id, {LINE_COLUMNS} from marts.fct_vendor_reconciliation_lines "
+        "where billing_period = ? and match_group_id in (select match_group_id from dispute_groups)",
+        [period],
     )
 
 
@@ -108,12 +146,9 @@ def _rate_card_sql(group: dict[str, object]) -> tuple[str, list[object]]:
 def write_dispute_packs(con: duckdb.DuckDBPyConnection, period: str, exports_dir: Path) -> dict[str, Any]:
     """Write one pack per discrepancy of `period`; return the index (also written as index.json)."""
     staging = swap.staging_folder(exports_dir, f"{period}-disputes")
-    placeholders = ", ".join("?" for _ in DISCREPANCIES)
+    _gather(con, period)
     groups = _rows(
-        con,
-        f"select {GROUP_COLUMNS} from marts.fct_vendor_reconciliation "
-        f"where billing_period = ? and status in ({placeholders}) order by vendor_id, status, match_group_id",
-        [period, *DISCREPANCIES],
+        con, f"select {GROUP_COLUMNS} from dispute_groups order by vendor_id, status, match_group_id", []
     )
     index = []
     for group in groups:
@@ -121,12 +156,11 @@ def write_dispute_packs(con: duckdb.DuckDBPyConnection, period: str, exports_dir
         folder = staging / name
         folder.mkdir(parents=True)
         lines_sql = (
-            f"select {LINE_COLUMNS} from marts.fct_vendor_reconciliation_lines "
-            "where billing_period = ? and match_group_id = ? "
+            f"select {LINE_COLUMNS} from dispute_lines where match_group_id = ? "
             "order by line_side, source_file, source_row, line_id"
         )
         parts = {
-            "lines": (lines_sql, [period, group["match_group_id"]]),
+            "lines": (lines_sql, [group["match_group_id"]]),
             "usage": _usage_sql(group),
             "rate_card": _rate_card_sql(group),
         }
