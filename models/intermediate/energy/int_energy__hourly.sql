@@ -24,12 +24,12 @@ final as (
         sum(held_energy_joules) as held_energy_joules,
         sum(estimated_energy_joules) as estimated_energy_joules,
         count_if(is_estimated) > 0 as is_estimated,
-        any_value(gap_policy) as gap_policy,
+        min(gap_policy) as gap_policy,
         count(*) as interval_count,
         count_if(is_reset) as reset_count,
         count_if(is_gap) as gap_count,
-        arg_min(source_file, interval_start_at) as source_file,
-        arg_min(source_row, interval_start_at) as source_row,
+        arg_min(source_file, (interval_start_at, source_file, source_row)) as source_file,
+        arg_min(source_row, (interval_start_at, source_file, source_row)) as source_row,
 
     from intervals
     group by site_id, meter_id, reading_format, hour_start_at

@@ -67,8 +67,8 @@ held_hours as (
         min(interval_start_at) as first_start_at,
         max(interval_end_at) as last_end_at,
         sum(held_energy_joules) as held_energy_joules,
-        arg_min(source_file, interval_start_at) as source_file,
-        arg_min(source_row, interval_start_at) as source_row,
+        arg_min(source_file, (interval_start_at, source_file, source_row)) as source_file,
+        arg_min(source_row, (interval_start_at, source_file, source_row)) as source_row,
     from energy_intervals
     group by site_id, meter_id, hour_start_at
 

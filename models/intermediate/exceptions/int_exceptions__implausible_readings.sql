@@ -24,8 +24,8 @@ held_hours as (
         count(*) as interval_count,
         sum(held_energy_joules) as held_energy_joules,
         sum(interval_milliseconds) as held_milliseconds,
-        arg_min(source_file, interval_start_at) as source_file,
-        arg_min(source_row, interval_start_at) as source_row,
+        arg_min(source_file, (interval_start_at, source_file, source_row)) as source_file,
+        arg_min(source_row, (interval_start_at, source_file, source_row)) as source_row,
     from implausible_intervals
     group by site_id, meter_id, hour_start_at
 
