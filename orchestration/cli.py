@@ -1,4 +1,5 @@
-"""`meterline` command line: demo data, the monthly billing run, period close and corrections."""
+"""`meterline` command line: demo data, the monthly billing run, period close and corrections,
+and the dunning evaluation."""
 
 from __future__ import annotations
 
@@ -6,11 +7,18 @@ import argparse
 import csv
 import os
 import sys
+from datetime import UTC, date, datetime
 from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, cast
 
-from orchestration.runner import execute_close, execute_monthly_billing, prepare_environment, step_failures
+from orchestration.runner import (
+    execute_close,
+    execute_dunning,
+    execute_monthly_billing,
+    prepare_environment,
+    step_failures,
+)
 from orchestration.wiring.settings import PROJECT_DIR, Settings
 from orchestration.wiring.warehouse_connect import WarehouseHeldError, connect
 
@@ -133,6 +141,36 @@ def close(args: argparse.Namespace) -> int:
     with connect(settings.duckdb_path, read_only=True) as con:
         print(period_report(con, args.period, settings.exports_dir))
         print_unfinished(con, settings.exports_dir)
+    print(f"  Dagster run {result.run_id}: succeeded")
+    return 0
+
+
+def dunning(args: argparse.Namespace) -> int:
+    """Evaluate dunning as of a date through the `daily_dunning` job and print what it decided."""
+    from orchestration.receivables.dunning import evaluation_period, evaluation_summary
+
+    settings = prepare_environment()
+    as_of = args.as_of.isoformat()
+    result, failures = execute_dunning(settings, as_of, f"meterline dunning --by {args.by}")
+    if not result.success:
+        print(f"meterline dunning --as-of {as_of}: FAILED", file=sys.stderr)
+        for step, message in sorted(failures.items()):
+            print(f"  {step}: {message}", file=sys.stderr)
+        return 1
+    (evaluated,) = result.asset_materializations_for_node("receivables__dunning")
+    changes = cast(int, evaluated.metadata["stage_changes"].value)
+    with connect(settings.duckdb_path, read_only=True) as con:
+        summary = evaluation_summary(
+            con, args.as_of, evaluation_period(args.as_of), changes, settings.exports_dir
+        )
+    stages = ", ".join(f"{stage} {count}" for stage, count in summary.stages.items()) or "none overdue"
+    print(f"meterline dunning as of {as_of} (receivables kept under {summary.period})")
+    print(f"  overdue documents by stage: {stages}")
+    print(f"  stage changes recorded in ledger.dunning_stage_changes: {summary.changes}")
+    for action, customers in (("suspend", summary.suspend), ("lift", summary.lift)):
+        listed = ", ".join(f"{customer} ({subjects} subject(s))" for customer, subjects in customers)
+        print(f"  {action}: {listed or 'nobody'}")
+    print(f"  hand-off for operations: {summary.files[0]} and .json")
     print(f"  Dagster run {result.run_id}: succeeded")
     return 0
 
@@ -316,6 +354,17 @@ def main(argv: list[str] | None = None) -> int:
     export = commands.add_parser("export", help="rewrite a closed period's exports from the ledger")
     export.add_argument("--period", required=True, type=_period, help="the closed billing period YYYY-MM")
 
+    dunned = commands.add_parser(
+        "dunning", help="evaluate dunning stages as of a date; record changes, write the suspensions hand-off"
+    )
+    dunned.add_argument(
+        "--as-of",
+        type=date.fromisoformat,
+        default=datetime.now(UTC).date(),
+        help="YYYY-MM-DD (default today, UTC)",
+    )
+    dunned.add_argument("--by", default=os.environ.get("USER", "meterline"), help="who runs the evaluation")
+
     checking = commands.add_parser("verify", help="recompute the closes' hashes and the export manifests")
     checking.add_argument("--period", type=_period, help="only this closed period (default: all)")
 
@@ -338,8 +387,8 @@ def main(argv: list[str] | None = None) -> int:
 
     # Named in the lock file, so a second command can say which one is running.
     targets = [
-        f"--{key} {getattr(args, key)}"
-        for key in ("period", "first", "last", "invoice")
+        f"--{key.replace('_', '-')} {getattr(args, key)}"
+        for key in ("period", "first", "last", "invoice", "as_of")
         if getattr(args, key, None)
     ]
     described = " ".join([args.command, *targets])
@@ -349,6 +398,8 @@ def main(argv: list[str] | None = None) -> int:
                 return run_periods(parser, args)
             if args.command == "close":
                 return close(args)
+            if args.command == "dunning":
+                return dunning(args)
             return ledger_command(args)
     except (WarehouseBusyError, WarehouseHeldError) as error:
         print(f"meterline {args.command}: {error}", file=sys.stderr)

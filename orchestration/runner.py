@@ -119,6 +119,28 @@ def execute_close(
     return result, step_failures(result)
 
 
+def execute_dunning(
+    settings: Settings, as_of: str, evaluated_by: str
+) -> tuple[ExecuteInProcessResult, dict[str, str]]:
+    """Run the `daily_dunning` job in-process for one as-of date; returns its result and failures."""
+    from dagster import DagsterInstance
+
+    from orchestration.definitions import defs
+    from orchestration.wiring.jobs import dunning_run_config
+
+    job = defs.resolve_job_def("daily_dunning")
+    run_config = {
+        "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
+        **dunning_run_config(as_of, evaluated_by),
+    }
+    # dbt's node-by-node output goes to the log file, as in the billing run.
+    log_path = settings.duckdb_path.parent / "logs" / f"daily_dunning_{as_of}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with DagsterInstance.get() as instance, log_path.open("w") as log, redirect_stdout(log):
+        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
+    return result, step_failures(result)
+
+
 def step_failures(result: ExecuteInProcessResult) -> dict[str, str]:
     """The error message of every failed step, without Dagster's exception class prefix."""
     failures = {}

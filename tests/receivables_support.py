@@ -27,6 +27,11 @@ MODELS = {  # in build order
     "staging.stg_bank__entries": "models/staging/bank/stg_bank__entries.sql",
     "staging.stg_ledger__receivable_documents": "models/staging/ledger/stg_ledger__receivable_documents.sql",
     "staging.stg_ledger__allocations": "models/staging/ledger/stg_ledger__allocations.sql",
+    "staging.stg_ledger__invoices": "models/staging/ledger/stg_ledger__invoices.sql",
+    "staging.stg_ledger__approvals": "models/staging/ledger/stg_ledger__approvals.sql",
+    "intermediate.int_documents__approval_states": (
+        "models/intermediate/exports/int_documents__approval_states.sql"
+    ),
     "intermediate.int_bank__credit_entries": "models/intermediate/receivables/int_bank__credit_entries.sql",
     "intermediate.int_receivables__matched": "models/intermediate/receivables/int_receivables__matched.sql",
     "intermediate.int_receivables__entry_outcomes": (

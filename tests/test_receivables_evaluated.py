@@ -8,7 +8,6 @@ from the policy seeds and the ledger itself, not from the models under test.
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from dataclasses import dataclass
@@ -19,54 +18,11 @@ import pytest
 
 from orchestration.exports.report.render import AGEING_BUCKETS, render_report
 from orchestration.exports.writer import _close_summary
-from tests.conftest import SEEDS_DIR
+from tests.dunning_policy import ASSIGNED_SQL, SENT_SQL, Sent, expected_stages
 from tests.e2e_support import PERIOD, DemoMonth, Deployment
 from tests.ledger_support import dbt
 
 DATES = (date(2026, 12, 5), date(2026, 12, 10), date(2027, 1, 20))
-
-# Documents sent to customers (held ones are not), as the ledger holds them.
-SENT_SQL = """
-    select invoice_number, customer_id, currency_code, gross_amount_minor, due_date
-    from ledger.invoices as invoices
-    where billing_period = ? and document_type in ('invoice', 'debit_note')
-        and (approval_reasons = '' or exists (
-            select 1 from ledger.approvals where approvals.invoice_number = invoices.invoice_number))
-"""
-
-
-def _seed(name: str) -> list[dict[str, str]]:
-    with (SEEDS_DIR / "receivables" / f"{name}.csv").open(newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
-
-
-def _expected_stages(sent: list[tuple[str, str, str, int, date]], as_of: date) -> dict[str, tuple[str, int]]:
-    stages = _seed("dunning_stages")
-    minimums = {
-        (row["segment"], row["currency_code"]): int(row["minimum_overdue_minor"])
-        for row in _seed("dunning_minimums")
-    }
-    segments = {row["customer_id"]: row["segment"] for row in _seed("dunning_segments")}
-    overdue = [doc for doc in sent if (as_of - doc[4]).days > 0]
-    owed: dict[tuple[str, str], int] = {}
-    for _, customer, currency, gross, _ in overdue:
-        owed[(customer, currency)] = owed.get((customer, currency), 0) + gross
-    expected = {}
-    for number, customer, currency, _, due in overdue:
-        segment, days = segments.get(customer, "standard"), (as_of - due).days
-        reached = [
-            (int(row["stage_order"]), row["stage"])
-            for row in stages
-            if row["segment"] == segment and days >= int(row["days_after_due"])
-        ]
-        stage = (
-            max(reached)[1]
-            if reached and owed[(customer, currency)] >= minimums.get((segment, currency), 0)
-            else "none"
-        )
-        expected[number] = (stage, days)
-    return expected
-
 
 Row = tuple[object, ...]
 
@@ -76,7 +32,7 @@ class Evaluated:
     """What the receivables marts held after a build at each date, and the ledger's sent documents."""
 
     deployment: Deployment
-    sent: list[tuple[str, str, str, int, date]]
+    sent: list[Sent]
     stages: dict[date, dict[str, tuple[str, int]]]
     suspended: dict[date, set[Row]]
     assigned: dict[date, set[Row]]
@@ -104,27 +60,18 @@ def evaluated(demo_month: DemoMonth, tmp_path_factory: pytest.TempPathFactory) -
             suspended[as_of] = set(
                 con.execute(
                     "select customer_id, subject_type, subject_id from marts.rpt_suspensions "
-                    "where billing_period = ?",
+                    "where billing_period = ? and action = 'suspend'",
                     [PERIOD],
                 ).fetchall()
             )
-            assigned[as_of] = set(
-                con.execute(
-                    """
-                    select customer_id, subject_type, subject_id from staging.stg_reference__assignments
-                    where quarantine_reason is null and effective_from_at <= cast(? as timestamp)
-                        and (effective_to_at is null or effective_to_at > cast(? as timestamp))
-                    """,
-                    [as_of, as_of],
-                ).fetchall()
-            )
+            assigned[as_of] = set(con.execute(ASSIGNED_SQL, [as_of, as_of]).fetchall())
     return Evaluated(deployment, sent, stages, suspended, assigned)
 
 
 def test_stages_and_suspensions_follow_the_policy_at_each_date(evaluated: Evaluated) -> None:
     assert len(evaluated.sent) >= 4
     for as_of in DATES:
-        expected = _expected_stages(evaluated.sent, as_of)
+        expected = expected_stages(evaluated.sent, as_of)
         assert evaluated.stages[as_of] == expected, as_of
         at_suspension = {
             customer

@@ -1,18 +1,37 @@
-"""Receivables as Dagster assets: the step that records the matching's allocations in the ledger.
+"""Receivables as Dagster assets: the step of each billing run that records the matching's
+allocations in the ledger, and the dunning evaluation of the `daily_dunning` job.
 
-The ledger tables it reads and writes are declared with the others in
+The ledger tables they read and write are declared with the others in
 orchestration/close/ledger_sources.py.
 """
 
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
+import json
+from datetime import date
+from pathlib import Path
 
+from dagster import AssetExecutionContext, AssetKey, Config, Failure, MaterializeResult, MetadataValue, asset
+from dagster_dbt import DbtCliResource
+
+from orchestration.exports.publish import publish_period
 from orchestration.receivables.allocations import record_allocations
+from orchestration.receivables.dunning import (
+    DunningRefusedError,
+    evaluation_period,
+    evaluation_summary,
+    record_stage_changes,
+    refuse_before_last,
+    write_handoff,
+)
 from orchestration.wiring.dbt_assets import dbt_key
+from orchestration.wiring.dbt_project import meterline_dbt_project
+from orchestration.wiring.jobs import DUNNING_GROUP
 from orchestration.wiring.partitions import billing_periods, one_period_per_run
+from orchestration.wiring.periods import PeriodError
 from orchestration.wiring.resources import Warehouse
 from orchestration.wiring.warehouse_setup import ensure_ledger
 
 RECEIVABLES_GROUP = "receivables"
+RECEIVABLES_MARTS = "path:models/marts/receivables"
 
 
 @asset(
@@ -31,3 +50,65 @@ def receivables_allocations(context: AssetExecutionContext, warehouse: Warehouse
         ensure_ledger(con)
         recorded = record_allocations(con, f"meterline run {context.run_id}")
     return MaterializeResult(metadata={"appended": recorded.appended, "reversed": recorded.reversed})
+
+
+class DunningConfig(Config):
+    as_of_date: str
+    evaluated_by: str = "meterline scheduler"
+
+
+@asset(
+    key=AssetKey(["receivables", "dunning"]),
+    group_name=DUNNING_GROUP,
+    deps=[dbt_key("marts", "fct_dunning_stages"), dbt_key("marts", "rpt_suspensions")],
+    kinds={"dbt", "duckdb"},
+)
+def receivables_dunning(
+    context: AssetExecutionContext, config: DunningConfig, warehouse: Warehouse, dbt: DbtCliResource
+) -> MaterializeResult:
+    """Evaluate dunning as of a date: rebuild the receivables marts as of it, record each stage
+    change in the ledger and write the suspensions hand-off (orchestration/receivables/dunning.py)."""
+    try:
+        as_of = date.fromisoformat(config.as_of_date)
+        period = evaluation_period(as_of)
+    except (ValueError, PeriodError) as error:
+        raise Failure(description=f"as_of_date {config.as_of_date!r}: {error}") from None
+    with warehouse.connect() as con:
+        ensure_ledger(con)
+        try:
+            refuse_before_last(con, as_of)
+        except DunningRefusedError as refused:
+            raise Failure(description=str(refused)) from None
+    # dbt writes the warehouse in its own process: no connection is held while it runs.
+    dbt_vars = json.dumps({"billing_period": period, "as_of_date": as_of.isoformat()})
+    built = dbt.cli(
+        ["build", "--select", RECEIVABLES_MARTS, "--vars", dbt_vars],
+        manifest=meterline_dbt_project.manifest_path,
+        raise_on_error=False,
+    )
+    for line in built.stream_raw_events():
+        context.log.debug(str(line))
+    if not built.is_successful():
+        failed = f"dbt build of the receivables marts as of {as_of} failed: {built.get_error()}"
+        raise Failure(description=failed)
+    recorded_by = f"{config.evaluated_by} (Dagster run {context.run_id})"
+    with warehouse.connect() as con:
+        changes = record_stage_changes(con, as_of, period, recorded_by)
+        files = write_handoff(con, as_of, period, Path(warehouse.exports_dir))
+        summary = evaluation_summary(con, as_of, period, changes, Path(warehouse.exports_dir))
+    # Readers of an already published month see its receivables as of this evaluation.
+    published_dir = Path(warehouse.published_dir)
+    if (published_dir / period).is_dir():
+        with warehouse.connect(read_only=True) as con:
+            publish_period(con, period, published_dir)
+    return MaterializeResult(
+        metadata={
+            "as_of_date": as_of.isoformat(),
+            "billing_period": period,
+            "stages": MetadataValue.json(summary.stages),
+            "stage_changes": changes,
+            "suspend": MetadataValue.json(dict(summary.suspend)),
+            "lift": MetadataValue.json(dict(summary.lift)),
+            "handoff": MetadataValue.path(str(files[0])),
+        }
+    )

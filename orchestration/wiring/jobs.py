@@ -1,4 +1,5 @@
-"""The monthly billing job and its schedule, and the period close job."""
+"""The monthly billing job and its schedule, the period close job, and the daily dunning
+evaluation and its schedule."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -12,10 +13,11 @@ from dagster import (
 )
 
 CLOSE_GROUPS = ("ledger", "exports")
+DUNNING_GROUP = "dunning"
 
 monthly_billing_job = define_asset_job(
     name="monthly_billing",
-    selection=(AssetSelection.all() - AssetSelection.groups(*CLOSE_GROUPS)).materializable(),
+    selection=(AssetSelection.all() - AssetSelection.groups(*CLOSE_GROUPS, DUNNING_GROUP)).materializable(),
     description="Ingest landing files, build the dbt models and gate the marts (drafts).",
 )
 
@@ -40,3 +42,29 @@ def monthly_billing_schedule(context: ScheduleEvaluationContext) -> RunRequest:
     tick = context.scheduled_execution_time or datetime.now(UTC)
     ended = (tick.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
     return RunRequest(run_key=ended, partition_key=ended)
+
+
+daily_dunning_job = define_asset_job(
+    name="daily_dunning",
+    selection=AssetSelection.groups(DUNNING_GROUP),
+    description=(
+        "Evaluate the dunning stages as of a date, record their changes and write the suspensions hand-off."
+    ),
+)
+
+
+def dunning_run_config(as_of: str, evaluated_by: str) -> dict[str, object]:
+    return {"ops": {"receivables__dunning": {"config": {"as_of_date": as_of, "evaluated_by": evaluated_by}}}}
+
+
+# Every day at 07:00 UTC, the stages as of that day, after the night's bank statements were
+# billed in by the landing sensor's runs. Running by default, as the monthly schedule.
+@schedule(
+    job=daily_dunning_job,
+    cron_schedule="0 7 * * *",
+    execution_timezone="UTC",
+    default_status=DefaultScheduleStatus.RUNNING,
+)
+def daily_dunning_schedule(context: ScheduleEvaluationContext) -> RunRequest:
+    as_of = (context.scheduled_execution_time or datetime.now(UTC)).date().isoformat()
+    return RunRequest(run_key=as_of, run_config=dunning_run_config(as_of, "schedule daily_dunning"))

@@ -297,6 +297,26 @@ create table if not exists ledger.allocations (
     recorded_by varchar not null,
     recorded_at timestamptz not null
 );
+-- Each document's dunning stage as dunning evaluations moved it (orchestration/receivables/
+-- dunning.py): a row per change only, from `from_stage` to `to_stage` (`none` before the first
+-- stage and once cleared), with the rule that moved it. Never edited.
+create table if not exists ledger.dunning_stage_changes (
+    change_id varchar primary key,
+    as_of_date date not null,
+    invoice_number varchar not null,
+    issuing_entity_id varchar not null,
+    customer_id varchar not null,
+    currency_code varchar not null,
+    due_date date not null,
+    from_stage varchar not null,
+    to_stage varchar not null,
+    open_minor bigint not null,
+    days_past_due integer not null,
+    rule varchar not null,
+    reason varchar not null,
+    recorded_by varchar not null,
+    recorded_at timestamptz not null
+);
 """
 
 

@@ -4,8 +4,8 @@
     stage of the customer's segment (seeds/receivables/dunning_stages.csv) whose delay after
     the due date has passed, provided the customer's overdue open amount in the document's
     currency reaches the segment's minimum (seeds/receivables/dunning_minimums.csv). Held
-    documents were never sent and are not dunned. Deterministic: the same ledger and date give
-    the same stages.
+    documents were never sent: fct_receivables leaves them out. Deterministic: the same ledger
+    and date give the same stages.
 -#}
 
 with
@@ -13,12 +13,6 @@ with
 receivables as (
 
     select * from {{ of_billing_period(ref('fct_receivables')) }}
-
-),
-
-approval_states as (
-
-    select * from {{ ref('int_documents__approval_states') }}
 
 ),
 
@@ -46,13 +40,10 @@ overdue as (
         receivables.*,
         coalesce(segments.segment, 'standard') as segment,
     from receivables
-    inner join approval_states
-        on receivables.invoice_number = approval_states.invoice_number
     left join segments
         on receivables.customer_id = segments.customer_id
     where receivables.open_minor > 0
         and receivables.days_past_due > 0
-        and approval_states.approval_status <> 'held'
 
 ),
 

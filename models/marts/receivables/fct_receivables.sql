@@ -1,6 +1,7 @@
 {#-
     Receivables as of a date (var `as_of_date`, default the day after the billing period):
-    one row per invoice or debit note issued on or before it, with what its credit notes and
+    one row per invoice or debit note issued on or before it and sent (a document held for
+    approval was never sent: it joins once approved), with what its credit notes and
     the payments recorded in the ledger (reversals included) had applied by then, what is
     still open and its status. Amounts from integer minor units; no rounding happens here.
 -#}
@@ -10,6 +11,12 @@ with
 documents as (
 
     select * from {{ ref('stg_ledger__receivable_documents') }}
+
+),
+
+approval_states as (
+
+    select * from {{ ref('int_documents__approval_states') }}
 
 ),
 
@@ -54,9 +61,12 @@ positioned as (
         applied.last_payment_date,
     from documents
     cross join as_of
+    inner join approval_states
+        on documents.invoice_number = approval_states.invoice_number
     left join applied
         on documents.invoice_number = applied.invoice_number
     where documents.document_type in ('invoice', 'debit_note')
+        and approval_states.approval_status <> 'held'
         and documents.issue_date <= as_of.as_of_date
 
 ),

@@ -1,8 +1,9 @@
 {#-
-    The operations hand-off at the end of the dunning chain: every machine, Kubernetes
-    namespace and Slurm account assigned, on the date of fct_dunning_stages, to a customer with
-    a document at the `suspension` stage. A customer leaves the list once no document of theirs
-    is at that stage (paid, credited, or a later date's evaluation).
+    The operations hand-off at the end of the dunning chain, as of the date of
+    fct_dunning_stages: every machine, Kubernetes namespace and Slurm account assigned on that
+    date to a customer with a document at the `suspension` stage (`suspend`), and those of a
+    customer the dunning evaluations had recorded at `suspension` before that date and who has
+    no document there any more: paid, credited or below the minimum (`lift`).
 -#}
 
 with
@@ -13,47 +14,97 @@ dunning as (
 
 ),
 
+stage_changes as (
+
+    select * from {{ ref('stg_ledger__dunning_stage_changes') }}
+
+),
+
 assignments as (
 
     select * from {{ ref('stg_reference__assignments') }}
 
 ),
 
+as_of as (
+
+    select cast({{ as_of_at() }} as date) as as_of_date
+
+),
+
 suspended as (
 
     select
-        billing_period,
-        as_of_date,
         customer_id,
-        count(*) as suspension_document_count,
+        'suspend' as action,
+        count(*) as document_count,
         min(due_date) as oldest_due_date,
         string_agg(invoice_number, ', ' order by invoice_number) as invoice_numbers,
     from dunning
     where dunning_stage = 'suspension'
-    group by billing_period, as_of_date, customer_id
+    group by customer_id
+
+),
+
+-- Each document's stage as the evaluations before this date left it.
+recorded_before as (
+
+    select stage_changes.*
+    from stage_changes
+    cross join as_of
+    where stage_changes.as_of_date < as_of.as_of_date
+    qualify row_number() over (
+            partition by stage_changes.invoice_number
+            order by stage_changes.as_of_date desc, stage_changes.change_id desc
+        ) = 1
+
+),
+
+lifted as (
+
+    select
+        customer_id,
+        'lift' as action,
+        count(*) as document_count,
+        min(due_date) as oldest_due_date,
+        string_agg(invoice_number, ', ' order by invoice_number) as invoice_numbers,
+    from recorded_before
+    where to_stage = 'suspension'
+        and customer_id not in (select suspended.customer_id from suspended)
+    group by customer_id
+
+),
+
+actions as (
+
+    select * from suspended
+    union all
+    select * from lifted
 
 ),
 
 final as (
 
     select
-        suspended.billing_period,
-        suspended.as_of_date,
-        suspended.customer_id,
+        cast({{ billing_period_literal() }} as varchar) as billing_period,
+        as_of.as_of_date,
+        actions.action,
+        actions.customer_id,
         assignments.subject_type,
         assignments.subject_id,
         assignments.assignment_id,
-        suspended.suspension_document_count,
-        suspended.oldest_due_date,
-        suspended.invoice_numbers,
-    from suspended
+        actions.document_count,
+        actions.oldest_due_date,
+        actions.invoice_numbers,
+    from actions
+    cross join as_of
     inner join assignments
-        on suspended.customer_id = assignments.customer_id
+        on actions.customer_id = assignments.customer_id
             and assignments.quarantine_reason is null
-            and assignments.effective_from_at <= cast(suspended.as_of_date as timestamp)
+            and assignments.effective_from_at <= cast(as_of.as_of_date as timestamp)
             and (
                 assignments.effective_to_at is null
-                or assignments.effective_to_at > cast(suspended.as_of_date as timestamp)
+                or assignments.effective_to_at > cast(as_of.as_of_date as timestamp)
             )
 
 )
