@@ -159,6 +159,7 @@ def dunning(args: argparse.Namespace) -> int:
         return 1
     (evaluated,) = result.asset_materializations_for_node("receivables__dunning")
     changes = cast(int, evaluated.metadata["stage_changes"].value)
+    notices = cast(list[str], evaluated.metadata["notices"].value)
     with connect(settings.duckdb_path, read_only=True) as con:
         summary = evaluation_summary(
             con, args.as_of, evaluation_period(args.as_of), changes, settings.exports_dir
@@ -171,6 +172,11 @@ def dunning(args: argparse.Namespace) -> int:
         listed = ", ".join(f"{customer} ({subjects} subject(s))" for customer, subjects in customers)
         print(f"  {action}: {listed or 'nobody'}")
     print(f"  hand-off for operations: {summary.files[0]} and .json")
+    folder = settings.exports_dir / "notices" / as_of
+    print(
+        f"  notices to customers: {len(notices)}"
+        + (f" in {folder} ({', '.join(notices)})" if notices else "")
+    )
     print(f"  Dagster run {result.run_id}: succeeded")
     return 0
 

@@ -159,7 +159,7 @@ def test_documents_and_report_are_listed_in_the_manifest(approved: Deployment) -
 def test_rendering_twice_gives_identical_bytes(approved: Deployment, tmp_path: Path) -> None:
     from orchestration.close.reference import load_close_reference
     from orchestration.exports.documents.content import document_contents
-    from orchestration.exports.documents.render import render_html, render_pdf
+    from orchestration.exports.documents.render import document_identity, render_html, render_pdf
 
     folder = approved.exports_dir / PERIOD / "documents"
     with duckdb.connect(str(approved.duckdb_path), read_only=True) as con:
@@ -168,7 +168,8 @@ def test_rendering_twice_gives_identical_bytes(approved: Deployment, tmp_path: P
     assert documents
     for document in documents[:2]:
         html = render_html(document)
-        first, second = render_pdf(html, document), render_pdf(render_html(document), document)
+        identity = document_identity(document)
+        first, second = render_pdf(html, identity), render_pdf(render_html(document), identity)
         assert first == second
         assert first == (folder / f"{document['invoice_number']}.pdf").read_bytes()
         assert html == (folder / f"{document['invoice_number']}.html").read_text("utf-8")

@@ -1,7 +1,7 @@
 """Dunning evaluated by `meterline dunning --as-of` (the real `daily_dunning` Dagster job) on a copy
 of the closed demo month: the stage changes recorded in the ledger, the suspensions hand-off
-files, a payment lifting a suspension, idempotent re-runs and refused dates; and the daily
-schedule's request.
+files, the notices (HTML read back, PDF printed, opened in Chromium), a payment lifting a
+suspension, idempotent re-runs and refused dates; and the daily schedule's request.
 
 The demo's invoices are issued on 2026-11-01 and due on 2026-12-01, nothing paid. Expected
 stages come from the policy seeds and the ledger (tests/dunning_policy.py), not from the models.
@@ -11,15 +11,19 @@ from __future__ import annotations
 
 import csv
 import json
+import re
+import subprocess
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import duckdb
 import pytest
 from dagster import RunRequest, build_schedule_context, validate_run_config
 
 from orchestration.wiring.jobs import daily_dunning_schedule
-from tests.dunning_policy import ASSIGNED_SQL, SENT_SQL, Sent, expected_stages
+from tests.browser_support import browser_tools_missing, open_in_chromium
+from tests.dunning_policy import ASSIGNED_SQL, SENT_SQL, Sent, expected_stages, policy_seed
 from tests.e2e_support import PERIOD, DemoMonth, Deployment, folder_digest
 
 FIRST, SUSPENDED, PAID = date(2026, 12, 10), date(2027, 1, 20), date(2027, 1, 26)
@@ -72,7 +76,9 @@ def evaluated(demo_month: DemoMonth, tmp_path_factory: pytest.TempPathFactory) -
         outputs[step] = (done.returncode, done.stdout, done.stderr)
         with duckdb.connect(str(deployment.duckdb_path), read_only=True) as con:
             changes[step] = con.execute(CHANGES_SQL).fetchall()
-        handoffs[step] = folder_digest(deployment.exports_dir / "suspensions")
+        handoffs[step] = folder_digest(deployment.exports_dir / "suspensions") | folder_digest(
+            deployment.exports_dir / "notices"
+        )
 
     evaluate("first", "--as-of", FIRST.isoformat())
     with duckdb.connect(str(deployment.duckdb_path), read_only=True) as con:
@@ -183,3 +189,59 @@ def test_the_daily_schedule_evaluates_its_own_day() -> None:
     config = request.run_config["ops"]["receivables__dunning"]["config"]
     assert config == {"as_of_date": "2026-12-15", "evaluated_by": "schedule daily_dunning"}
     assert validate_run_config(defs.resolve_job_def("daily_dunning"), request.run_config)
+
+
+def _notice_texts() -> dict[tuple[str, str], str]:
+    rows = policy_seed("dunning_notice_texts")
+    return {(row["text_key"], row["language_code"]): row["text"] for row in rows}
+
+
+def _amount(printed: str) -> Decimal:
+    """A printed amount (`1,132.27` or `1 132,27`) as a decimal."""
+    digits = re.sub(r"[\s\u202f,.]", "", printed)
+    return Decimal(digits).scaleb(-2)
+
+
+@pytest.mark.skipif(bool(browser_tools_missing()), reason="needs make browser-tools")
+def test_each_customer_reached_gets_one_notice_in_its_language(evaluated: Evaluated) -> None:
+    deployment, texts = evaluated.deployment, _notice_texts()
+    with duckdb.connect(str(deployment.duckdb_path), read_only=True) as con:
+        customers = dict(
+            con.execute(
+                "select customer_id, any_value(language_code || ':' || country_code) from ledger.invoices "
+                "group by customer_id"
+            ).fetchall()
+        )
+        references = dict(
+            con.execute("select invoice_number, payment_reference from ledger.payment_references").fetchall()
+        )
+    owed: dict[tuple[str, str], int] = {}
+    for _, customer, currency, gross, _ in evaluated.sent:
+        owed[(customer, currency)] = owed.get((customer, currency), 0) + gross
+    for as_of, stage in ((FIRST, "reminder"), (SUSPENDED, "suspension")):
+        folder = deployment.exports_dir / "notices" / as_of.isoformat()
+        expected = {f"{customer}-{currency}" for _, customer, currency, *_ in evaluated.sent}
+        assert {path.stem for path in folder.glob("*.pdf")} == expected
+        assert {path.stem for path in folder.glob("*.html")} == expected
+        for number, customer, currency, _, _ in evaluated.sent:
+            language, country = customers[customer].split(":")
+            html = (folder / f"{customer}-{currency}.html").read_text("utf-8")
+            title = texts.get((f"notice.{stage}", language), texts[(f"notice.{stage}", "en")])
+            assert f"<h1>{title}</h1>" in html
+            assert number in html and references[number] in html
+            total = re.search(r'id="total-due">([^<]+)<', html)
+            assert total and _amount(total[1]) == Decimal(owed[(customer, currency)]).scaleb(-2)
+            mention = texts.get((f"legal.{country}", language))
+            assert (mention is not None) == ('id="legal-mention"' in html)
+            pdf = subprocess.run(
+                ["pdftotext", "-layout", str(folder / f"{customer}-{currency}.pdf"), "-"],
+                capture_output=True, text=True, check=True,
+            ).stdout  # fmt: skip
+            assert title in pdf and number in pdf
+            if mention:
+                assert "L441-10" in " ".join(pdf.split())
+            page = open_in_chromium(folder / f"{customer}-{currency}.html")
+            assert page.loaded and page.problems == [] and title in page.body_text
+    assert "fr:FR" in customers.values()  # the French legal mention is checked on a real notice
+    # The payment moved its document out of dunning: nobody reached a stage that day.
+    assert not (deployment.exports_dir / "notices" / PAID.isoformat()).exists()

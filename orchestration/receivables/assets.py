@@ -22,6 +22,7 @@ from orchestration.receivables.dunning import (
     refuse_before_last,
     write_handoff,
 )
+from orchestration.receivables.notices import write_notices
 from orchestration.wiring.dbt_assets import dbt_key
 from orchestration.wiring.dbt_project import meterline_dbt_project
 from orchestration.wiring.jobs import DUNNING_GROUP
@@ -67,7 +68,8 @@ def receivables_dunning(
     context: AssetExecutionContext, config: DunningConfig, warehouse: Warehouse, dbt: DbtCliResource
 ) -> MaterializeResult:
     """Evaluate dunning as of a date: rebuild the receivables marts as of it, record each stage
-    change in the ledger and write the suspensions hand-off (orchestration/receivables/dunning.py)."""
+    change in the ledger, write the suspensions hand-off (orchestration/receivables/dunning.py)
+    and the day's notices (notices.py)."""
     try:
         as_of = date.fromisoformat(config.as_of_date)
         period = evaluation_period(as_of)
@@ -95,6 +97,7 @@ def receivables_dunning(
     with warehouse.connect() as con:
         changes = record_stage_changes(con, as_of, period, recorded_by)
         files = write_handoff(con, as_of, period, Path(warehouse.exports_dir))
+        notices = write_notices(con, as_of, period, Path(warehouse.exports_dir))
         summary = evaluation_summary(con, as_of, period, changes, Path(warehouse.exports_dir))
     # Readers of an already published month see its receivables as of this evaluation.
     published_dir = Path(warehouse.published_dir)
@@ -110,5 +113,6 @@ def receivables_dunning(
             "suspend": MetadataValue.json(dict(summary.suspend)),
             "lift": MetadataValue.json(dict(summary.lift)),
             "handoff": MetadataValue.path(str(files[0])),
+            "notices": MetadataValue.json(sorted(path.name for path in notices if path.suffix == ".pdf")),
         }
     )

@@ -29,10 +29,12 @@ SEED_TABLES = {
     "doc_bank_accounts": "receivables/bank_accounts.csv",
     "doc_price_tiers": "rating/customer_price_tiers.csv",
     "doc_price_lists": "rating/customer_price_lists.csv",
+    "doc_notice_texts": "receivables/dunning_notice_texts.csv",
 }
 
 
-def _load_seeds(con: duckdb.DuckDBPyConnection, seeds_dir: Path) -> None:
+def load_document_seeds(con: duckdb.DuckDBPyConnection, seeds_dir: Path = SEEDS_DIR) -> None:
+    """The seed temp tables customer documents and dunning notices print from."""
     for table, relative in SEED_TABLES.items():
         con.execute(
             f"create or replace temp table {table} as select * from read_csv(?, header = true, "
@@ -44,6 +46,11 @@ def _load_seeds(con: duckdb.DuckDBPyConnection, seeds_dir: Path) -> None:
         "select text_key, language_code, text from doc_invoice_texts "
         "union all select text_key, language_code, text from doc_labels"
     )
+    con.execute(
+        "create or replace temp table notice_texts as "
+        "select text_key, language_code, text from doc_notice_texts "
+        "union all select text_key, language_code, text from doc_labels"
+    )
 
 
 def document_contents(
@@ -51,7 +58,7 @@ def document_contents(
 ) -> list[dict[str, Any]]:
     """Every approved document of the closed `period`, ordered by number."""
     load_close_reference(con, seeds_dir / "close")
-    _load_seeds(con, seeds_dir)
+    load_document_seeds(con, seeds_dir)
     query = QUERY_PATH.read_text("utf-8").replace("{approval_states}", APPROVAL_STATES)
     rows = con.execute(query, {"period": period}).fetchall()
     return [json.loads(document) for _, _, document in rows]

@@ -96,18 +96,26 @@ def _environment() -> jinja2.Environment:
     return environment
 
 
+def render_page(template: str, **context: Any) -> str:
+    """A template of templates/ as one self-contained HTML page, styled by document.css."""
+    stylesheet = (TEMPLATES / "document.css").read_text("utf-8")
+    return _environment().get_template(template).render(stylesheet=stylesheet, **context)
+
+
 def render_html(document: dict[str, Any]) -> str:
     """The document as one self-contained HTML page."""
-    environment = _environment()
-    stylesheet = (TEMPLATES / "document.css").read_text("utf-8")
-    return environment.get_template("document.html.j2").render(document=document, stylesheet=stylesheet)
+    return render_page("document.html.j2", document=document)
 
 
-def render_pdf(html: str, document: dict[str, Any]) -> bytes:
-    """The HTML printed to PDF with embedded fonts and fixed metadata."""
-    identifier = hashlib.sha256(
-        f"{document['invoice_number']}\0{document['close_content_sha256']}".encode()
-    ).hexdigest()[:32]
+def document_identity(document: dict[str, Any]) -> str:
+    """A customer document is its number and the close that froze it."""
+    return f"{document['invoice_number']}\0{document['close_content_sha256']}"
+
+
+def render_pdf(html: str, identity: str) -> bytes:
+    """The HTML printed to PDF with embedded fonts and fixed metadata; the file identifier is
+    derived from `identity`, which names the page and the content it prints."""
+    identifier = hashlib.sha256(identity.encode()).hexdigest()[:32]
     pdf = weasyprint.HTML(string=html, base_url=str(TEMPLATES)).write_pdf(
         stylesheets=[weasyprint.CSS(string=FONT_FACES)],
         pdf_identifier=identifier.encode(),
@@ -125,7 +133,7 @@ def write_documents(documents: list[dict[str, Any]], folder: Path) -> list[tuple
         html_path = folder / f"{document['invoice_number']}.html"
         pdf_path = folder / f"{document['invoice_number']}.pdf"
         html_path.write_text(html, "utf-8")
-        pdf_path.write_bytes(render_pdf(html, document))
+        pdf_path.write_bytes(render_pdf(html, document_identity(document)))
         lines = len(document["lines"])
         written.extend([(html_path, lines), (pdf_path, lines)])
     return written
