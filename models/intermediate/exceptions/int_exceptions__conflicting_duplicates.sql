@@ -131,6 +131,11 @@ slurm_exceptions as (
             || coalesce(strftime(started_at, '%Y-%m-%dT%H:%M:%SZ'), 'never')
             || ' for ' || elapsed_seconds || ' s (account ' || coalesce(slurm_account, '?') || ')',
             ' vs '
+            order by
+                job_state_code
+                || ' from '
+                || coalesce(strftime(started_at, '%Y-%m-%dT%H:%M:%SZ'), 'never')
+                || ' for ' || elapsed_seconds || ' s (account ' || coalesce(slurm_account, '?') || ')'
         )
         || '; the job is held, not billed, until one record is corrected' as detail,
     from slurm_jobs
@@ -159,6 +164,9 @@ opencost_exceptions as (
             distinct coalesce(cast(cpu_core_seconds as varchar), '?') || ' core-s / '
             || coalesce(cast(ram_byte_seconds as varchar), '?') || ' byte-s',
             ' vs '
+            order by
+                coalesce(cast(cpu_core_seconds as varchar), '?') || ' core-s / '
+                || coalesce(cast(ram_byte_seconds as varchar), '?') || ' byte-s'
         )
         || '; the day is held, not billed, until one copy is corrected' as detail,
     from opencost_allocations

@@ -35,7 +35,7 @@ notices as (
         arg_max(customer_name, issue_date) as customer_name,
         arg_max(language_code, issue_date) as language_code,
         arg_max(country_code, issue_date) as country_code,
-        any_value(minor_units) as minor_units,
+        min(minor_units) as minor_units,
         sum(open_minor) as total_due_minor,
         list({
             'invoice_number': invoice_number,
