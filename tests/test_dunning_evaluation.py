@@ -19,7 +19,7 @@ from decimal import Decimal
 
 import duckdb
 import pytest
-from dagster import RunRequest, build_schedule_context, validate_run_config
+from dagster import RunRequest, SkipReason, build_schedule_context, validate_run_config
 
 from orchestration.wiring.jobs import daily_dunning_schedule
 from tests.browser_support import browser_tools_missing, open_in_chromium
@@ -180,10 +180,16 @@ def test_evaluating_a_date_again_changes_nothing_and_earlier_dates_are_refused(e
     assert returncode == 2 and "--as-of" in stderr and stderr.count("\n") == 1
 
 
-def test_the_daily_schedule_evaluates_its_own_day() -> None:
+def test_the_daily_schedule_evaluates_its_own_day(
+    evaluated: Evaluated, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from orchestration.definitions import defs
 
     tick = datetime(2026, 12, 15, 7, 0, tzinfo=UTC)
+    monkeypatch.setenv("MET_DUCKDB_PATH", str(evaluated.deployment.root / "no-warehouse.duckdb"))
+    skipped = daily_dunning_schedule(build_schedule_context(scheduled_execution_time=tick))
+    assert isinstance(skipped, SkipReason) and "first billing run" in str(skipped.skip_message)
+    monkeypatch.setenv("MET_DUCKDB_PATH", str(evaluated.deployment.duckdb_path))
     request = daily_dunning_schedule(build_schedule_context(scheduled_execution_time=tick))
     assert isinstance(request, RunRequest) and request.run_key == "2026-12-15"
     config = request.run_config["ops"]["receivables__dunning"]["config"]

@@ -8,9 +8,12 @@ from dagster import (
     DefaultScheduleStatus,
     RunRequest,
     ScheduleEvaluationContext,
+    SkipReason,
     define_asset_job,
     schedule,
 )
+
+from orchestration.wiring.settings import Settings
 
 CLOSE_GROUPS = ("ledger", "exports")
 DUNNING_GROUP = "dunning"
@@ -65,6 +68,9 @@ def dunning_run_config(as_of: str, evaluated_by: str) -> dict[str, object]:
     execution_timezone="UTC",
     default_status=DefaultScheduleStatus.RUNNING,
 )
-def daily_dunning_schedule(context: ScheduleEvaluationContext) -> RunRequest:
+def daily_dunning_schedule(context: ScheduleEvaluationContext) -> RunRequest | SkipReason:
+    # Before the first billing run there is nothing to dun: a skipped tick, not a failed run.
+    if not Settings.from_env().duckdb_path.exists():
+        return SkipReason("no warehouse yet: dunning starts after the first billing run")
     as_of = (context.scheduled_execution_time or datetime.now(UTC)).date().isoformat()
     return RunRequest(run_key=as_of, run_config=dunning_run_config(as_of, "schedule daily_dunning"))
