@@ -16,6 +16,7 @@ import subprocess
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -180,16 +181,15 @@ def test_evaluating_a_date_again_changes_nothing_and_earlier_dates_are_refused(e
     assert returncode == 2 and "--as-of" in stderr and stderr.count("\n") == 1
 
 
-def test_the_daily_schedule_evaluates_its_own_day(
-    evaluated: Evaluated, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_daily_schedule_evaluates_its_own_day(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from orchestration.definitions import defs
 
     tick = datetime(2026, 12, 15, 7, 0, tzinfo=UTC)
-    monkeypatch.setenv("MET_DUCKDB_PATH", str(evaluated.deployment.root / "no-warehouse.duckdb"))
+    warehouse = tmp_path / "meterline.duckdb"
+    monkeypatch.setenv("MET_DUCKDB_PATH", str(warehouse))
     skipped = daily_dunning_schedule(build_schedule_context(scheduled_execution_time=tick))
     assert isinstance(skipped, SkipReason) and "first billing run" in str(skipped.skip_message)
-    monkeypatch.setenv("MET_DUCKDB_PATH", str(evaluated.deployment.duckdb_path))
+    duckdb.connect(str(warehouse)).close()
     request = daily_dunning_schedule(build_schedule_context(scheduled_execution_time=tick))
     assert isinstance(request, RunRequest) and request.run_key == "2026-12-15"
     config = request.run_config["ops"]["receivables__dunning"]["config"]
