@@ -181,6 +181,29 @@ def dunning(args: argparse.Namespace) -> int:
     return 0
 
 
+def dispute(args: argparse.Namespace) -> int:
+    """Open (or with --resolve, resolve) a customer's dispute of a document."""
+    from orchestration.close.ledger import LedgerError
+    from orchestration.receivables.disputes import record_dispute
+    from orchestration.wiring.warehouse_setup import ensure_ledger
+
+    action = "resolved" if args.resolve else "opened"
+    with connect(Settings.from_env().duckdb_path) as con:
+        ensure_ledger(con)
+        try:
+            recorded = record_dispute(con, args.invoice, action, args.on, args.why, args.by)
+        except LedgerError as error:
+            print(f"meterline dispute: {error}", file=sys.stderr)
+            return 1
+    if not recorded:
+        print(f"  {args.invoice}: the dispute is already {action}; nothing recorded")
+    elif action == "opened":
+        print(f"  {args.invoice}: dispute opened on {args.on}; its dunning pauses until it is resolved")
+    else:
+        print(f"  {args.invoice}: dispute resolved on {args.on}; dunning resumes at the next evaluation")
+    return 0
+
+
 def ledger_command(args: argparse.Namespace) -> int:
     """approve / void / adjust / export: change the ledger, then rewrite the affected exports."""
     from orchestration.close import approval, corrections
@@ -371,6 +394,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     dunned.add_argument("--by", default=os.environ.get("USER", "meterline"), help="who runs the evaluation")
 
+    disputing = commands.add_parser(
+        "dispute", help="record that a customer disputes a document (its dunning pauses), or resolve it"
+    )
+    disputing.add_argument("--invoice", required=True, help="number of the disputed invoice or debit note")
+    disputing.add_argument("--by", required=True, help="who records it")
+    disputing.add_argument("--why", required=True, help="what the customer disputes, or how it was settled")
+    disputing.add_argument(
+        "--on",
+        type=date.fromisoformat,
+        default=datetime.now(UTC).date(),
+        help="YYYY-MM-DD the dispute was opened or resolved (default today, UTC)",
+    )
+    disputing.add_argument("--resolve", action="store_true", help="resolve the open dispute")
+
     checking = commands.add_parser("verify", help="recompute the closes' hashes and the export manifests")
     checking.add_argument("--period", type=_period, help="only this closed period (default: all)")
 
@@ -406,6 +443,8 @@ def main(argv: list[str] | None = None) -> int:
                 return close(args)
             if args.command == "dunning":
                 return dunning(args)
+            if args.command == "dispute":
+                return dispute(args)
             return ledger_command(args)
     except (WarehouseBusyError, WarehouseHeldError) as error:
         print(f"meterline {args.command}: {error}", file=sys.stderr)

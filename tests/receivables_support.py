@@ -29,6 +29,7 @@ MODELS = {  # in build order
     "staging.stg_ledger__allocations": "models/staging/ledger/stg_ledger__allocations.sql",
     "staging.stg_ledger__invoices": "models/staging/ledger/stg_ledger__invoices.sql",
     "staging.stg_ledger__approvals": "models/staging/ledger/stg_ledger__approvals.sql",
+    "staging.stg_ledger__disputes": "models/staging/ledger/stg_ledger__disputes.sql",
     "intermediate.int_documents__approval_states": (
         "models/intermediate/exports/int_documents__approval_states.sql"
     ),

@@ -28,6 +28,7 @@ from tests.dunning_policy import ASSIGNED_SQL, SENT_SQL, Sent, expected_stages, 
 from tests.e2e_support import PERIOD, DemoMonth, Deployment, folder_digest
 
 FIRST, SUSPENDED, PAID = date(2026, 12, 10), date(2027, 1, 20), date(2027, 1, 26)
+DISPUTED, RESOLVED = date(2027, 1, 28), date(2027, 1, 30)
 CHANGES_SQL = """
     select as_of_date, invoice_number, from_stage, to_stage, rule, open_minor
     from ledger.dunning_stage_changes order by change_id
@@ -108,6 +109,28 @@ def evaluated(demo_month: DemoMonth, tmp_path_factory: pytest.TempPathFactory) -
             [paid_invoice],
         )
     evaluate("paid", "--as-of", PAID.isoformat())
+    # The customer of another suspended document disputes it, then the dispute is resolved.
+    disputed = max(number for number, *_ in sent)
+    why = ("--by", "Credit Controller", "--why", "usage of 2026-10-14 contested")
+    for step, args in (
+        ("dispute", ("--invoice", disputed, "--on", "2027-01-27", *why)),
+        ("dispute_again", ("--invoice", disputed, "--on", "2027-01-27", *why)),
+        ("dispute_unknown", ("--invoice", "XX-0000-000000", "--on", "2027-01-27", *why)),
+    ):
+        done = deployment.meterline("dispute", *args)
+        outputs[step] = (done.returncode, done.stdout, done.stderr)
+    evaluate("disputed", "--as-of", DISPUTED.isoformat())
+    with duckdb.connect(str(deployment.duckdb_path), read_only=True) as con:
+        status = con.execute(
+            "select receivable_status from marts.fct_receivables "
+            "where billing_period = ? and invoice_number = ?",
+            ["2026-12", disputed],
+        ).fetchone()
+        disputes = con.execute("select count(*) from ledger.disputes").fetchone()
+    outputs["disputed_status"] = (0, str(status[0] if status else None), str(disputes[0] if disputes else 0))
+    done = deployment.meterline("dispute", "--invoice", disputed, "--on", "2027-01-29", "--resolve", *why)
+    outputs["resolve"] = (done.returncode, done.stdout, done.stderr)
+    evaluate("resolved", "--as-of", RESOLVED.isoformat())
     return Evaluated(deployment, sent, paid_invoice, outputs, changes, handoffs, receivables)
 
 
@@ -251,3 +274,29 @@ def test_each_customer_reached_gets_one_notice_in_its_language(evaluated: Evalua
     assert "fr:FR" in customers.values()  # the French legal mention is checked on a real notice
     # The payment moved its document out of dunning: nobody reached a stage that day.
     assert not (deployment.exports_dir / "notices" / PAID.isoformat()).exists()
+
+
+def test_a_dispute_pauses_dunning_until_it_is_resolved(evaluated: Evaluated) -> None:
+    deployment = evaluated.deployment
+    disputed = max(number for number, *_ in evaluated.sent)
+    customer = next(customer for number, customer, *_ in evaluated.sent if number == disputed)
+    assert evaluated.outputs["dispute"][0] == 0 and "dispute opened" in evaluated.outputs["dispute"][1]
+    assert (
+        evaluated.outputs["dispute_again"][0] == 0
+        and "already opened" in evaluated.outputs["dispute_again"][1]
+    )
+    assert evaluated.outputs["dispute_unknown"][0] == 1
+    assert "not an issued invoice" in evaluated.outputs["dispute_unknown"][2]
+    # One opening recorded, not two; the document is `disputed` in the receivables.
+    assert evaluated.outputs["disputed_status"][1:] == ("disputed", "1")
+    paused = evaluated.changes["disputed"][len(evaluated.changes["paid"]) :]
+    assert [(number, was, now, rule) for _, number, was, now, rule, _ in paused] == [
+        (disputed, "suspension", "none", "disputed")
+    ]
+    rows, _ = _handoff(deployment, DISPUTED)
+    assert {row["customer_id"] for row in rows if row["action"] == "lift"} == {customer}
+    assert evaluated.outputs["resolve"][0] == 0 and "dispute resolved" in evaluated.outputs["resolve"][1]
+    resumed = evaluated.changes["resolved"][len(evaluated.changes["disputed"]) :]
+    assert [(number, was, now) for _, number, was, now, _, _ in resumed] == [(disputed, "none", "suspension")]
+    rows, _ = _handoff(deployment, RESOLVED)
+    assert customer in {row["customer_id"] for row in rows if row["action"] == "suspend"}

@@ -297,6 +297,18 @@ create table if not exists ledger.allocations (
     recorded_by varchar not null,
     recorded_at timestamptz not null
 );
+-- Disputes of a document: `opened` pauses its dunning from `effective_date`, `resolved` ends
+-- the pause (orchestration/receivables/disputes.py). Never edited; the last row as of a date
+-- says whether the document is disputed then.
+create table if not exists ledger.disputes (
+    dispute_event_id varchar primary key,
+    invoice_number varchar not null,
+    action varchar not null,
+    effective_date date not null,
+    reason varchar not null,
+    recorded_by varchar not null,
+    recorded_at timestamptz not null
+);
 -- Each document's dunning stage as dunning evaluations moved it (orchestration/receivables/
 -- dunning.py): a row per change only, from `from_stage` to `to_stage` (`none` before the first
 -- stage and once cleared), with the rule that moved it. Never edited.

@@ -4,7 +4,8 @@
     stage of the customer's segment (seeds/receivables/dunning_stages.csv) whose delay after
     the due date has passed, provided the customer's overdue open amount in the document's
     currency reaches the segment's minimum (seeds/receivables/dunning_minimums.csv). Held
-    documents were never sent: fct_receivables leaves them out. Deterministic: the same ledger
+    documents were never sent: fct_receivables leaves them out. A disputed document pauses:
+    it is left out until the dispute is resolved. Deterministic: the same ledger
     and date give the same stages.
 -#}
 
@@ -44,6 +45,7 @@ overdue as (
         on receivables.customer_id = segments.customer_id
     where receivables.open_minor > 0
         and receivables.days_past_due > 0
+        and not receivables.is_disputed
 
 ),
 

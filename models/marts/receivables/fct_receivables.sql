@@ -3,7 +3,7 @@
     one row per invoice or debit note issued on or before it and sent (a document held for
     approval was never sent: it joins once approved), with what its credit notes and
     the payments recorded in the ledger (reversals included) had applied by then, what is
-    still open and its status. Amounts from integer minor units; no rounding happens here.
+    still open, whether the customer disputes it, and its status. Amounts from integer minor units; no rounding happens here.
 -#}
 
 with
@@ -23,6 +23,12 @@ approval_states as (
 allocations as (
 
     select * from {{ ref('stg_ledger__allocations') }}
+
+),
+
+disputes as (
+
+    select * from {{ ref('stg_ledger__disputes') }}
 
 ),
 
@@ -49,6 +55,20 @@ applied as (
 
 ),
 
+-- A document is disputed on the date when the last dispute row on or before it opened one.
+disputed as (
+
+    select
+        disputes.invoice_number,
+        arg_max(disputes.action, (disputes.effective_date, disputes.dispute_event_id)) = 'opened'
+            as is_disputed,
+    from disputes
+    cross join as_of
+    where disputes.effective_date <= as_of.as_of_date
+    group by disputes.invoice_number
+
+),
+
 positioned as (
 
     select
@@ -59,12 +79,15 @@ positioned as (
         documents.gross_amount_minor - coalesce(applied.credited_minor, 0) - coalesce(applied.paid_minor, 0)
             as open_minor,
         applied.last_payment_date,
+        coalesce(disputed.is_disputed, false) as is_disputed,
     from documents
     cross join as_of
     inner join approval_states
         on documents.invoice_number = approval_states.invoice_number
     left join applied
         on documents.invoice_number = applied.invoice_number
+    left join disputed
+        on documents.invoice_number = disputed.invoice_number
     where documents.document_type in ('invoice', 'debit_note')
         and approval_states.approval_status <> 'held'
         and documents.issue_date <= as_of.as_of_date
@@ -93,8 +116,10 @@ final as (
         {{ minor_units_to_amount('open_minor', 'minor_units') }} as open_amount,
         last_payment_date,
         cast(greatest(date_diff('day', due_date, as_of_date), 0) as integer) as days_past_due,
+        is_disputed,
         case
             when open_minor <= 0 then 'paid'
+            when is_disputed then 'disputed'
             when due_date < as_of_date then 'overdue'
             when paid_minor > 0 then 'partly_paid'
             else 'open'

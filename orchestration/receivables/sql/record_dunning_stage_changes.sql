@@ -1,7 +1,7 @@
 -- Append to ledger.dunning_stage_changes every document whose stage as of $as_of (the
 -- evaluation just built: marts.fct_dunning_stages and marts.fct_receivables of $period) differs
 -- from the last stage recorded for it. A document that left the evaluation (paid, credited,
--- no longer overdue) moves to `none`. Re-running the same evaluation appends nothing.
+-- disputed, no longer overdue) moves to `none`. Re-running the same evaluation appends nothing.
 insert into ledger.dunning_stage_changes
 with
 
@@ -46,6 +46,7 @@ moved as (
                 then 'dunning_stages:' || evaluated.segment || '/' || evaluated.dunning_stage
             when evaluated.invoice_number is not null then 'below_minimum'
             when coalesce(receivables.open_minor, 0) <= 0 then 'settled'
+            when receivables.is_disputed then 'disputed'
             else 'not_overdue'
         end as rule,
     from evaluated
@@ -77,6 +78,7 @@ select
         when 'below_minimum'
             then 'the customer''s overdue amount is below the segment''s minimum ('
                 || moved.days_past_due || ' days past due)'
+        when 'disputed' then 'disputed by the customer: dunning paused until the dispute is resolved'
         when 'not_overdue' then 'no longer past its due date'
         else stages.description || ' (' || moved.days_past_due || ' days past due)'
     end as reason,
