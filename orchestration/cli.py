@@ -204,6 +204,31 @@ def dispute(args: argparse.Namespace) -> int:
     return 0
 
 
+def write_off(args: argparse.Namespace) -> int:
+    """Write off what a document still owes, with finance's reason."""
+    from orchestration.close.ledger import LedgerError
+    from orchestration.receivables.write_offs import write_off as record_write_off
+    from orchestration.wiring.warehouse_setup import ensure_ledger
+
+    with connect(Settings.from_env().duckdb_path) as con:
+        ensure_ledger(con)
+        try:
+            done = record_write_off(
+                con, args.invoice, args.on, args.why, args.by, beyond_tolerance=args.beyond_tolerance
+            )
+        except LedgerError as error:
+            print(f"meterline write-off: {error}", file=sys.stderr)
+            return 1
+    if done is None:
+        print(f"  {args.invoice}: nothing is owed on {args.on}; nothing recorded")
+    else:
+        print(
+            f"  {args.invoice}: {done.amount_minor} minor units of {done.currency_code} written off on "
+            f"{args.on} ({done.match_rule})"
+        )
+    return 0
+
+
 def ledger_command(args: argparse.Namespace) -> int:
     """approve / void / adjust / export: change the ledger, then rewrite the affected exports."""
     from orchestration.close import approval, corrections
@@ -408,6 +433,24 @@ def main(argv: list[str] | None = None) -> int:
     )
     disputing.add_argument("--resolve", action="store_true", help="resolve the open dispute")
 
+    writing_off = commands.add_parser(
+        "write-off", help="write off what a document still owes (a bank fee left short, or a bad debt)"
+    )
+    writing_off.add_argument("--invoice", required=True, help="number of the invoice or debit note")
+    writing_off.add_argument("--by", required=True, help="who approves it")
+    writing_off.add_argument("--why", required=True, help="why it is given up")
+    writing_off.add_argument(
+        "--on",
+        type=date.fromisoformat,
+        default=datetime.now(UTC).date(),
+        help="YYYY-MM-DD the write-off counts from (default today, UTC)",
+    )
+    writing_off.add_argument(
+        "--beyond-tolerance",
+        action="store_true",
+        help="allow more than the currency's bank-fee tolerance (a bad debt)",
+    )
+
     checking = commands.add_parser("verify", help="recompute the closes' hashes and the export manifests")
     checking.add_argument("--period", type=_period, help="only this closed period (default: all)")
 
@@ -445,6 +488,8 @@ def main(argv: list[str] | None = None) -> int:
                 return dunning(args)
             if args.command == "dispute":
                 return dispute(args)
+            if args.command == "write-off":
+                return write_off(args)
             return ledger_command(args)
     except (WarehouseBusyError, WarehouseHeldError) as error:
         print(f"meterline {args.command}: {error}", file=sys.stderr)

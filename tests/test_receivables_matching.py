@@ -17,6 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from orchestration.close.ledger import LedgerError
+from orchestration.receivables.write_offs import WriteOff, write_off
 from tests.receivables_support import ReceivablesWarehouse, compile_models
 
 C1_IBAN = "FR7610107001011234567890129"
@@ -120,6 +122,54 @@ def test_a_returned_payment_reopens_what_it_paid(warehouse: ReceivablesWarehouse
     ).fetchall()
     assert reversal == [(-12000, date(2026, 11, 27), "ALC-000001")]
     assert w.outcomes()[w.payment_reference("FR1-2026-000001")][0] == "returned"
+
+
+def test_a_write_off_closes_a_short_payment_and_no_payment_takes_it_back(
+    warehouse: ReceivablesWarehouse,
+) -> None:
+    w = warehouse
+    w.issue("FR1-2026-000001", "C1", "EUR", 12000)
+    w.issue("FR1-2026-000002", "C1", "EUR", 50000)
+    w.book("a.xml", Decimal("119.90"), reference=w.payment_reference("FR1-2026-000001"), end_to_end_id="E1")
+    w.record()
+    assert w.open_minor()["FR1-2026-000001"] == 10
+    done = write_off(w.con, "FR1-2026-000001", date(2026, 12, 1), "bank fee", "Jane")
+    assert done == WriteOff("FR1-2026-000001", "EUR", 10, "bank_fee_tolerance")
+    assert write_off(w.con, "FR1-2026-000001", date(2026, 12, 2), "again", "Jane") is None
+    # More than the 15.00 tolerance is a bad debt: refused unless said so.
+    with pytest.raises(LedgerError, match="more than the bank-fee tolerance of 1500"):
+        write_off(w.con, "FR1-2026-000002", date(2026, 12, 1), "gone", "Jane")
+    with pytest.raises(LedgerError, match="not an issued invoice"):
+        write_off(w.con, "FR1-2026-000009", date(2026, 12, 1), "gone", "Jane")
+    bad_debt = write_off(
+        w.con, "FR1-2026-000002", date(2026, 12, 1), "insolvent", "Jane", beyond_tolerance=True
+    )
+    assert bad_debt == WriteOff("FR1-2026-000002", "EUR", 50000, "bad_debt")
+    assert w.open_minor() == {"FR1-2026-000001": 0, "FR1-2026-000002": 0}
+    statuses = w.con.execute(
+        "select invoice_number, receivable_status, written_off_minor, open_minor from marts.fct_receivables "
+        "order by 1"
+    ).fetchall()
+    assert statuses == [
+        ("FR1-2026-000001", "written_off", 10, 0),
+        ("FR1-2026-000002", "written_off", 50000, 0),
+    ]
+    # The customer sends the 0.10 after all: the write-off stands and the money is the customer's.
+    w.book("b.xml", Decimal("0.10"), text="rest of FR1-2026-000001", value_date=date(2026, 12, 3))
+    late = w.record()
+    assert (late.appended, late.reversed) == (0, 0)
+    assert w.outcomes()["rest of FR1-2026-000001"] == ("unapplied", 0, "payment_document_already_paid")
+    # The bank returns the payment: it reopens what it paid, the write-off stays recorded, and
+    # the late 0.10 now finds something owed.
+    w.book("c.xml", Decimal("-119.90"), end_to_end_id="E1", value_date=date(2026, 12, 4))
+    returned = w.record()
+    assert (returned.appended, returned.reversed) == (1, 1)
+    assert w.open_minor()["FR1-2026-000001"] == 12000 - 10 - 10
+    audited = w.con.execute(
+        "select subject, detail from ledger.audit_log where action = 'write_off' order by event_id"
+    ).fetchall()
+    assert [subject for subject, _ in audited] == ["FR1-2026-000001", "FR1-2026-000002"]
+    assert '"why": "insolvent"' in audited[1][1]
 
 
 # --- property test -------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 The matching (intermediate.int_receivables__matched) is recomputed from every bank entry
 and document; this step appends its differences to ledger.allocations in one transaction
-(record_allocations.sql): new allocations, and reversals of recorded ones it no longer
+(sql/record_allocations.sql): new allocations, and reversals of recorded ones it no longer
 proposes (a returned payment, a document the matching now pays from another entry). A row
 is never edited, so the ledger shows every allocation ever made and how it was undone.
 """
@@ -11,17 +11,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 import duckdb
 
 from orchestration.close.ledger import audit, now
+from orchestration.wiring.sql_files import sql_file
 
 # DuckDB binds parameters to one statement at a time: the file's statements run one by one,
 # each given the parameters it names (comments, which name them all, left out).
 _RECORD_SQL = "\n".join(
     line
-    for line in (Path(__file__).parent / "record_allocations.sql").read_text(encoding="utf-8").splitlines()
+    for line in sql_file(__file__, "record_allocations").splitlines()
     if not line.lstrip().startswith("--")
 )
 RECORD_STATEMENTS = [statement for statement in _RECORD_SQL.split(";\n") if statement.strip()]

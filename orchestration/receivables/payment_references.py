@@ -1,7 +1,7 @@
 """Structured creditor references issued with every invoice and debit note.
 
 The check-digit rules (ISO 11649 RF, Norwegian KID MOD10, Finnish 7-3-1) live once, as
-DuckDB macros in the ledger schema (payment_references.sql): the close issues references
+DuckDB macros in the ledger schema (sql/payment_references.sql): the close issues references
 with them and the matching models check a reference read back from a bank entry with them.
 Which scheme a document gets is declared in seeds/receivables/payment_reference_schemes.csv.
 """
@@ -14,10 +14,10 @@ from pathlib import Path
 import duckdb
 
 from orchestration.wiring.settings import PROJECT_DIR
+from orchestration.wiring.sql_files import sql_file
 
-HERE = Path(__file__).parent
-MACROS_SQL = (HERE / "payment_references.sql").read_text(encoding="utf-8")
-ISSUE_SQL = (HERE / "issue_payment_references.sql").read_text(encoding="utf-8")
+MACROS_SQL = sql_file(__file__, "payment_references")
+ISSUE_SQL = sql_file(__file__, "issue_payment_references")
 RECEIVABLES_SEEDS_DIR = PROJECT_DIR / "seeds" / "receivables"
 SCHEMES = ("rf", "kid", "fi")
 

@@ -28,6 +28,12 @@ policy as (
 
 ),
 
+allocations as (
+
+    select * from {{ ref('stg_ledger__allocations') }}
+
+),
+
 unapplied_entries as (
 
     select
@@ -94,6 +100,11 @@ short_paid as (
         and documents.gross_amount_minor - paid.allocated_minor > 0
         and documents.gross_amount_minor - paid.allocated_minor
         <= cast(policy.bank_fee_tolerance_minor as bigint)
+        -- Once finance has approved the write-off, the proposal is answered.
+        and documents.invoice_number not in (
+            select allocations.invoice_number from allocations
+            where allocations.allocation_kind = 'write_off'
+        )
         and paid.last_payment_date >= cast({{ billing_period_start() }} as date)
         and paid.last_payment_date < cast({{ billing_period_end() }} as date)
 

@@ -34,6 +34,12 @@ policy as (
 
 ),
 
+recorded_allocations as (
+
+    select * from {{ ref('stg_ledger__allocations') }}
+
+),
+
 credit_notes as (
 
     select * from documents
@@ -74,16 +80,32 @@ credit_note_allocations as (
 
 ),
 
+written_off as (
+
+    -- Write-offs finance approved (meterline write-off): recorded in the ledger, never
+    -- proposed by this model, and no payment may take what they forgave.
+    select
+        invoice_number,
+        sum(amount_minor) as written_off_minor,
+    from recorded_allocations
+    where allocation_kind = 'write_off'
+    group by invoice_number
+
+),
+
 owed as (
 
-    -- What each document is owed before any payment: its gross less its credit notes.
+    -- What each document is owed before any payment: its gross less its credit notes and
+    -- approved write-offs.
     select
         payable.*,
         payable.gross_amount_minor - coalesce((
             select sum(credit_note_allocations.amount_minor) from credit_note_allocations
             where credit_note_allocations.invoice_number = payable.invoice_number
-        ), 0) as owed_minor,
+        ), 0) - coalesce(written_off.written_off_minor, 0) as owed_minor,
     from payable
+    left join written_off
+        on payable.invoice_number = written_off.invoice_number
 
 ),
 

@@ -1,9 +1,10 @@
 {#-
     Receivables as of a date (var `as_of_date`, default the day after the billing period):
     one row per invoice or debit note issued on or before it and sent (a document held for
-    approval was never sent: it joins once approved), with what its credit notes and
-    the payments recorded in the ledger (reversals included) had applied by then, what is
-    still open, whether the customer disputes it, and its status. Amounts from integer minor units; no rounding happens here.
+    approval was never sent: it joins once approved), with what its credit notes, the
+    payments (reversals included) and the write-offs finance approved had applied by then,
+    what is still open, whether the customer disputes it, and its status. Amounts from
+    integer minor units; no rounding happens here.
 -#}
 
 with
@@ -46,6 +47,8 @@ applied as (
             as credited_minor,
         coalesce(sum(allocations.amount_minor) filter (where allocations.allocation_kind = 'payment'), 0)
             as paid_minor,
+        coalesce(sum(allocations.amount_minor) filter (where allocations.allocation_kind = 'write_off'), 0)
+            as written_off_minor,
         max(allocations.value_date) filter (where allocations.allocation_kind = 'payment')
             as last_payment_date,
     from allocations
@@ -76,8 +79,11 @@ positioned as (
         as_of.as_of_date,
         coalesce(applied.credited_minor, 0) as credited_minor,
         coalesce(applied.paid_minor, 0) as paid_minor,
-        documents.gross_amount_minor - coalesce(applied.credited_minor, 0) - coalesce(applied.paid_minor, 0)
-            as open_minor,
+        coalesce(applied.written_off_minor, 0) as written_off_minor,
+        documents.gross_amount_minor
+        - coalesce(applied.credited_minor, 0)
+        - coalesce(applied.paid_minor, 0)
+        - coalesce(applied.written_off_minor, 0) as open_minor,
         applied.last_payment_date,
         coalesce(disputed.is_disputed, false) as is_disputed,
     from documents
@@ -112,12 +118,14 @@ final as (
         gross_amount_minor,
         credited_minor,
         paid_minor,
+        written_off_minor,
         open_minor,
         {{ minor_units_to_amount('open_minor', 'minor_units') }} as open_amount,
         last_payment_date,
         cast(greatest(date_diff('day', due_date, as_of_date), 0) as integer) as days_past_due,
         is_disputed,
         case
+            when open_minor <= 0 and written_off_minor > 0 then 'written_off'
             when open_minor <= 0 then 'paid'
             when is_disputed then 'disputed'
             when due_date < as_of_date then 'overdue'

@@ -4,12 +4,14 @@
 --      longer proposed is reversed: a row of the opposite amount naming it, dated the day the
 --      bank returned the payment if it did, else $recorded_on;
 --   2. a proposed allocation without an active row of the same key and amount is appended.
+-- Write-offs are finance's, not the matching's: never reversed here.
 -- Re-running with the same bank entries and documents appends nothing.
 -- Parameters: $recorded_by, $recorded_at, $recorded_on.
 create or replace temp table active_allocations as
 select allocations.*
 from ledger.allocations as allocations
 where allocations.reverses_allocation_id is null
+    and allocations.allocation_kind <> 'write_off'
     and allocations.allocation_id not in (
         select reverses_allocation_id from ledger.allocations where reverses_allocation_id is not null
     );
