@@ -160,6 +160,9 @@ def dunning(args: argparse.Namespace) -> int:
     (evaluated,) = result.asset_materializations_for_node("receivables__dunning")
     changes = cast(int, evaluated.metadata["stage_changes"].value)
     notices = cast(list[str], evaluated.metadata["notices"].value)
+    cash_batch = cast(str, evaluated.metadata["cash_batch"].value)
+    cash_journals = cast(int, evaluated.metadata["cash_journals"].value)
+    cash_held = cast(list[str], evaluated.metadata["cash_held"].value)
     with connect(settings.duckdb_path, read_only=True) as con:
         summary = evaluation_summary(
             con, args.as_of, evaluation_period(args.as_of), changes, settings.exports_dir
@@ -177,6 +180,13 @@ def dunning(args: argparse.Namespace) -> int:
         f"  notices to customers: {len(notices)}"
         + (f" in {folder} ({', '.join(notices)})" if notices else "")
     )
+    cash_folder = settings.exports_dir / "cash" / as_of
+    print(
+        f"  cash journal: {cash_journals} new journal(s)"
+        + (f" in batch {cash_batch}; exports for accounting in {cash_folder}" if cash_batch else "")
+    )
+    for waiting in cash_held:
+        print(f"  cash journal waits for an account: {waiting}")
     print(f"  Dagster run {result.run_id}: succeeded")
     return 0
 
@@ -345,6 +355,16 @@ def record_export(period: str, exports_dir: Path, manifest: dict[str, object], c
         )
 
 
+def _document_event_arguments(
+    parser: argparse.ArgumentParser, *, invoice: str, by: str, why: str, on: str
+) -> None:
+    """--invoice, --by, --why and --on, for a command recording an event on one document."""
+    parser.add_argument("--invoice", required=True, help=invoice)
+    parser.add_argument("--by", required=True, help=by)
+    parser.add_argument("--why", required=True, help=why)
+    parser.add_argument("--on", type=date.fromisoformat, default=datetime.now(UTC).date(), help=on)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = Parser(prog="meterline", description=__doc__)
     parser.add_argument("--version", action="version", version=f"meterline {version('meterline')}")
@@ -422,28 +442,24 @@ def main(argv: list[str] | None = None) -> int:
     disputing = commands.add_parser(
         "dispute", help="record that a customer disputes a document (its dunning pauses), or resolve it"
     )
-    disputing.add_argument("--invoice", required=True, help="number of the disputed invoice or debit note")
-    disputing.add_argument("--by", required=True, help="who records it")
-    disputing.add_argument("--why", required=True, help="what the customer disputes, or how it was settled")
-    disputing.add_argument(
-        "--on",
-        type=date.fromisoformat,
-        default=datetime.now(UTC).date(),
-        help="YYYY-MM-DD the dispute was opened or resolved (default today, UTC)",
+    _document_event_arguments(
+        disputing,
+        invoice="number of the disputed invoice or debit note",
+        by="who records it",
+        why="what the customer disputes, or how it was settled",
+        on="YYYY-MM-DD the dispute was opened or resolved (default today, UTC)",
     )
     disputing.add_argument("--resolve", action="store_true", help="resolve the open dispute")
 
     writing_off = commands.add_parser(
         "write-off", help="write off what a document still owes (a bank fee left short, or a bad debt)"
     )
-    writing_off.add_argument("--invoice", required=True, help="number of the invoice or debit note")
-    writing_off.add_argument("--by", required=True, help="who approves it")
-    writing_off.add_argument("--why", required=True, help="why it is given up")
-    writing_off.add_argument(
-        "--on",
-        type=date.fromisoformat,
-        default=datetime.now(UTC).date(),
-        help="YYYY-MM-DD the write-off counts from (default today, UTC)",
+    _document_event_arguments(
+        writing_off,
+        invoice="number of the invoice or debit note",
+        by="who approves it",
+        why="why it is given up",
+        on="YYYY-MM-DD the write-off counts from (default today, UTC)",
     )
     writing_off.add_argument(
         "--beyond-tolerance",

@@ -24,6 +24,7 @@ from dagster import RunRequest, SkipReason, build_schedule_context, validate_run
 
 from orchestration.wiring.jobs import daily_dunning_schedule
 from tests.browser_support import browser_tools_missing, open_in_chromium
+from tests.conftest import SEEDS_DIR
 from tests.dunning_policy import ASSIGNED_SQL, SENT_SQL, Sent, expected_stages, policy_seed
 from tests.e2e_support import PERIOD, DemoMonth, Deployment, folder_digest
 
@@ -130,6 +131,13 @@ def evaluated(demo_month: DemoMonth, tmp_path_factory: pytest.TempPathFactory) -
     outputs["disputed_status"] = (0, str(status[0] if status else None), str(disputes[0] if disputes else 0))
     done = deployment.meterline("dispute", "--invoice", disputed, "--on", "2027-01-29", "--resolve", *why)
     outputs["resolve"] = (done.returncode, done.stdout, done.stderr)
+    # Finance gives up another suspended document: refused as more than a bank fee, then
+    # approved as a bad debt.
+    given_up = sorted(number for number, *_ in sent)[1]
+    write_off = ("--invoice", given_up, "--on", "2027-01-29", "--by", "Controller", "--why", "insolvent")
+    for step, args in (("write_off_refused", write_off), ("write_off", (*write_off, "--beyond-tolerance"))):
+        done = deployment.meterline("write-off", *args)
+        outputs[step] = (done.returncode, done.stdout, done.stderr)
     evaluate("resolved", "--as-of", RESOLVED.isoformat())
     return Evaluated(deployment, sent, paid_invoice, outputs, changes, handoffs, receivables)
 
@@ -297,6 +305,77 @@ def test_a_dispute_pauses_dunning_until_it_is_resolved(evaluated: Evaluated) -> 
     assert {row["customer_id"] for row in rows if row["action"] == "lift"} == {customer}
     assert evaluated.outputs["resolve"][0] == 0 and "dispute resolved" in evaluated.outputs["resolve"][1]
     resumed = evaluated.changes["resolved"][len(evaluated.changes["disputed"]) :]
-    assert [(number, was, now) for _, number, was, now, _, _ in resumed] == [(disputed, "none", "suspension")]
+    assert [(number, was, now) for _, number, was, now, _, _ in resumed if number == disputed] == [
+        (disputed, "none", "suspension")
+    ]
     rows, _ = _handoff(deployment, RESOLVED)
     assert customer in {row["customer_id"] for row in rows if row["action"] == "suspend"}
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_payments_and_write_offs_are_journaled_once_and_exported_for_accounting(evaluated: Evaluated) -> None:
+    deployment = evaluated.deployment
+    sent = {number: (customer, currency, gross) for number, customer, currency, gross, _ in evaluated.sent}
+    given_up = sorted(sent)[1]
+    assert evaluated.outputs["write_off_refused"][0] == 1
+    assert "more than the bank-fee tolerance" in evaluated.outputs["write_off_refused"][2]
+    assert evaluated.outputs["write_off"][0] == 0 and "(bad_debt)" in evaluated.outputs["write_off"][1]
+    cash = deployment.exports_dir / "cash"
+    # Nothing moved before the payment: no batch. The payment is the next evaluation's batch.
+    assert sorted(path.name for path in cash.iterdir()) == [PAID.isoformat(), RESOLVED.isoformat()]
+    assert f"cash journal: 1 new journal(s) in batch {PAID}/1" in evaluated.outputs["paid"][1]
+    with duckdb.connect(str(deployment.duckdb_path), read_only=True) as con:
+        accounts = {
+            (entity, currency): (bank, bad_debt)
+            for entity, currency, bank, bad_debt in con.execute(
+                """
+                select banks.issuing_entity_id, banks.currency, bank.account_code, bad_debt.account_code
+                from read_csv($banks, all_varchar = true) as banks
+                inner join read_csv($accounts, all_varchar = true) as bank
+                    on banks.issuing_entity_id = bank.issuing_entity_id and bank.account_role = 'bank'
+                        and banks.bank_account_id = bank.match_key
+                inner join read_csv($accounts, all_varchar = true) as bad_debt
+                    on banks.issuing_entity_id = bad_debt.issuing_entity_id
+                        and bad_debt.account_role = 'write_off' and bad_debt.match_key = 'bad_debt'
+                """,
+                {
+                    "banks": str(SEEDS_DIR / "receivables" / "bank_accounts.csv"),
+                    "accounts": str(SEEDS_DIR / "close" / "gl_accounts.csv"),
+                },
+            ).fetchall()
+        }
+        entities = dict(
+            con.execute("select invoice_number, issuing_entity_id from ledger.invoices").fetchall()
+        )
+        status = con.execute(
+            "select receivable_status, written_off_minor from marts.fct_receivables "
+            "where billing_period = '2026-12' and invoice_number = ?",
+            [given_up],
+        ).fetchone()
+
+    def paid(number: str, account: int, day: date, reference: str) -> dict[str, str]:
+        _, currency, gross = sent[number]
+        return {
+            "InvoiceNumber": number,
+            "AccountCode": accounts[(entities[number], currency)][account],
+            "Date": day.isoformat(),
+            "Amount": f"{Decimal(gross).scaleb(-2):.2f}",
+            "CurrencyCode": currency,
+            "Reference": reference,
+        }
+
+    assert _rows(cash / PAID.isoformat() / "batch-1" / "xero_payments.csv") == [
+        paid(evaluated.paid_invoice, 0, date(2027, 1, 25), "ALC-900001")
+    ]
+    (written_off,) = _rows(cash / RESOLVED.isoformat() / "batch-1" / "xero_payments.csv")
+    assert {**written_off, "Reference": ""} == {**paid(given_up, 1, date(2027, 1, 29), ""), "Reference": ""}
+    assert status == ("written_off", sent[given_up][2])
+    for batch in (cash / PAID.isoformat() / "batch-1", cash / RESOLVED.isoformat() / "batch-1"):
+        assert _rows(batch / "xero_payment_reversals.csv") == []
+        lines = _rows(batch / "cash_journal.csv")
+        assert len(lines) == 2
+        assert lines[0]["debit"] == lines[1]["credit"] and lines[0]["credit"] == lines[1]["debit"] == "0.00"

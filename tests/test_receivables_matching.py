@@ -7,6 +7,7 @@ real Python step. The property test draws invoices, credit notes and payments of
 
 from __future__ import annotations
 
+import csv
 import tempfile
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -18,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from orchestration.close.ledger import LedgerError
+from orchestration.receivables.cash_journal import CashBatch, record_cash_journal, write_cash_exports
 from orchestration.receivables.write_offs import WriteOff, write_off
 from tests.receivables_support import ReceivablesWarehouse, compile_models
 
@@ -172,6 +174,102 @@ def test_a_write_off_closes_a_short_payment_and_no_payment_takes_it_back(
     assert '"why": "insolvent"' in audited[1][1]
 
 
+def _balances(w: ReceivablesWarehouse, account: str) -> int:
+    """Debits less credits on one account of the cash journal."""
+    row = w.con.execute(
+        "select coalesce(sum(debit_minor - credit_minor), 0) from ledger.cash_journal where account_code = ?",
+        [account],
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def test_the_cash_journal_balances_and_its_unapplied_cash_is_the_customers_money(
+    warehouse: ReceivablesWarehouse, tmp_path: Path
+) -> None:
+    w = warehouse
+    w.issue("FR1-2026-000001", "C1", "EUR", 12000)
+    w.issue("FR1-2026-000002", "C1", "EUR", 5000)
+    w.issue("FR1-2026-000003", "C1", "EUR", 3000)
+    w.book("a.xml", Decimal("119.90"), reference=w.payment_reference("FR1-2026-000001"), iban=C1_IBAN)
+    w.book("a.xml", Decimal("55.00"), text="FR1-2026-000002", iban=C1_IBAN)  # 5.00 over
+    w.book("a.xml", Decimal("30.00"), text="FR1-2026-000003", end_to_end_id="E3")
+    w.book("a.xml", Decimal("13.00"), text="nobody knows")
+    w.book("a.xml", Decimal("10.00"), iban=TREASURY_IBAN, text="tva")  # not a customer's money
+    w.record()
+    w.book("b.xml", Decimal("-30.00"), end_to_end_id="E3", value_date=date(2026, 11, 27))
+    w.record()
+    first = record_cash_journal(w.con, date(2026, 12, 31), "test")
+    # Four customer credits received, one returned; three payments applied, one reversed.
+    assert first == CashBatch("2026-12-31/1", 4 + 1 + 3 + 1, [])
+    kinds = dict(
+        w.con.execute(
+            "select event_kind, count(distinct journal_id) from ledger.cash_journal group by 1"
+        ).fetchall()
+    )
+    assert kinds == {"receipt": 4, "return": 1, "application": 4}
+    unbalanced = w.con.execute(
+        "select journal_id from ledger.cash_journal group by 1 having sum(debit_minor) <> sum(credit_minor)"
+    ).fetchall()
+    assert unbalanced == []
+    # The bank holds every customer credit not returned; the receivables lost what was applied;
+    # unapplied cash holds what the matching left unapplied, entry by entry.
+    assert _balances(w, "512100") == 11990 + 5500 + 1300
+    assert _balances(w, "411000") == -(11990 + 5000)
+    unapplied = w.con.execute(
+        "select sum(unapplied_minor) from intermediate.int_receivables__entry_outcomes "
+        "where entry_state not in ('non_customer', 'returned')"
+    ).fetchone()
+    assert unapplied is not None and _balances(w, "419100") == -unapplied[0] == -(500 + 1300)
+    assert record_cash_journal(w.con, date(2026, 12, 31), "test") == CashBatch(None, 0, [])
+    # A write-off approved later is the next date's batch.
+    write_off(w.con, "FR1-2026-000001", date(2027, 1, 5), "bank fee", "Jane")
+    assert record_cash_journal(w.con, date(2027, 1, 5), "test") == CashBatch("2027-01-05/1", 1, [])
+    assert _balances(w, "627000") == 10 and _balances(w, "411000") == -(11990 + 5000 + 10)
+
+    exports = tmp_path / "exports"
+    files = write_cash_exports(w.con, date(2026, 12, 31), exports)
+    folder = exports / "cash" / "2026-12-31" / "batch-1"
+    assert [path.name for path in files] == [
+        "cash_journal.csv",
+        "xero_payments.csv",
+        "xero_payment_reversals.csv",
+    ]
+    with (folder / "xero_payments.csv").open(newline="", encoding="utf-8") as handle:
+        payments = sorted(
+            (row["InvoiceNumber"], row["AccountCode"], row["Amount"]) for row in csv.DictReader(handle)
+        )
+    assert payments == [
+        ("FR1-2026-000001", "512100", "119.90"),
+        ("FR1-2026-000002", "512100", "50.00"),
+        ("FR1-2026-000003", "512100", "30.00"),
+    ]
+    with (folder / "xero_payment_reversals.csv").open(newline="", encoding="utf-8") as handle:
+        (reversal,) = list(csv.DictReader(handle))
+    reversed_reference = w.con.execute(
+        "select allocation_id from ledger.allocations where invoice_number = 'FR1-2026-000003' "
+        "and reverses_allocation_id is null"
+    ).fetchone()
+    assert reversed_reference is not None
+    assert (reversal["InvoiceNumber"], reversal["Reference"], reversal["Amount"]) == (
+        "FR1-2026-000003",
+        reversed_reference[0],
+        "30.00",
+    )
+    with (folder / "cash_journal.csv").open(newline="", encoding="utf-8") as handle:
+        lines = list(csv.DictReader(handle))
+    assert len(lines) == 2 * 9
+    assert sum(Decimal(line["debit"]) for line in lines) == sum(Decimal(line["credit"]) for line in lines)
+    before = {path: path.read_bytes() for path in files}
+    assert write_cash_exports(w.con, date(2026, 12, 31), exports) == files
+    assert {path: path.read_bytes() for path in files} == before
+    write_cash_exports(w.con, date(2027, 1, 5), exports)
+    later = exports / "cash" / "2027-01-05" / "batch-1" / "xero_payments.csv"
+    with later.open(newline="", encoding="utf-8") as handle:
+        (written_off,) = list(csv.DictReader(handle))
+    assert (written_off["AccountCode"], written_off["Amount"]) == ("627000", "0.10")
+
+
 # --- property test -------------------------------------------------------------------------
 
 CUSTOMERS = ("C1", "C2")
@@ -311,8 +409,43 @@ def test_matching_conserves_money_never_over_allocates_and_reversals_restore(
             w.record()
             _check_conservation(w)
             assert w.open_minor() == before
+            _check_cash_journal(w)
         finally:
             w.con.close()
+
+
+def _check_cash_journal(w: ReceivablesWarehouse) -> None:
+    """Journaled through unapplied cash, every event balances, the receivables lost exactly the
+    payments applied, and unapplied cash holds exactly what the matching left unapplied."""
+    assert record_cash_journal(w.con, date(2026, 12, 31), "test").held == []
+    rows = w.con.execute(
+        """
+        with journal as (
+            select currency_code,
+                sum(debit_minor - credit_minor) filter (where account_role = 'receivable') as receivable,
+                sum(debit_minor - credit_minor) filter (where account_role = 'unapplied_cash') as unapplied,
+                sum(debit_minor - credit_minor) as total
+            from ledger.cash_journal group by currency_code
+        ),
+        outcomes as (
+            select currency_code, sum(unapplied_minor) as unapplied
+            from intermediate.int_receivables__entry_outcomes
+            where entry_state not in ('returned', 'non_customer') group by currency_code
+        ),
+        applied as (
+            select currency_code, sum(amount_minor) as applied from ledger.allocations
+            where allocation_kind = 'payment' group by currency_code
+        )
+        select journal.currency_code, journal.total, coalesce(journal.receivable, 0),
+            coalesce(applied.applied, 0), coalesce(journal.unapplied, 0), coalesce(outcomes.unapplied, 0)
+        from journal
+        left join outcomes on journal.currency_code = outcomes.currency_code
+        left join applied on journal.currency_code = applied.currency_code
+        """
+    ).fetchall()
+    assert rows
+    for currency, total, receivable, applied, journal_unapplied, unapplied in rows:
+        assert (total, receivable, journal_unapplied) == (0, -applied, -unapplied), currency
 
 
 def test_receivables_as_of_a_date_statuses_ageing_and_collections(warehouse: ReceivablesWarehouse) -> None:

@@ -25,7 +25,10 @@ LEDGER_TABLES = {
     ),
     "evidence": "The usage files behind each frozen line.",
     "payment_references": "The structured payment reference issued with each invoice and debit note.",
-    "allocations": "Money applied to documents (payments, credit notes); append-only, reversed by new rows.",
+    "allocations": (
+        "Money applied to documents (payments, credit notes, approved write-offs); append-only, "
+        "reversed by new rows."
+    ),
     "disputes": "Disputes opened and resolved on documents (meterline dispute); append-only.",
     "dunning_stage_changes": (
         "Every change of a document's dunning stage, with the rule that made it; append-only. "

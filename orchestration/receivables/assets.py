@@ -14,6 +14,7 @@ from dagster_dbt import DbtCliResource
 
 from orchestration.exports.publish import publish_period
 from orchestration.receivables.allocations import record_allocations
+from orchestration.receivables.cash_journal import record_cash_journal, write_cash_exports
 from orchestration.receivables.dunning import (
     DunningRefusedError,
     evaluation_period,
@@ -68,7 +69,8 @@ def receivables_dunning(
     context: AssetExecutionContext, config: DunningConfig, warehouse: Warehouse, dbt: DbtCliResource
 ) -> MaterializeResult:
     """Evaluate dunning as of a date: rebuild the receivables marts as of it, record each stage
-    change in the ledger, write the suspensions hand-off (orchestration/receivables/dunning.py)
+    change in the ledger, journal the money events first seen and export them to accounting
+    (cash_journal.py), write the suspensions hand-off (orchestration/receivables/dunning.py)
     and the day's notices (notices.py)."""
     try:
         as_of = date.fromisoformat(config.as_of_date)
@@ -96,6 +98,10 @@ def receivables_dunning(
     recorded_by = f"{config.evaluated_by} (Dagster run {context.run_id})"
     with warehouse.connect() as con:
         changes = record_stage_changes(con, as_of, period, recorded_by)
+        cash = record_cash_journal(con, as_of, recorded_by)
+        for waiting in cash.held:
+            context.log.warning(f"cash journal: {waiting}")
+        write_cash_exports(con, as_of, Path(warehouse.exports_dir))
         files = write_handoff(con, as_of, period, Path(warehouse.exports_dir))
         notices = write_notices(con, as_of, period, Path(warehouse.exports_dir))
         summary = evaluation_summary(con, as_of, period, changes, Path(warehouse.exports_dir))
@@ -114,5 +120,8 @@ def receivables_dunning(
             "lift": MetadataValue.json(dict(summary.lift)),
             "handoff": MetadataValue.path(str(files[0])),
             "notices": MetadataValue.json(sorted(path.name for path in notices if path.suffix == ".pdf")),
+            "cash_batch": cash.batch_id or "",
+            "cash_journals": cash.journals,
+            "cash_held": MetadataValue.json(cash.held),
         }
     )

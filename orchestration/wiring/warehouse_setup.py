@@ -329,6 +329,34 @@ create table if not exists ledger.dunning_stage_changes (
     recorded_by varchar not null,
     recorded_at timestamptz not null
 );
+-- The cash journal (orchestration/receivables/cash_journal.py): two balanced lines per money
+-- event, appended once by the dunning evaluation of the date that first saw it (its batch):
+-- a customer credit received (bank / unapplied cash), returned (the reverse), applied to a
+-- document or un-applied by a reversal (unapplied cash / receivable), written off (write-off
+-- expense / receivable). `settlement_account_code` is the account an accounting tool records
+-- a payment from (the bank's, or the write-off's). Never edited.
+create table if not exists ledger.cash_journal (
+    journal_id varchar not null,
+    journal_line integer not null,
+    batch_id varchar not null,
+    journal_date date not null,
+    event_kind varchar not null,
+    source_reference varchar not null,
+    invoice_number varchar,
+    issuing_entity_id varchar not null,
+    customer_id varchar,
+    bank_account_id varchar,
+    currency_code varchar not null,
+    account_role varchar not null,
+    account_code varchar not null,
+    account_name varchar not null,
+    debit_minor bigint not null,
+    credit_minor bigint not null,
+    settlement_account_code varchar,
+    recorded_by varchar not null,
+    recorded_at timestamptz not null,
+    primary key (journal_id, journal_line)
+);
 """
 
 
