@@ -217,6 +217,7 @@ def dispute(args: argparse.Namespace) -> int:
 def write_off(args: argparse.Namespace) -> int:
     """Write off what a document still owes, with finance's reason."""
     from orchestration.close.ledger import LedgerError
+    from orchestration.receivables.write_offs import in_units
     from orchestration.receivables.write_offs import write_off as record_write_off
     from orchestration.wiring.warehouse_setup import ensure_ledger
 
@@ -229,13 +230,11 @@ def write_off(args: argparse.Namespace) -> int:
         except LedgerError as error:
             print(f"meterline write-off: {error}", file=sys.stderr)
             return 1
-    if done is None:
-        print(f"  {args.invoice}: nothing is owed on {args.on}; nothing recorded")
-    else:
-        print(
-            f"  {args.invoice}: {done.amount_minor} minor units of {done.currency_code} written off on "
-            f"{args.on} ({done.match_rule})"
-        )
+        if done is None:
+            print(f"  {args.invoice}: nothing is owed on {args.on}; nothing recorded")
+            return 0
+        amount = in_units(con, done.amount_minor, done.currency_code)
+    print(f"  {args.invoice}: {amount} written off on {args.on} ({done.match_rule})")
     return 0
 
 

@@ -341,6 +341,9 @@ def test_payments_and_write_offs_are_journaled_once_and_exported_for_accounting(
                 inner join read_csv($accounts, all_varchar = true) as bad_debt
                     on banks.issuing_entity_id = bad_debt.issuing_entity_id
                         and bad_debt.account_role = 'write_off' and bad_debt.match_key = 'bad_debt'
+                qualify row_number() over (
+                    partition by banks.issuing_entity_id, banks.currency order by banks.bank_account_id
+                ) = 1
                 """,
                 {
                     "banks": str(SEEDS_DIR / "receivables" / "bank_accounts.csv"),

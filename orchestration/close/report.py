@@ -8,6 +8,7 @@ import duckdb
 
 from orchestration.close.approval import APPROVAL_STATES
 from orchestration.summary import format_table
+from orchestration.wiring.money import decimal_text
 
 
 def period_report(con: duckdb.DuckDBPyConnection, period: str, exports_dir: Path) -> str:
@@ -37,7 +38,7 @@ def period_report(con: duckdb.DuckDBPyConnection, period: str, exports_dir: Path
         [period],
     ).fetchall()
     rows = [
-        (number, kind, customer, currency, _amount(gross, units), status, reasons, original)
+        (number, kind, customer, currency, decimal_text(gross, units), status, reasons, original)
         for number, kind, customer, currency, gross, units, status, reasons, original in documents
     ]
     parts.append("  Documents:")
@@ -62,15 +63,3 @@ def period_report(con: duckdb.DuckDBPyConnection, period: str, exports_dir: Path
         )
         parts.append(f"    evidence/ ({len(list((folder / 'evidence').glob('*.json')))} packets)")
     return "\n".join(parts)
-
-
-def _amount(minor: int, minor_units: int) -> str:
-    """Minor units as a decimal string, without floating point."""
-    if minor_units == 0:
-        return str(minor)
-    sign, whole, fraction = (
-        "-" if minor < 0 else "",
-        abs(minor) // 10**minor_units,
-        abs(minor) % 10**minor_units,
-    )
-    return f"{sign}{whole}.{fraction:0{minor_units}d}"

@@ -1,13 +1,16 @@
 """Load bank statements from landing/bank/<bank_account_id>/ into the raw schema.
 
-Every entry of a readable file lands in raw.bank_entries with its file, position and the
-file's SHA-256, each statement's opening and closing balance in raw.bank_statements; a
-file is loaded once per content (re-dropping it changes nothing); an unreadable file is
-recorded in raw.bank_files as rejected with the reader's reason, and the other files still load.
+Files are read by content (camt XML, MT940), or with the declared CSV layout of an account
+whose statement format is `csv` (csv_statement.py). Every entry of a readable file lands in
+raw.bank_entries with its file, position and the file's SHA-256, each statement's opening
+and closing balance in raw.bank_statements; a file is loaded once per content (re-dropping
+it changes nothing); an unreadable file is recorded in raw.bank_files as rejected with the
+reader's reason, and the other files still load.
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -16,8 +19,10 @@ import duckdb
 import pyarrow as pa
 
 from orchestration.receivables.camt import read_camt
+from orchestration.receivables.csv_statement import CsvLayout, read_csv_statement, read_layouts
 from orchestration.receivables.entries import BankEntry, BankFile, BankFileRejected
 from orchestration.receivables.mt940_reader import read_mt940
+from orchestration.receivables.payment_references import RECEIVABLES_SEEDS_DIR
 
 BANK_FOLDER = "bank"
 
@@ -47,7 +52,9 @@ class BankLoadReport:
     rejected: dict[str, str] = field(default_factory=dict)
 
 
-def _read(path: Path) -> BankFile:
+def _read(path: Path, layout: CsvLayout | None) -> BankFile:
+    if layout is not None:
+        return read_csv_statement(path, layout)
     # The format is told by the content, not the name: banks name files as they like.
     head = path.read_bytes()[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(b"<"):
@@ -74,9 +81,21 @@ def ensure_bank_tables(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(statement)
 
 
-def load_bank_files(con: duckdb.DuckDBPyConnection, landing_dir: Path) -> BankLoadReport:
+def _csv_accounts(seeds_dir: Path) -> tuple[set[str], dict[str, CsvLayout]]:
+    """The accounts declared as sending CSV exports, and the layouts declared."""
+    with (seeds_dir / "bank_accounts.csv").open(newline="", encoding="utf-8") as handle:
+        accounts = list(csv.DictReader(handle))
+    currencies = {row["bank_account_id"]: row["currency"] for row in accounts}
+    declared_csv = {row["bank_account_id"] for row in accounts if row["statement_format"] == "csv"}
+    return declared_csv, read_layouts(seeds_dir, currencies)
+
+
+def load_bank_files(
+    con: duckdb.DuckDBPyConnection, landing_dir: Path, seeds_dir: Path = RECEIVABLES_SEEDS_DIR
+) -> BankLoadReport:
     """Load every bank file under landing_dir/bank not yet loaded with this content."""
     ensure_bank_tables(con)
+    declared_csv, layouts = _csv_accounts(seeds_dir)
     report = BankLoadReport()
     root = landing_dir / BANK_FOLDER
     known = set(con.execute("select _source_file, _file_sha256 from raw.bank_files").fetchall())
@@ -91,7 +110,12 @@ def load_bank_files(con: duckdb.DuckDBPyConnection, landing_dir: Path) -> BankLo
         try:
             if not account:
                 raise BankFileRejected(f"{path.name}: not in a landing/bank/<bank_account_id>/ folder")
-            parsed = _read(path)
+            if account in declared_csv and account not in layouts:
+                raise BankFileRejected(
+                    f"{path.name}: {account} sends CSV, but no layout is declared for it in "
+                    "seeds/receivables/bank_csv_layouts.csv"
+                )
+            parsed = _read(path, layouts.get(account) if account in declared_csv else None)
         except BankFileRejected as error:
             con.execute(
                 "insert into raw.bank_files values (?, ?, ?, 'rejected', 0, ?)",

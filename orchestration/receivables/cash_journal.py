@@ -23,7 +23,6 @@ import io
 import os
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -31,12 +30,11 @@ import duckdb
 from orchestration.close.ledger import audit, now
 from orchestration.close.reference import load_close_reference
 from orchestration.receivables.payment_references import RECEIVABLES_SEEDS_DIR
-from orchestration.wiring.settings import PROJECT_DIR
+from orchestration.wiring.money import CURRENCIES_CSV, decimal_text
 from orchestration.wiring.sql_files import sql_file
 from orchestration.wiring.transaction import transaction
 
 CASH_FOLDER = "cash"
-CURRENCIES_CSV = PROJECT_DIR / "seeds" / "rating" / "currencies.csv"
 JOURNAL_COLUMNS = (
     "journal_id", "journal_line", "journal_date", "event_kind", "source_reference", "invoice_number",
     "issuing_entity_id", "customer_id", "bank_account_id", "currency_code", "account_role",
@@ -124,8 +122,7 @@ def write_cash_exports(con: duckdb.DuckDBPyConnection, as_of: date, exports_dir:
     )
 
     def amount(minor: int, currency: str) -> str:
-        places = units[currency]
-        return f"{Decimal(minor).scaleb(-places):.{places}f}"
+        return decimal_text(minor, units[currency])
 
     written: list[Path] = []
     batches = con.execute(

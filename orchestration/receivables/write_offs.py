@@ -18,6 +18,7 @@ import duckdb
 
 from orchestration.close.ledger import LedgerError, audit, now
 from orchestration.receivables.payment_references import RECEIVABLES_SEEDS_DIR
+from orchestration.wiring.money import CURRENCIES_CSV, decimal_text
 from orchestration.wiring.sql_files import sql_file
 from orchestration.wiring.transaction import transaction
 
@@ -28,6 +29,15 @@ class WriteOff:
     currency_code: str
     amount_minor: int
     match_rule: str
+
+
+def in_units(con: duckdb.DuckDBPyConnection, minor: int, currency: str) -> str:
+    """`minor` units of `currency` as a decimal amount and the code, e.g. `15.00 EUR`."""
+    row = con.execute(
+        "select cast(minor_units as integer) from read_csv(?, all_varchar = true) where currency_code = ?",
+        [str(CURRENCIES_CSV), currency],
+    ).fetchone()
+    return f"{decimal_text(minor, row[0] if row else 0)} {currency}"
 
 
 def _tolerance_minor(con: duckdb.DuckDBPyConnection, currency: str) -> int:
@@ -80,8 +90,9 @@ def write_off(
     tolerance = _tolerance_minor(con, currency)
     if open_minor > tolerance and not beyond_tolerance:
         raise LedgerError(
-            f"{invoice_number} still owes {open_minor} minor units of {currency}, more than the bank-fee "
-            f"tolerance of {tolerance}: pass --beyond-tolerance to write it off as a bad debt"
+            f"{invoice_number} still owes {in_units(con, open_minor, currency)}, more than the bank-fee "
+            f"tolerance of {in_units(con, tolerance, currency)}: pass --beyond-tolerance to write it off "
+            "as a bad debt"
         )
     rule = "bank_fee_tolerance" if open_minor <= tolerance else "bad_debt"
     earlier = con.execute(
