@@ -68,11 +68,11 @@ bench: install  ## scaled month through the real job (time, memory per stage); t
 DOCS_DUCKDB = $(or $(MET_DUCKDB_PATH),warehouse/meterline.duckdb)
 docs: install  ## static dbt docs, offline: prints the file to open
 	@if [ -f "$(DOCS_DUCKDB)" ]; then \
-		MET_DUCKDB_PATH="$(DOCS_DUCKDB)" $(VENV)/bin/dbt docs generate --static --profiles-dir . \
-			--vars '{billing_period: "$(PERIOD)"}'; \
+		MET_DUCKDB_PATH="$(DOCS_DUCKDB)" MET_BILLING_PERIOD="$(PERIOD)" $(VENV)/bin/dbt docs generate \
+			--static --profiles-dir .; \
 	else \
-		mkdir -p target && MET_DUCKDB_PATH=target/docs_scratch.duckdb $(VENV)/bin/dbt docs generate \
-			--static --empty-catalog --profiles-dir . --vars '{billing_period: "$(PERIOD)"}'; \
+		mkdir -p target/docs_scratch && MET_DUCKDB_PATH=target/docs_scratch/meterline.duckdb \
+			MET_BILLING_PERIOD="$(PERIOD)" $(VENV)/bin/dbt docs generate --static --empty-catalog --profiles-dir .; \
 	fi
 	@echo "dbt docs: open file://$(CURDIR)/target/static_index.html (one file, works offline)"
 

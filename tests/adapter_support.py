@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 
 from orchestration.ingest.loader import IngestReport, ingest_landing
-from tests.conftest import PROJECT_DIR, SEEDS_DIR
+from tests.conftest import SEEDS_DIR
+from tests.dbt_support import WAREHOUSE_NAME, dbt
 
 
 def drop(landing: Path, relative: str, *, source: Path | None = None, text: str | None = None) -> Path:
@@ -34,17 +32,8 @@ def ingest(landing: Path, warehouse: Path) -> IngestReport:
 
 def dbt_build(warehouse: Path, work: Path, select: str, period: str = "2026-10") -> None:
     """Seed, then run (not test) the selected models on a small warehouse."""
-    dbt = str(Path(sys.executable).with_name("dbt"))
-    env = {**os.environ, "MET_DUCKDB_PATH": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    common = [
-        "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
-        "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
-        "--vars", f'{{billing_period: "{period}"}}',
-    ]  # fmt: skip
     for command in (["seed"], ["run", "-s", select]):
-        result = subprocess.run(
-            [dbt, *command, *common], env=env, capture_output=True, text=True, check=False
-        )
+        result = dbt(warehouse, work, *command, period=period)
         assert result.returncode == 0, result.stdout[-4000:]
 
 
@@ -62,21 +51,14 @@ def build_vendor_warehouse(
     """Ingest `landing`, build the vendor models and the exception queue for `period`, run the
     data tests of the `tested` selectors; a read-only connection with the ingest's rejections
     as the temp table `ingest_rejections`."""
-    database = root / "warehouse.duckdb"
+    database = root / WAREHOUSE_NAME
     report = ingest(landing, database)
-    env = {**os.environ, "MET_DUCKDB_PATH": str(database), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    dbt = [str(Path(sys.executable).parent / "dbt")]
-    common = [
-        "--profiles-dir", str(PROJECT_DIR), "--project-dir", str(PROJECT_DIR),
-        "--target-path", str(root / "target"), "--log-path", str(root / "logs"),
-        "--vars", f'{{billing_period: "{period}"}}',
-    ]  # fmt: skip
     for args in (
         ["seed", "--quiet"],
         ["run", "--quiet", "-s", "+int_vendor_charges__conservation", "+fct_billing_exceptions"],
         ["test", "--quiet", "--indirect-selection", "cautious", "-s", *tested],
     ):
-        done = subprocess.run([*dbt, *args, *common], env=env, capture_output=True, text=True, check=False)
+        done = dbt(database, root, *args, period=period)
         assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     con = duckdb.connect(str(database), read_only=True)
     con.execute("create temp table ingest_rejections (source_file varchar, error varchar)")

@@ -8,36 +8,16 @@ name (the file's stem) still resolves.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 
 from orchestration.wiring.warehouse_setup import ensure_ledger
+from tests.dbt_support import WAREHOUSE_NAME, dbt
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-WAREHOUSE_NAME = "warehouse.duckdb"
 # The close policy seeds, the ledger's staging views and the export models, with their tests.
 EXPORT_SELECTION = ["path:seeds/close", "path:models/staging/ledger", "path:models/intermediate/exports"]
-
-
-def dbt(warehouse: Path, work: Path, *command: str) -> subprocess.CompletedProcess[str]:
-    """Run the project's dbt on `warehouse`, with its own target and log folders under `work`."""
-    env = {**os.environ, "MET_DUCKDB_PATH": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    common = [
-        "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
-        "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
-    ]  # fmt: skip
-    return subprocess.run(
-        [str(Path(sys.executable).with_name("dbt")), *command, *common],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
 
 
 def build_export_models(folder: Path) -> Path:

@@ -7,10 +7,7 @@ come from the project's CSV files, except the payers, which each test declares.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -21,6 +18,7 @@ from orchestration.receivables.allocations import RecordedAllocations, record_al
 from orchestration.receivables.bank_load import ensure_bank_tables
 from orchestration.receivables.payment_references import issue_missing
 from orchestration.wiring.warehouse_setup import ensure_ledger
+from tests.dbt_support import WAREHOUSE_NAME, dbt
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 MODELS = {  # in build order
@@ -43,7 +41,6 @@ MODELS = {  # in build order
     "marts.rpt_collections_kpis": "models/marts/receivables/rpt_collections_kpis.sql",
 }
 # The marts are compiled for December 2026, as of 15 January 2027.
-DBT_VARS = '{billing_period: "2026-12", as_of_date: "2027-01-15"}'
 SEEDS = {
     "bank_accounts": "receivables/bank_accounts.csv",
     "receivables_policy": "receivables/receivables_policy.csv",
@@ -58,25 +55,8 @@ TYPES = {
 
 def compile_models(out: Path) -> dict[str, str]:
     """The models' SQL as dbt compiles it, with database names left out."""
-    done = subprocess.run(
-        [
-            str(Path(sys.executable).with_name("dbt")),
-            "compile",
-            "--profiles-dir",
-            ".",
-            "--target-path",
-            str(out / "target"),
-            "--vars",
-            DBT_VARS,
-            "-s",
-            *(relation.split(".")[1] for relation in MODELS),
-        ],
-        cwd=PROJECT_DIR,
-        env={**os.environ, "MET_DUCKDB_PATH": str(out / "compile.duckdb")},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    models = (relation.split(".")[1] for relation in MODELS)
+    done = dbt(out / WAREHOUSE_NAME, out, "compile", "-s", *models, period="2026-12", as_of=date(2027, 1, 15))
     assert done.returncode == 0, done.stdout + done.stderr
     return {
         relation: re.sub(r'"[a-z_]+"\.("(?:staging|intermediate|policy|raw|ledger|marts)")', r"\1",

@@ -44,7 +44,7 @@ def _landing(tmp_path: Path) -> Path:
 
 def test_a_declared_csv_export_loads_and_a_repeated_download_is_duplicates(tmp_path: Path) -> None:
     landing = _landing(tmp_path)
-    warehouse = tmp_path / "warehouse.duckdb"
+    warehouse = tmp_path / "meterline.duckdb"
     con = duckdb.connect(str(warehouse))
     report = load_bank_files(con, landing)
     again = load_bank_files(con, landing)

@@ -38,7 +38,7 @@ def test_repeated_movements_are_duplicates_not_second_payments(tmp_path: Path) -
     shutil.copy(BANK / "mt940" / "jejik_rabobank-iban.sta", fr / "jan.sta")
     shutil.copy(BANK / "mt940" / "jejik_rabobank-iban.sta", fr / "jan-again.sta")
     shutil.copy(BANK / "camt" / "camt054.v2.xml", stray)
-    warehouse = tmp_path / "warehouse.duckdb"
+    warehouse = tmp_path / "meterline.duckdb"
     con = duckdb.connect(str(warehouse))
     report = load_bank_files(con, landing)
     con.close()

@@ -10,15 +10,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from tests.dbt_support import dbt
 from tests.e2e_support import PERIOD, DemoMonth
-from tests.ledger_support import dbt
 
 
 def test_every_dbt_unit_test_passes(demo_month: DemoMonth, tmp_path: Path) -> None:
     deployment = demo_month.copy_to(tmp_path / "deployment")
     work = tmp_path / "dbt"
-    dbt_vars = json.dumps({"billing_period": PERIOD})
-    done = dbt(deployment.duckdb_path, work, "test", "--select", "test_type:unit", "--vars", dbt_vars)
+    done = dbt(deployment.duckdb_path, work, "test", "--select", "test_type:unit", period=PERIOD)
     assert done.returncode == 0, done.stdout[-6000:]
 
     manifest = json.loads((work / "target" / "manifest.json").read_text())

@@ -39,7 +39,7 @@ SPRING_FORWARD = ["2026-03-29T01:30:00", "2026-03-29T01:45:00", "2026-03-29T03:0
 def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[tuple]]:
     """Two small builds (the power log is from 2020-12, the DST files from 2026-10)."""
     work = tmp_path_factory.mktemp("energy")
-    landing, warehouse = work / "landing", work / "warehouse.duckdb"
+    landing, warehouse = work / "landing", work / "meterline.duckdb"
     drop(landing, "energy/cgk1/spl_testing_2020-12-23.txt", source=POWER_LOG)
     drop(landing, "energy/osl1/dst_fall_back.csv", text=_oslo_counter_file(FALL_BACK))
     drop(landing, "energy/osl1/dst_spring_forward.csv", text=_oslo_counter_file(SPRING_FORWARD))

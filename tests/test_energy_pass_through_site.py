@@ -37,7 +37,7 @@ HELSINKI = "meter,interval_start_utc,interval_minutes,energy_wh\n" + "".join(
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("pass_through")
-    landing, warehouse = work / "landing", work / "warehouse.duckdb"
+    landing, warehouse = work / "landing", work / "meterline.duckdb"
     drop(landing, "reference/customers.csv", text=CUSTOMERS)
     drop(landing, "reference/machines.csv", text=MACHINES)
     drop(landing, "reference/assignments.csv", text=ASSIGNMENTS)

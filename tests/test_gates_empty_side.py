@@ -4,16 +4,14 @@ Real ingest, real dbt models, the real Great Expectations suites the run's gates
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from orchestration.gates.suites import SuiteResult, run_suites_isolated, suite_names
 from tests.adapter_support import drop, ingest, query
-from tests.conftest import PROJECT_DIR, REAL_FIXTURES
+from tests.conftest import REAL_FIXTURES
+from tests.dbt_support import WAREHOUSE_NAME, dbt
 
 PERIOD = "2023-09"
 GATED = [
@@ -23,14 +21,7 @@ GATED = [
 
 
 def _dbt(warehouse: Path, work: Path, *args: str) -> None:
-    env = {**os.environ, "MET_DUCKDB_PATH": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    common = [
-        "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
-        "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
-        "--vars", f'{{billing_period: "{PERIOD}"}}',
-    ]  # fmt: skip
-    dbt = str(Path(sys.executable).with_name("dbt"))
-    done = subprocess.run([dbt, *args, *common], env=env, capture_output=True, text=True, check=False)
+    done = dbt(warehouse, work, *args, period=PERIOD)
     assert done.returncode == 0, done.stdout[-4000:]
 
 
@@ -42,7 +33,7 @@ def _gates(warehouse: Path) -> dict[str, SuiteResult]:
 def vendor_only(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
     """A month of one real Azure EA bill, no scheduler, Kubernetes or energy file at all."""
     work = tmp_path_factory.mktemp("empty_side")
-    landing, warehouse = work / "landing", work / "warehouse.duckdb"
+    landing, warehouse = work / "landing", work / WAREHOUSE_NAME
     drop(
         landing,
         "vendor_billing/azure/cobalt_azure/ea_2023-09.csv",

@@ -81,7 +81,7 @@ def _csv() -> str:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("opencost")
-    landing, warehouse = work / "landing", work / "warehouse.duckdb"
+    landing, warehouse = work / "landing", work / "meterline.duckdb"
     drop(landing, "scheduler/opencost/nimbus-k8s/allocation_2026-10.json", text=json.dumps(RESPONSE))
     drop(landing, "scheduler/opencost/nimbus-k8s/export_2026-10.csv", text=_csv())
     drop(landing, "scheduler/opencost/nimbus-k8s/error.json", text='{"code": 500, "message": "timeout"}')

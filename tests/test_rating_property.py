@@ -8,10 +8,7 @@ macros), then run on random usage, prices, tiers and commitments in one DuckDB s
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -26,6 +23,7 @@ from hypothesis import strategies as st
 from orchestration.demo.policy import PER_UNIT, PricingTerm, Tier
 from orchestration.demo.pricing import true_up_minor, usage_lines
 from orchestration.demo.truth import tax_minor
+from tests.dbt_support import WAREHOUSE_NAME, dbt
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 MODELS = {  # in build order
@@ -81,29 +79,13 @@ def con(
 ) -> Iterator[tuple[duckdb.DuckDBPyConnection, dict[str, str]]]:
     """One DuckDB session holding input tables shaped like the models' parents."""
     out = tmp_path_factory.mktemp("rating_property")
-    env = {**os.environ, "MET_DUCKDB_PATH": str(out / "meterline.duckdb")}
-    done = subprocess.run(
-        [
-            str(Path(sys.executable).with_name("dbt")),
-            "compile",
-            "--profiles-dir",
-            ".",
-            "--target-path",
-            str(out / "target"),
-            "--vars",
-            '{billing_period: "2026-10"}',
-            "-s",
-            "int_usage__sliced",
-            "int_fx_rates__daily",
-            "int_recurring_charges__in_force",
-            "fct_invoice_lines",
-        ],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
+    models = (
+        "int_usage__sliced",
+        "int_fx_rates__daily",
+        "int_recurring_charges__in_force",
+        "fct_invoice_lines",
     )
+    done = dbt(out / WAREHOUSE_NAME, out, "compile", "-s", *models, period="2026-10")
     assert done.returncode == 0, done.stdout + done.stderr
     connection = duckdb.connect()
     connection.execute(INPUTS)

@@ -8,7 +8,6 @@ from the policy seeds and the ledger itself, not from the models under test.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -18,9 +17,9 @@ import pytest
 
 from orchestration.exports.report.render import AGEING_BUCKETS, render_report
 from orchestration.exports.writer import _close_summary
+from tests.dbt_support import dbt
 from tests.dunning_policy import ASSIGNED_SQL, SENT_SQL, Sent, expected_stages
 from tests.e2e_support import PERIOD, DemoMonth, Deployment
-from tests.ledger_support import dbt
 
 DATES = (date(2026, 12, 5), date(2026, 12, 10), date(2027, 1, 20))
 
@@ -46,9 +45,8 @@ def evaluated(demo_month: DemoMonth, tmp_path_factory: pytest.TempPathFactory) -
         sent = con.execute(SENT_SQL, [PERIOD]).fetchall()
     stages, suspended, assigned = {}, {}, {}
     for as_of in DATES:
-        dbt_vars = json.dumps({"billing_period": PERIOD, "as_of_date": as_of.isoformat()})
-        select = ["--select", "path:models/marts/receivables", "--vars", dbt_vars]
-        built = dbt(deployment.duckdb_path, root / "dbt", "build", *select)
+        select = ["--select", "path:models/marts/receivables"]
+        built = dbt(deployment.duckdb_path, root / "dbt", "build", *select, period=PERIOD, as_of=as_of)
         assert built.returncode == 0, built.stdout[-4000:]
         with duckdb.connect(str(deployment.duckdb_path), read_only=True) as con:
             actual = con.execute(

@@ -68,7 +68,7 @@ def _independent(rows: list[dict[str, str]], cpu_field: str) -> tuple[int, Decim
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("sacct_layouts")
-    landing, warehouse = work / "landing", work / "warehouse.duckdb"
+    landing, warehouse = work / "landing", work / "meterline.duckdb"
     tundra = "\n".join("|".join(row[f] for f in TUNDRA_FIELDS) for row in TUNDRA_ROWS) + "\n"
     drop(landing, "scheduler/slurm/tundra/sacct_2026-10.txt", text=tundra)
     old = "\n".join("|".join(row) for row in [OLD_HEADER, *OLD_ROWS]) + "\n"

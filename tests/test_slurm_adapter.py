@@ -78,7 +78,7 @@ FJORD_B = [FJORD_A[1]]
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("slurm")
-    landing, warehouse = work / "landing", work / "warehouse.duckdb"
+    landing, warehouse = work / "landing", work / "meterline.duckdb"
     drop(landing, "scheduler/slurm/habrok/habrok_sacct.txt", source=HABROK)
     drop(landing, "scheduler/slurm/habrok/edge_a.txt", text=_headerless(HABROK_EDGE))
     drop(landing, "scheduler/slurm/habrok/edge_trailing.txt", text=_headerless(HABROK_EDGE[:1], "oops"))
@@ -217,7 +217,7 @@ def test_requeued_and_duplicated_records_bill_once(
 def test_headerless_dump_with_the_wrong_field_count_is_rejected(tmp_path: Path) -> None:
     landing = tmp_path / "landing"
     drop(landing, "scheduler/slurm/habrok/short.txt", text="1☃2☃3☃\n4☃5☃6☃\n")
-    report = ingest(landing, tmp_path / "warehouse.duckdb")
+    report = ingest(landing, tmp_path / "meterline.duckdb")
     assert report.rejected == {
         "scheduler/slurm/habrok/short.txt": (
             "scheduler/slurm/habrok/short.txt: 4 fields per line, but the declared field list has 37"

@@ -1,8 +1,13 @@
-{#- The billing period under run: var('billing_period') as YYYY-MM, validated once here. -#}
+{#- The billing period under run, MET_BILLING_PERIOD as YYYY-MM, validated once here. It is read
+    when a node runs, never while dbt parses: a value passed with --vars would make dbt parse
+    the whole project again for every period (orchestration/wiring/dbt_warehouse.py). -#}
 {% macro billing_period() -%}
-    {%- set period = var('billing_period') | string -%}
+    {%- if not execute -%}
+        {{ return('1970-01') }}
+    {%- endif -%}
+    {%- set period = env_var('MET_BILLING_PERIOD', '') -%}
     {%- if not modules.re.match('^[0-9]{4}-(0[1-9]|1[0-2])$', period) -%}
-        {{ exceptions.raise_compiler_error("var('billing_period') must be YYYY-MM, got '" ~ period ~ "'") }}
+        {{ exceptions.raise_compiler_error("MET_BILLING_PERIOD must be YYYY-MM, got '" ~ period ~ "'") }}
     {%- endif -%}
     {{ return(period) }}
 {%- endmacro %}

@@ -5,7 +5,6 @@ The ledger tables they read and write are declared with the others in
 orchestration/close/ledger_sources.py.
 """
 
-import json
 from datetime import date
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from orchestration.receivables.dunning import (
 from orchestration.receivables.notices import write_notices
 from orchestration.wiring.dbt_assets import dbt_key
 from orchestration.wiring.dbt_project import meterline_dbt_project
+from orchestration.wiring.dbt_warehouse import dbt_run_parameters
 from orchestration.wiring.jobs import DUNNING_GROUP
 from orchestration.wiring.partitions import billing_periods, one_period_per_run
 from orchestration.wiring.periods import PeriodError
@@ -84,12 +84,12 @@ def receivables_dunning(
         except DunningRefusedError as refused:
             raise Failure(description=str(refused)) from None
     # dbt writes the warehouse in its own process: no connection is held while it runs.
-    dbt_vars = json.dumps({"billing_period": period, "as_of_date": as_of.isoformat()})
-    built = dbt.cli(
-        ["build", "--select", RECEIVABLES_MARTS, "--vars", dbt_vars],
-        manifest=meterline_dbt_project.manifest_path,
-        raise_on_error=False,
-    )
+    with dbt_run_parameters(period, as_of):
+        built = dbt.cli(
+            ["build", "--select", RECEIVABLES_MARTS],
+            manifest=meterline_dbt_project.manifest_path,
+            raise_on_error=False,
+        )
     for line in built.stream_raw_events():
         context.log.debug(str(line))
     if not built.is_successful():

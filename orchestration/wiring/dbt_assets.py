@@ -1,6 +1,5 @@
 """The dbt models as Dagster assets, one connected lineage from raw tables to marts."""
 
-import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -9,6 +8,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from orchestration.wiring.dbt_checks import describe_test
 from orchestration.wiring.dbt_project import meterline_dbt_project
+from orchestration.wiring.dbt_warehouse import dbt_run_parameters
 from orchestration.wiring.partitions import billing_periods, one_period_per_run
 
 
@@ -61,6 +61,7 @@ def meterline_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource) ->
     Unit tests check the models' logic on fixed inputs, not the month's data: they run in the
     test suite (tests/test_dbt_unit_tests.py), not in every billing run.
     """
-    dbt_vars = json.dumps({"billing_period": context.partition_key})
-    command = ["build", "--exclude-resource-type", "unit_test", "--vars", dbt_vars]
-    yield from dbt.cli(command, context=context).stream()
+    command = ["build", "--exclude-resource-type", "unit_test"]
+    with dbt_run_parameters(context.partition_key):
+        invocation = dbt.cli(command, context=context)
+    yield from invocation.stream()

@@ -12,7 +12,7 @@ billing_periods = MonthlyPartitionsDefinition(
     start_date=first_period(), fmt="%Y-%m", timezone="UTC", end_offset=1
 )
 
-# dbt builds one billing period per invocation (`--vars billing_period`), so backfills run
+# dbt builds one billing period per invocation (MET_BILLING_PERIOD), so backfills run
 # a period at a time. The parameter is beta in Dagster; the choice is deliberate, so its
 # warning is silenced here, where the policy is defined.
 one_period_per_run = BackfillPolicy.multi_run(max_partitions_per_run=1)

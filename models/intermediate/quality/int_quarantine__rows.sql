@@ -1,3 +1,6 @@
+-- A table, not a view: its data tests and the models downstream read it many times a run.
+{{ config(materialized='table') }}
+
 {#-
     Every staged row of every source (usage, billing and reference) that carries a
     quarantine reason: kept, not used, and reported with the column and offending value.

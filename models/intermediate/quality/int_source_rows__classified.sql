@@ -1,3 +1,6 @@
+-- A table, not a view: its data tests and the models downstream read it many times a run.
+{{ config(materialized='table') }}
+
 {#-
     Every current raw row of every source, once, with where it ended in this billing
     period: `canonical`, `duplicate` (pointing at its canonical row), `quarantined` or

@@ -1,3 +1,6 @@
+-- A table, not a view: its data tests and the models downstream read it many times a run.
+{{ config(materialized='table') }}
+
 {#-
     Conservation per vendor billing file, in rows and in money: every raw row of the current
     file versions (counted and summed straight from the raw tables, independently of

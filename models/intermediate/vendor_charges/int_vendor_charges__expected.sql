@@ -1,3 +1,6 @@
+-- A table, not a view: its data tests and the models downstream read it many times a run.
+{{ config(materialized='table') }}
+
 {#-
     What each vendor should bill us for the billing period (contract section 5), one row per
     expected line, each amount rounded half-even once (the rating macro):

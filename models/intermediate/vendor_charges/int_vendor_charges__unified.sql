@@ -1,3 +1,6 @@
+-- A table, not a view: its data tests and the models downstream read it many times a run.
+{{ config(materialized='table') }}
+
 {#-
     Every staged vendor charge line (FOCUS 1.0-1.3, AWS CUR legacy and 2.0, Azure cost
     details EA and MCA, Google Cloud billing export, colocation) in one FOCUS-aligned shape, with

@@ -1,6 +1,6 @@
 {#-
     The dunning stage of every overdue document sent to a customer, as of the date of
-    fct_receivables (var `as_of_date`, default the day after the billing period): the last
+    fct_receivables (MET_AS_OF_DATE, default the day after the billing period): the last
     stage of the customer's segment (seeds/receivables/dunning_stages.csv) whose delay after
     the due date has passed, provided the customer's overdue open amount in the document's
     currency reaches the segment's minimum (seeds/receivables/dunning_minimums.csv). Held

@@ -1,5 +1,5 @@
 {#-
-    Receivables as of a date (var `as_of_date`, default the day after the billing period):
+    Receivables as of a date (MET_AS_OF_DATE, default the day after the billing period):
     one row per invoice or debit note issued on or before it and sent (a document held for
     approval was never sent: it joins once approved), with what its credit notes, the
     payments (reversals included) and the write-offs finance approved had applied by then,

@@ -19,7 +19,7 @@
     (`waived` for waive, `disputed` for dispute, `resolved` for resolve and credit), then
     `auto_resolved` when an auto-resolution rule covers it (named in auto_rule_id), else
     `open`. first_seen_at is the period end (when the period's run can first raise it), so
-    re-runs are identical; age_days runs to the decision, or to the `as_of_date` var
+    re-runs are identical; age_days runs to the decision, or to MET_AS_OF_DATE
     (default: the period end) while undecided.
 -#}
 

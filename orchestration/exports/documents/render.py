@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-import weasyprint
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -115,6 +114,9 @@ def document_identity(document: dict[str, Any]) -> str:
 def render_pdf(html: str, identity: str) -> bytes:
     """The HTML printed to PDF with embedded fonts and fixed metadata; the file identifier is
     derived from `identity`, which names the page and the content it prints."""
+    # Imported here: it takes over a second to load, and most commands print no PDF.
+    import weasyprint
+
     identifier = hashlib.sha256(identity.encode()).hexdigest()[:32]
     pdf = weasyprint.HTML(string=html, base_url=str(TEMPLATES)).write_pdf(
         stylesheets=[weasyprint.CSS(string=FONT_FACES)],
