@@ -9,6 +9,10 @@ PERIOD ?= 2026-10
 DEMO_CONTROLLER ?= Demo Controller
 DEMO_APPROVER ?= Demo Approver
 DEMO_WAIVER ?= Demo month: usage of unassigned machines stays unbilled until an assignment covers it
+# The demo customers' payments (meterline demo statements) are dunned as of a month after the
+# invoices fall due (docs/receivables.md, Demo).
+DEMO_AS_OF ?= 2026-12-31
+DEMO_CREDIT_CONTROLLER ?= Demo Credit Controller
 
 export UV_PYTHON_DOWNLOADS := never
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
@@ -28,12 +32,14 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 
 install: $(VENV)/.synced
 
-run: install  ## generate the demo month, bill it, close it and write its finance exports
+run: install  ## generate the demo month, bill it, close it, write its finance exports, get paid and dun
 	$(VENV)/bin/meterline demo generate --period $(PERIOD) --seed 7
 	$(VENV)/bin/meterline run --period $(PERIOD)
 	$(VENV)/bin/meterline close --period $(PERIOD) --by "$(DEMO_CONTROLLER)" \
 		--waive-reason-code unattributed_usage --why "$(DEMO_WAIVER)"
 	$(VENV)/bin/meterline approve --period $(PERIOD) --rule first_invoice --by "$(DEMO_APPROVER)"
+	$(VENV)/bin/meterline demo statements --period $(PERIOD)
+	$(VENV)/bin/meterline dunning --as-of $(DEMO_AS_OF) --by "$(DEMO_CREDIT_CONTROLLER)"
 
 # Headless Chromium and poppler-utils (pdftoppm, pdftotext): the document and report tests
 # open the HTML and print the PDFs with them, as a person would. Debian packages, as root.

@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     workdir.mkdir(parents=True)
     os.environ.update(
         MET_LANDING_DIR=str(workdir / "landing"),
-        MET_DUCKDB_PATH=str(workdir / "warehouse.duckdb"),
+        MET_DUCKDB_PATH=str(workdir / "meterline.duckdb"),
         MET_EXPORTS_DIR=str(workdir / "exports"),
         DAGSTER_HOME=str(workdir / "dagster_home"),
     )

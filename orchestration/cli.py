@@ -19,6 +19,7 @@ from orchestration.runner import (
     prepare_environment,
     step_failures,
 )
+from orchestration.wiring.money import decimal_text, minor_units
 from orchestration.wiring.settings import PROJECT_DIR, Settings
 from orchestration.wiring.warehouse_connect import WarehouseHeldError, connect
 
@@ -168,7 +169,19 @@ def dunning(args: argparse.Namespace) -> int:
             con, args.as_of, evaluation_period(args.as_of), changes, settings.exports_dir
         )
     stages = ", ".join(f"{stage} {count}" for stage, count in summary.stages.items()) or "none overdue"
+    units = minor_units()
     print(f"meterline dunning as of {as_of} (receivables kept under {summary.period})")
+    loaded, rejected = (evaluated.metadata[key].value for key in ("bank_files_loaded", "bank_files_rejected"))
+    print(
+        f"  bank files read: {loaded} new" + (f", {len(cast(dict, rejected))} rejected" if rejected else "")
+    )
+    entries = ", ".join(f"{state} {count}" for state, count in summary.entries.items()) or "none"
+    print(f"  bank credits so far: {entries}")
+    unapplied = ", ".join(f"{decimal_text(m, units[c])} {c}" for c, m in summary.unapplied.items()) or "none"
+    print(f"  unapplied cash: {unapplied}")
+    statuses = ", ".join(f"{status} {count}" for status, count in summary.statuses.items()) or "none sent"
+    owed = ", ".join(f"{decimal_text(m, units[c])} {c}" for c, m in summary.open_minor.items()) or "nothing"
+    print(f"  documents sent: {statuses}; open: {owed}")
     print(f"  overdue documents by stage: {stages}")
     print(f"  stage changes recorded in ledger.dunning_stage_changes: {summary.changes}")
     for action, customers in (("suspend", summary.suspend), ("lift", summary.lift)):
@@ -188,6 +201,28 @@ def dunning(args: argparse.Namespace) -> int:
     for waiting in cash_held:
         print(f"  cash journal waits for an account: {waiting}")
     print(f"  Dagster run {result.run_id}: succeeded")
+    return 0
+
+
+def demo_statements(args: argparse.Namespace) -> int:
+    """Write the demo's bank statements for a closed month's sent invoices (demo/statements.py)."""
+    from orchestration.demo.statements import StatementsError, write_statements
+
+    settings = Settings.from_env()
+    if not settings.duckdb_path.exists():
+        print(f"meterline demo statements: no warehouse at {settings.duckdb_path}", file=sys.stderr)
+        return 2
+    with connect(settings.duckdb_path, read_only=True) as con:
+        try:
+            truth = write_statements(con, args.period, args.out)
+        except StatementsError as error:
+            print(f"meterline demo statements: {error}", file=sys.stderr)
+            return 2
+    print(
+        f"bank statements paying {args.period}'s invoices written under {args.out / 'landing' / 'bank'}: "
+        f"{len(truth['entries'])} payment(s) to {len(truth['documents'])} invoice(s); "
+        f"truth as of {truth['as_of_date']} in {args.out / 'truth' / args.period / 'receivables.json'}"
+    )
     return 0
 
 
@@ -383,6 +418,15 @@ def main(argv: list[str] | None = None) -> int:
         "--no-vendor-defects", action="store_true", help="clean vendor bills: no vendor defect, no cost burst"
     )
 
+    statements = demo.add_parser(
+        "statements",
+        help="write the bank statements paying a closed demo month's sent invoices, and their truth",
+    )
+    statements.add_argument("--period", default="2026-10", type=_period, help="billing period YYYY-MM")
+    statements.add_argument(
+        "--out", type=Path, default=PROJECT_DIR, help="folder that receives landing/bank/ and truth/"
+    )
+
     run = commands.add_parser(
         "run", help="run the monthly billing job for one period, or each period of a range in order"
     )
@@ -470,6 +514,8 @@ def main(argv: list[str] | None = None) -> int:
     checking.add_argument("--period", type=_period, help="only this closed period (default: all)")
 
     args = parser.parse_args(argv)
+    if args.command == "demo" and args.demo_command == "statements":
+        return demo_statements(args)
     if args.command == "demo":
         from orchestration.demo.generate import generate_demo
 

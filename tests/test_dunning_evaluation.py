@@ -22,6 +22,7 @@ import duckdb
 import pytest
 from dagster import RunRequest, SkipReason, build_schedule_context, validate_run_config
 
+from orchestration.demo.statements import payment_file
 from orchestration.wiring.jobs import daily_dunning_schedule
 from tests.browser_support import browser_tools_missing, open_in_chromium
 from tests.conftest import SEEDS_DIR
@@ -95,20 +96,20 @@ def evaluated(demo_month: DemoMonth, tmp_path_factory: pytest.TempPathFactory) -
     evaluate("again", "--as-of", SUSPENDED.isoformat())
     evaluate("earlier", "--as-of", "2027-01-01")
     evaluate("malformed", "--as-of", "2027-13-01")
-    # The bank pays one suspended document in full on 2027-01-25: the allocation the matching
-    # records for such a payment (its own tests cover how it gets there).
+    # The bank pays one suspended document in full on 2027-01-25: its statement lands, and the
+    # next evaluation reads it and records the matching's allocation.
     paid_invoice = min(number for number, *_ in sent)
-    with duckdb.connect(str(deployment.duckdb_path)) as con:
-        con.execute(
-            """
-            insert into ledger.allocations
-            select 'ALC-900001', 'payment:TEST:' || invoice_number, 'payment', 'TEST', invoice_number,
-                issuing_entity_id, customer_id, currency_code, gross_amount_minor, 'structured_reference',
-                date '2027-01-25', null, 'test', now()
-            from ledger.invoices where invoice_number = ?
-            """,
-            [paid_invoice],
+    with duckdb.connect(str(deployment.duckdb_path), read_only=True) as con:
+        cursor = con.execute(
+            "select * from staging.stg_ledger__receivable_documents where invoice_number = ?", [paid_invoice]
         )
+        row = cursor.fetchone()
+        assert row is not None
+        document = dict(zip([column[0] for column in cursor.description], row, strict=True))
+    relative, content = payment_file(document, date(2027, 1, 25))
+    statement = deployment.root / "landing" / "bank" / relative
+    statement.parent.mkdir(parents=True, exist_ok=True)
+    statement.write_bytes(content)
     evaluate("paid", "--as-of", PAID.isoformat())
     # The customer of another suspended document disputes it, then the dispute is resolved.
     disputed = max(number for number, *_ in sent)
@@ -372,7 +373,7 @@ def test_payments_and_write_offs_are_journaled_once_and_exported_for_accounting(
         }
 
     assert _rows(cash / PAID.isoformat() / "batch-1" / "xero_payments.csv") == [
-        paid(evaluated.paid_invoice, 0, date(2027, 1, 25), "ALC-900001")
+        paid(evaluated.paid_invoice, 0, date(2027, 1, 25), "ALC-000001")
     ]
     (written_off,) = _rows(cash / RESOLVED.isoformat() / "batch-1" / "xero_payments.csv")
     assert {**written_off, "Reference": ""} == {**paid(given_up, 1, date(2027, 1, 29), ""), "Reference": ""}

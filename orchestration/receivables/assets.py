@@ -13,6 +13,7 @@ from dagster_dbt import DbtCliResource
 
 from orchestration.exports.publish import publish_period
 from orchestration.receivables.allocations import record_allocations
+from orchestration.receivables.bank_load import load_bank_files
 from orchestration.receivables.cash_journal import record_cash_journal, write_cash_exports
 from orchestration.receivables.dunning import (
     DunningRefusedError,
@@ -68,7 +69,8 @@ class DunningConfig(Config):
 def receivables_dunning(
     context: AssetExecutionContext, config: DunningConfig, warehouse: Warehouse, dbt: DbtCliResource
 ) -> MaterializeResult:
-    """Evaluate dunning as of a date: rebuild the receivables marts as of it, record each stage
+    """Evaluate dunning as of a date: load the bank files that arrived and record the matching
+    they change (allocations.py), rebuild the receivables marts as of it, record each stage
     change in the ledger, journal the money events first seen and export them to accounting
     (cash_journal.py), write the suspensions hand-off (orchestration/receivables/dunning.py)
     and the day's notices (notices.py)."""
@@ -83,6 +85,12 @@ def receivables_dunning(
             refuse_before_last(con, as_of)
         except DunningRefusedError as refused:
             raise Failure(description=str(refused)) from None
+        # The statements that arrived since the last run first, and the matching they change:
+        # a customer who paid this morning is not reminded tonight.
+        bank = load_bank_files(con, Path(warehouse.landing_dir))
+        recorded = record_allocations(con, f"meterline dunning {context.run_id}")
+    for source_file, reason in sorted(bank.rejected.items()):
+        context.log.warning(f"rejected bank file {source_file}: {reason}")
     # dbt writes the warehouse in its own process: no connection is held while it runs.
     with dbt_run_parameters(period, as_of):
         built = dbt.cli(
@@ -123,5 +131,9 @@ def receivables_dunning(
             "cash_batch": cash.batch_id or "",
             "cash_journals": cash.journals,
             "cash_held": MetadataValue.json(cash.held),
+            "bank_files_loaded": len(bank.loaded),
+            "bank_files_rejected": MetadataValue.json(bank.rejected),
+            "allocations_appended": recorded.appended,
+            "allocations_reversed": recorded.reversed,
         }
     )

@@ -71,6 +71,12 @@ class Evaluation:
     suspend: list[tuple[str, int]]
     lift: list[tuple[str, int]]
     files: tuple[Path, Path]
+    # Every bank credit so far by outcome, and each currency's unapplied cash in minor units.
+    entries: dict[str, int]
+    unapplied: dict[str, int]
+    # The documents sent by the date, by status, and each currency's open amount in minor units.
+    statuses: dict[str, int]
+    open_minor: dict[str, int]
 
 
 def record_stage_changes(con: duckdb.DuckDBPyConnection, as_of: date, period: str, recorded_by: str) -> int:
@@ -171,6 +177,33 @@ def evaluation_summary(
         """,
         [period],
     ).fetchall()
+    entries = dict(
+        con.execute(
+            "select entry_state, count(*) from intermediate.int_receivables__entry_outcomes "
+            "group by entry_state order by entry_state"
+        ).fetchall()
+    )
+    unapplied = dict(
+        con.execute(
+            "select currency_code, sum(unapplied_minor) from intermediate.int_receivables__entry_outcomes "
+            "where entry_state in ('partly_applied', 'unapplied') "
+            "group by currency_code order by currency_code"
+        ).fetchall()
+    )
+    statuses = dict(
+        con.execute(
+            "select receivable_status, count(*) from marts.fct_receivables where billing_period = ? "
+            "group by receivable_status order by receivable_status",
+            [period],
+        ).fetchall()
+    )
+    open_minor = dict(
+        con.execute(
+            "select currency_code, sum(open_minor) from marts.fct_receivables "
+            "where billing_period = ? and open_minor > 0 group by currency_code order by currency_code",
+            [period],
+        ).fetchall()
+    )
     return Evaluation(
         as_of=as_of,
         period=period,
@@ -179,4 +212,8 @@ def evaluation_summary(
         suspend=[(customer, subjects) for action, customer, subjects in handoff if action == "suspend"],
         lift=[(customer, subjects) for action, customer, subjects in handoff if action == "lift"],
         files=handoff_paths(exports_dir, as_of),
+        entries=entries,
+        unapplied={currency: int(minor) for currency, minor in unapplied.items()},
+        statuses=statuses,
+        open_minor={currency: int(minor) for currency, minor in open_minor.items()},
     )

@@ -46,6 +46,13 @@ class Plugin(BasePlugin):
         }
 
 
+def _set(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
+
+
 @contextmanager
 def dbt_run_parameters(period: str, as_of: date | None = None) -> Iterator[None]:
     """The period (and the date receivables are evaluated on) for the dbt process started
@@ -54,14 +61,8 @@ def dbt_run_parameters(period: str, as_of: date | None = None) -> Iterator[None]
     before = {name: os.environ.get(name) for name in values}
     try:
         for name, value in values.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+            _set(name, value)
         yield
     finally:
         for name, value in before.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+            _set(name, value)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+
 from orchestration.wiring.settings import PROJECT_DIR
 
 # Each currency's minor units (seeds/rating/currencies.csv), read where amounts are written.
@@ -18,3 +20,9 @@ def decimal_text(minor: int, minor_units: int) -> str:
         abs(minor) % 10**minor_units,
     )
     return f"{sign}{whole}.{fraction:0{minor_units}d}"
+
+
+def minor_units() -> dict[str, int]:
+    """Each currency's minor units, from the currencies seed."""
+    with CURRENCIES_CSV.open(newline="", encoding="utf-8") as handle:
+        return {row["currency_code"]: int(row["minor_units"]) for row in csv.DictReader(handle)}
