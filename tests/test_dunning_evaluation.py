@@ -326,9 +326,10 @@ def test_payments_and_write_offs_are_journaled_once_and_exported_for_accounting(
     assert "more than the bank-fee tolerance" in evaluated.outputs["write_off_refused"][2]
     assert evaluated.outputs["write_off"][0] == 0 and "(bad_debt)" in evaluated.outputs["write_off"][1]
     cash = deployment.exports_dir / "cash"
-    # Nothing moved before the payment: no batch. The payment is the next evaluation's batch.
+    # Nothing moved before the payment: no batch. The payment is the next evaluation's batch: its
+    # receipt into the bank (as unapplied cash), then its application to the invoice.
     assert sorted(path.name for path in cash.iterdir()) == [PAID.isoformat(), RESOLVED.isoformat()]
-    assert f"cash journal: 1 new journal(s) in batch {PAID}/1" in evaluated.outputs["paid"][1]
+    assert f"cash journal: 2 new journal(s) in batch {PAID}/1" in evaluated.outputs["paid"][1]
     with duckdb.connect(str(deployment.duckdb_path), read_only=True) as con:
         accounts = {
             (entity, currency): (bank, bad_debt)
@@ -378,8 +379,19 @@ def test_payments_and_write_offs_are_journaled_once_and_exported_for_accounting(
     (written_off,) = _rows(cash / RESOLVED.isoformat() / "batch-1" / "xero_payments.csv")
     assert {**written_off, "Reference": ""} == {**paid(given_up, 1, date(2027, 1, 29), ""), "Reference": ""}
     assert status == ("written_off", sent[given_up][2])
-    for batch in (cash / PAID.isoformat() / "batch-1", cash / RESOLVED.isoformat() / "batch-1"):
+    kinds = {PAID: ["receipt", "application"], RESOLVED: ["write_off"]}
+    for day, expected_kinds in kinds.items():
+        batch = cash / day.isoformat() / "batch-1"
         assert _rows(batch / "xero_payment_reversals.csv") == []
         lines = _rows(batch / "cash_journal.csv")
-        assert len(lines) == 2
-        assert lines[0]["debit"] == lines[1]["credit"] and lines[0]["credit"] == lines[1]["debit"] == "0.00"
+        journals = [lines[index : index + 2] for index in range(0, len(lines), 2)]
+        assert [journal[0]["event_kind"] for journal in journals] == expected_kinds
+        for first, second in journals:
+            assert first["journal_id"] == second["journal_id"]
+            assert first["debit"] == second["credit"] and first["credit"] == second["debit"] == "0.00"
+    # The receipt credits the customer's unapplied cash, which the application then clears.
+    receipt, application = (
+        _rows(cash / PAID.isoformat() / "batch-1" / "cash_journal.csv")[i] for i in (1, 2)
+    )
+    assert receipt["account_role"] == application["account_role"] == "unapplied_cash"
+    assert receipt["credit"] == application["debit"]
