@@ -33,6 +33,8 @@ def dbt(
         "MET_DUCKDB_PATH": str(warehouse),
         "MET_BILLING_PERIOD": period,
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        # As in the billing run (orchestration/wiring/dbt_project.py): no debug file log.
+        "DBT_LOG_LEVEL_FILE": os.environ.get("DBT_LOG_LEVEL_FILE", "none"),
     }
     env.pop("MET_AS_OF_DATE", None)
     if as_of is not None:

@@ -15,6 +15,10 @@ from dagster_dbt import DbtProject
 from orchestration.wiring.settings import PROJECT_DIR
 
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+# dbt's file log at debug level writes every statement of every node, about 18 MB per run and
+# a fifth of dbt's time; the run's own log (warehouse/logs) keeps dbt's progress and results.
+# Set DBT_LOG_LEVEL_FILE=debug to get it back.
+os.environ.setdefault("DBT_LOG_LEVEL_FILE", "none")
 
 meterline_dbt_project = DbtProject(
     project_dir=PROJECT_DIR,
