@@ -13,8 +13,8 @@ from dagster import (
     multi_asset_check,
 )
 
-from orchestration.gates.suites import load_suite, run_suites_isolated, suite_names
-from orchestration.wiring.resources import Warehouse
+from orchestration.gates.suites import load_suite, suite_names
+from orchestration.wiring.resources import Gates, Warehouse
 
 
 def gate_check_name(suite: str) -> str:
@@ -37,10 +37,12 @@ GATE_SPECS = [
 
 
 @multi_asset_check(specs=GATE_SPECS, name="gx_gates")
-def gx_gates(context: AssetCheckExecutionContext, warehouse: Warehouse) -> Iterator[AssetCheckResult]:
+def gx_gates(
+    context: AssetCheckExecutionContext, warehouse: Warehouse, gates: Gates
+) -> Iterator[AssetCheckResult]:
     """Validate every suite for the run's billing period; a failure blocks the export."""
     period = context.run.tags.get("dagster/partition", "")
-    for result in run_suites_isolated(Path(warehouse.duckdb_path), period, suite_names()):
+    for result in gates.run_suites(Path(warehouse.duckdb_path), period, suite_names()):
         failures = [outcome.describe() for outcome in result.failures]
         for failure in failures:
             context.log.error(f"gate {result.suite} failed: {failure}")

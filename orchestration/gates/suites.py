@@ -5,9 +5,11 @@ and kwargs). Validation runs inside DuckDB through SQLAlchemy (a query asset per
 never by copying tables into pandas. An expectation that raised is reported as an error:
 a gate that could not be evaluated blocks just like one that failed.
 
-The suites run in a child process (`run_suites_isolated`): GX keeps a DuckDB connection
-open through its global context, and DuckDB refuses the export's later connection to the
-same file while it lives. The child's exit releases it.
+The suites run in a child process (`GateProcess`): GX keeps a DuckDB connection open through
+its global context, and DuckDB refuses the export's later connection to the same file while it
+lives. The child's exit releases it. Importing GX takes about ten seconds, so the child imports
+it as soon as it starts and then waits for its one request: a billing run starts it when the
+run starts (orchestration/gates/checks.py), and the import overlaps the dbt build.
 """
 
 from __future__ import annotations
@@ -122,23 +124,49 @@ def run_suite(duckdb_path: Path, name: str, billing_period: str) -> SuiteResult:
     return SuiteResult(suite=name, relation=relation, outcomes=outcomes)
 
 
+class GateProcess:
+    """A Python process that imports GX now and validates the suites of one request later."""
+
+    def __init__(self, python: str = sys.executable) -> None:
+        self._process = subprocess.Popen(
+            [python, "-m", "orchestration.gates.suites"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def validate(self, duckdb_path: Path, billing_period: str, names: list[str]) -> list[SuiteResult]:
+        """Validate `names` on the period; raises with the process's stderr if it failed."""
+        request = {"duckdb_path": str(duckdb_path), "billing_period": billing_period, "names": names}
+        stdout, stderr = self._process.communicate(json.dumps(request))
+        if self._process.returncode != 0:
+            raise RuntimeError(f"gate process failed ({self._process.returncode}): {stderr[-2000:]}")
+        results = []
+        for item in json.loads(stdout.splitlines()[-1]):
+            outcomes = [ExpectationOutcome(**outcome) for outcome in item.pop("outcomes")]
+            results.append(SuiteResult(**item, outcomes=outcomes))
+        return results
+
+    def close(self) -> None:
+        """Stop the process if it never got its request (the run ended before its gates)."""
+        if self._process.poll() is None:
+            self._process.kill()
+        self._process.communicate()
+
+
 def run_suites_isolated(duckdb_path: Path, billing_period: str, names: list[str]) -> list[SuiteResult]:
-    """Run suites in a fresh Python process; raises with its stderr if the process failed."""
-    done = subprocess.run(
-        [sys.executable, "-m", "orchestration.gates.suites", str(duckdb_path), billing_period, *names],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"gate process failed ({done.returncode}): {done.stderr[-2000:]}")
-    results = []
-    for item in json.loads(done.stdout.splitlines()[-1]):
-        outcomes = [ExpectationOutcome(**outcome) for outcome in item.pop("outcomes")]
-        results.append(SuiteResult(**item, outcomes=outcomes))
-    return results
+    """Run suites in a fresh Python process started now."""
+    return GateProcess().validate(duckdb_path, billing_period, names)
 
 
 if __name__ == "__main__":
-    path, period, *requested = sys.argv[1:]
-    print(json.dumps([asdict(run_suite(Path(path), name, period)) for name in requested], default=str))
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations  # noqa: F401  (the slow import, done before the request arrives)
+
+    request = json.loads(sys.stdin.read())
+    results = [
+        asdict(run_suite(Path(request["duckdb_path"]), name, request["billing_period"]))
+        for name in request["names"]
+    ]
+    print(json.dumps(results, default=str))

@@ -9,11 +9,13 @@ from importlib.metadata import version as installed_version
 from pathlib import Path
 
 import duckdb
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, InitResourceContext
 from dagster_dbt import DbtCliResource
 from dbt.adapters.base import BaseAdapter
 from packaging.version import Version
+from pydantic import Field, PrivateAttr
 
+from orchestration.gates.suites import GateProcess, SuiteResult
 from orchestration.wiring.dbt_project import meterline_dbt_project
 from orchestration.wiring.settings import Settings
 from orchestration.wiring.warehouse_connect import connect
@@ -68,9 +70,29 @@ class MeterlineDbtCli(DbtCliResource):
         return None
 
 
+class Gates(ConfigurableResource):
+    """The run's gate process (orchestration/gates/suites.py), started when the run starts so
+    that GX is imported while dbt builds, and stopped with the run if the gates never ran."""
+
+    python: str = Field(default=sys.executable, description="The interpreter the gate process runs.")
+    _process: GateProcess | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        self._process = GateProcess(self.python)
+
+    def teardown_after_execution(self, context: InitResourceContext) -> None:
+        if self._process is not None:
+            self._process.close()
+
+    def run_suites(self, duckdb_path: Path, billing_period: str, names: list[str]) -> list[SuiteResult]:
+        process, self._process = self._process or GateProcess(self.python), None
+        return process.validate(duckdb_path, billing_period, names)
+
+
 def build_resources(settings: Settings) -> dict[str, object]:
     return {
         "warehouse": Warehouse.from_settings(settings),
+        "gates": Gates(),
         "dbt": MeterlineDbtCli(
             project_dir=str(meterline_dbt_project.project_dir),
             profiles_dir=str(meterline_dbt_project.project_dir),
