@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,12 +21,42 @@ SEEDS_DIR = PROJECT_DIR / "seeds"
 REAL_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "real"
 
 
+# The end-to-end tests write DuckDB files and Dagster's SQLite event log, which commits (and
+# syncs) once per event: on a RAM-backed folder a billing run takes about a sixth less time. A
+# session leaves about 2.5 GB there, so the folder is used only with room to spare and emptied
+# after a session that passed (a failed one keeps its files to look at).
+RAM_FOLDER = Path("/dev/shm")
+RAM_FOLDER_MIN_FREE = 8 * 2**30
+RAM_BASETEMP = pytest.StashKey[Path]()
+
+
+def _ram_basetemp() -> Path | None:
+    if not RAM_FOLDER.is_dir() or not os.access(RAM_FOLDER, os.W_OK):
+        return None
+    if shutil.disk_usage(RAM_FOLDER).free < RAM_FOLDER_MIN_FREE:
+        return None
+    return RAM_FOLDER / f"meterline-pytest-{os.getuid()}"
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    """Parse the dbt project once, before any test worker starts (they only read the manifest)."""
+    """Parse the dbt project once, before any test worker starts (they only read the manifest);
+    put the session's temporary folders in RAM where the machine has a RAM folder and nobody
+    chose another place (`--basetemp`). xdist hands each worker its own folder under it."""
     if not hasattr(config, "workerinput"):
+        basetemp = _ram_basetemp() if config.option.basetemp is None else None
+        if basetemp is not None:
+            config.option.basetemp = str(basetemp)
+            config.stash[RAM_BASETEMP] = basetemp
         from orchestration.wiring.dbt_project import prepare_dbt_project
 
         prepare_dbt_project()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    basetemp = session.config.stash.get(RAM_BASETEMP, None)
+    if basetemp is not None and exitstatus == 0:
+        shutil.rmtree(basetemp, ignore_errors=True)
 
 
 @pytest.fixture
