@@ -20,7 +20,7 @@ export GX_ANALYTICS_ENABLED := false
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
 
-.PHONY: install run test lint fix bench docs ui clean browser-tools
+.PHONY: install run test lint lint-python lint-sql fix bench docs ui clean browser-tools
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -57,9 +57,15 @@ test: lint browser-tools  ## make lint, then the whole test suite
 SQL_LINTED := models macros tests/dbt
 
 lint: install  ## Python: ruff lint, ruff format check, mypy (pyproject.toml); SQL: sqlfluff (.sqlfluff)
+	@# mypy uses one core: the Python and SQL lints run side by side, each one's output kept together.
+	$(MAKE) --no-print-directory -j2 --output-sync=target lint-python lint-sql
+
+lint-python: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+
+lint-sql: install
 	$(VENV)/bin/sqlfluff lint $(SQL_LINTED) --processes 2
 
 fix: install  ## apply what the linters fix by themselves: ruff's fixes and format, sqlfluff fix
