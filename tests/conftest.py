@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from collections.abc import Iterator
@@ -35,7 +36,10 @@ def _ram_basetemp() -> Path | None:
         return None
     if shutil.disk_usage(RAM_FOLDER).free < RAM_FOLDER_MIN_FREE:
         return None
-    return RAM_FOLDER / f"meterline-pytest-{os.getuid()}"
+    # One folder per checkout: pytest empties its basetemp when a session starts, so two
+    # checkouts tested at once must not share one.
+    checkout = hashlib.sha256(str(PROJECT_DIR).encode()).hexdigest()[:12]
+    return RAM_FOLDER / f"meterline-pytest-{os.getuid()}-{checkout}"
 
 
 @pytest.hookimpl(tryfirst=True)
