@@ -259,3 +259,46 @@ def test_each_conversion_is_stated_once_with_its_rate_and_rate_date(approved: De
         # Once per document, in the PDF as in the browser.
         assert _flat(_pdf_text(folder / f"{number}.pdf")).count(sentence) == 1, (number, sentence)
         assert _flat(page.body_text).count(sentence) == 1, (number, sentence)
+
+
+def test_usage_is_shown_by_site_or_cluster_and_machine_namespace_or_account(approved: Deployment) -> None:
+    texts = _texts()
+    with duckdb.connect(str(approved.duckdb_path), read_only=True) as con:
+        evidence = con.execute(
+            """
+            select i.invoice_number, i.language_code, l.invoice_line_id, e.source_kind, e.source_id,
+                e.subject_type, e.subject_id, sum(e.usage_rows), sum(e.quantity_base)
+            from ledger.evidence as e
+            inner join ledger.invoice_lines as l on l.invoice_line_id = e.invoice_line_id
+            inner join ledger.invoices as i on i.invoice_number = l.invoice_number
+            where i.billing_period = ?
+            group by all order by all
+            """,
+            [PERIOD],
+        ).fetchall()
+        line_quantities = dict(
+            con.execute(
+                "select invoice_line_id, quantity_base from ledger.invoice_lines where invoice_line_id in "
+                "(select invoice_line_id from ledger.evidence)"
+            ).fetchall()
+        )
+    folder = approved.exports_dir / PERIOD / "documents"
+    # Documents exist for approved invoices only (the held one may have been approved since).
+    evidence = [row for row in evidence if (folder / f"{row[0]}.html").exists()]
+    assert {row[5] for row in evidence} == {"machine", "k8s_namespace", "slurm_account"}
+    assert all(row[4] and row[6] for row in evidence), "every frozen line knows where its usage was measured"
+    by_line: dict[str, Decimal] = {}
+    for number, language, line_id, kind, place, subject_type, subject, rows, quantity in evidence:
+        place_key = "label.site" if kind.startswith("energy") else "label.cluster"
+        place_label = texts.get((place_key, language), texts[(place_key, "en")])
+        subject_key = f"subject.{subject_type}"
+        subject_label = texts.get((subject_key, language), texts[(subject_key, "en")])
+        page = _flat((folder / f"{number}.html").read_text("utf-8"))
+        # One row per place and subject: where, on what, how many records.
+        row = (
+            f'<tr><td>{place_label} {place}</td><td>{subject_label} {subject}</td><td class="num">{rows}</td>'
+        )
+        assert row in page, (number, row)
+        by_line[line_id] = by_line.get(line_id, Decimal(0)) + quantity
+    # The places and subjects of a line add up to the line's quantity.
+    assert by_line and all(total == line_quantities[line_id] for line_id, total in by_line.items())

@@ -23,7 +23,9 @@ LEDGER_TABLES = {
         "One row per closed billing period with its content hash and gate results; usage a "
         "closed period already billed is not raised again as late usage."
     ),
-    "evidence": "The usage files behind each frozen line.",
+    "evidence": (
+        "The usage files behind each frozen line, by site or cluster and machine, namespace or Slurm account."
+    ),
     "payment_references": "The structured payment reference issued with each invoice and debit note.",
     "allocations": (
         "Money applied to documents (payments, credit notes, approved write-offs); append-only, "

@@ -125,6 +125,11 @@ create table if not exists ledger.evidence (
     first_usage_at timestamptz,
     last_usage_at timestamptz
 );
+-- Where and on what each line's usage was measured: the site or cluster, and the machine,
+-- namespace or Slurm account (a warehouse created before they were kept gains them empty).
+alter table ledger.evidence add column if not exists source_id varchar;
+alter table ledger.evidence add column if not exists subject_type varchar;
+alter table ledger.evidence add column if not exists subject_id varchar;
 create table if not exists ledger.waivers (
     waiver_id varchar primary key,
     billing_period varchar not null,

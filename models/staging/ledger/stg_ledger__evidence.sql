@@ -17,6 +17,9 @@ renamed as (
         quantity_base,
         first_usage_at,
         last_usage_at,
+        source_id,
+        subject_type,
+        subject_id,
     from source
 
 )

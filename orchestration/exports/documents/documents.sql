@@ -24,17 +24,40 @@ texts as (
 ),
 
 evidence as (
+    -- The usage behind each line where it was measured: per site (energy) or cluster (Slurm,
+    -- Kubernetes) and per machine, namespace or Slurm account. A line frozen before the ledger
+    -- kept where usage was measured shows its usage files instead.
     select
         v.invoice_line_id,
         list({
+            'place_kind': case when v.source_kind like 'energy%' then 'site' else 'cluster' end,
+            'source_id': v.source_id,
+            'subject_type': v.subject_type,
+            'subject_id': v.subject_id,
             'source_kind': v.source_kind,
             'source_file': v.source_file,
             'usage_rows': v.usage_rows,
             'quantity_base': cast(v.quantity_base as varchar),
             'first_usage_at': strftime(v.first_usage_at at time zone 'UTC', '%Y-%m-%d %H:%M'),
             'last_usage_at': strftime(v.last_usage_at at time zone 'UTC', '%Y-%m-%d %H:%M')
-        } order by v.source_file, v.first_usage_at) as usage
-    from ledger.evidence as v
+        } order by v.source_id, v.subject_type, v.subject_id, v.source_file, v.first_usage_at) as usage
+    from (
+        select
+            invoice_line_id,
+            source_id,
+            subject_type,
+            subject_id,
+            min(source_kind) as source_kind,
+            -- a subject's usage may come from several files: only the older lines name theirs
+            case when subject_id is null then source_file end as source_file,
+            sum(usage_rows) as usage_rows,
+            sum(quantity_base) as quantity_base,
+            min(first_usage_at) as first_usage_at,
+            max(last_usage_at) as last_usage_at
+        from ledger.evidence
+        group by invoice_line_id, source_id, subject_type, subject_id,
+            case when subject_id is null then source_file end
+    ) as v
     group by v.invoice_line_id
 ),
 

@@ -43,11 +43,14 @@ select
                         'source_kind': e.source_kind,
                         'source_file': e.source_file,
                         'file_sha256': e.file_sha256,
+                        'source_id': e.source_id,
+                        'subject_type': e.subject_type,
+                        'subject_id': e.subject_id,
                         'usage_rows': e.usage_rows,
                         'quantity_base': cast(e.quantity_base as varchar),
                         'first_usage_at': strftime(e.first_usage_at, '%Y-%m-%dT%H:%M:%SZ'),
                         'last_usage_at': strftime(e.last_usage_at, '%Y-%m-%dT%H:%M:%SZ')
-                    } order by e.source_file), [])
+                    } order by e.source_file, e.source_id, e.subject_type, e.subject_id), [])
                     from ledger.evidence as e
                     where e.invoice_line_id = coalesce(l.original_invoice_line_id, l.invoice_line_id)
                 ),
