@@ -196,8 +196,15 @@ def test_report_renders_to_the_same_bytes_from_its_marts(approved: Deployment) -
             "select invoice_count from marts.rpt_finance__period_kpis where billing_period = ?",
             [PERIOD],
         ).fetchone()
+        approval = con.execute(
+            "select share_auto_approved from marts.rpt_finance__document_kpis where billing_period = ?",
+            [PERIOD],
+        ).fetchone()
     assert first == second == exported
     assert kpis and f'<div class="value">{kpis[0]}</div><div class="label">invoices</div>' in exported
+    # The demo's first invoices are all held by the approval policy: none goes out without a person.
+    assert approval == (Decimal(0),)
+    assert '<div class="value">0.000000</div><div class="label">approved without a person</div>' in exported
     assert "Not built in this warehouse" not in exported
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
+from decimal import ROUND_HALF_EVEN, Decimal
 
 import duckdb
 import pytest
@@ -220,3 +221,51 @@ def test_void_issues_a_credit_note_and_a_replacement_with_the_next_numbers(close
     # Corrections land in the next period: the closed one still matches every hash of its close.
     verified = closed.meterline("verify")
     assert verified.returncode == 0, verified.stderr
+
+
+def test_invoicing_quality_and_corrections_follow_the_ledger_as_it_stands(closed: Deployment) -> None:
+    """The approval rate, batch accuracy and corrections views against the ledger's documents,
+    after the adjustments and the void above were filed."""
+    documents = _query(
+        closed,
+        "select invoice_number, document_type, billing_period, original_invoice_number, reason_code, "
+        "approval_reasons, currency_code, minor_units, net_amount_minor from ledger.invoices",
+    )
+    approved = {row[0] for row in _query(closed, "select invoice_number from ledger.approvals")}
+    period_of = {row[0]: row[2] for row in documents}
+    firsts = [row for row in documents if row[1] == "invoice" and row[3] is None]
+    corrected = {row[3] for row in documents if row[3] is not None}
+
+    def share(part: int, whole: int) -> Decimal:
+        return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.000001"), rounding=ROUND_HALF_EVEN)
+
+    expected_kpis = []
+    for period in sorted({row[2] for row in firsts}):
+        invoices = [row for row in firsts if row[2] == period]
+        auto = sum(row[5] == "" for row in invoices)
+        by_person = sum(row[5] != "" and row[0] in approved for row in invoices)
+        fixed = sum(row[0] in corrected for row in invoices)
+        expected_kpis.append(
+            (period, len(invoices), auto, by_person, len(invoices) - auto - by_person,
+             share(auto, len(invoices)), fixed, share(len(invoices) - fixed, len(invoices)))
+        )  # fmt: skip
+    kpis = _query(closed, "select * from marts.rpt_finance__document_kpis order by billing_period")
+    assert kpis == expected_kpis
+    assert kpis[0][0] == PERIOD and kpis[0][6] >= 2 and kpis[0][7] < 1, "late usage notes and a void"
+
+    totals: dict[tuple[str, str], list[Decimal]] = {}
+    for _, kind, _, original, reason, _, currency, units, net in documents:
+        if kind in ("debit_note", "credit_note") and original is not None and reason != "void_reissue":
+            entry = totals.setdefault((period_of[original], currency), [Decimal(0)] * 4)
+            amount = Decimal(abs(net)).scaleb(-units)
+            entry[0 if kind == "debit_note" else 1] += 1
+            entry[2 if kind == "debit_note" else 3] += amount
+    corrections = _query(
+        closed,
+        "select billing_period, currency_code, debit_note_count, credit_note_count, recovered_net_amount, "
+        "credited_net_amount from marts.rpt_finance__corrections order by all",
+    )
+    assert corrections and corrections == [
+        (period, currency, int(d), int(c), recovered, credited)
+        for (period, currency), (d, c, recovered, credited) in sorted(totals.items())
+    ]

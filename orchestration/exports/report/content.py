@@ -87,6 +87,28 @@ REPORT_MARTS: dict[str, tuple[tuple[str, ...], bool]] = {
         ),
         True,
     ),
+    "rpt_finance__document_kpis": (
+        (
+            "billing_period",
+            "invoice_count",
+            "auto_approved_count",
+            "share_auto_approved",
+            "corrected_invoice_count",
+            "batch_accuracy",
+        ),
+        True,
+    ),
+    "rpt_finance__corrections": (
+        (
+            "billing_period",
+            "currency_code",
+            "debit_note_count",
+            "credit_note_count",
+            "recovered_net_amount",
+            "credited_net_amount",
+        ),
+        True,
+    ),
     "rpt_aged_receivables": (
         (
             "billing_period",

@@ -137,6 +137,17 @@ def _charts(period: str, figures: dict[str, list[dict[str, Any]]]) -> dict[str, 
                 ("exceptions per invoice", [_decimal(row["exceptions_per_invoice"]) for row in kpis]),
             ],
         )
+    quality = figures["rpt_finance__document_kpis"]
+    if len(quality) > 1:
+        charts["quality-trend"] = line_chart(
+            "quality-trend",
+            "Auto-approval rate and batch accuracy",
+            [row["billing_period"] for row in quality],
+            [
+                ("auto-approved share", [_decimal(row["share_auto_approved"]) for row in quality]),
+                ("batch accuracy", [_decimal(row["batch_accuracy"]) for row in quality]),
+            ],
+        )
     return charts
 
 
