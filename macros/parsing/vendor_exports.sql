@@ -92,6 +92,28 @@
     end
 {%- endmacro %}
 
+{#-
+    A row's tag columns -> a JSON object text, for exports that write one column per tag key
+    (Oracle's `tags/Oracle-Tags.CreatedBy`): every key of the row's JSON that starts with the
+    prefix and holds a non-empty value, the prefix removed and the rest trimmed. The row is read
+    as JSON so that a tag key a new file brings (a new raw column) needs no model change; a raw
+    table without any tag column gives `{}`.
+-#}
+{% macro tags_from_prefixed_columns(row_json, prefix) -%}
+    '{' || array_to_string(
+        list_transform(
+            list_filter(
+                json_keys({{ row_json }}),
+                lambda k: starts_with(k, '{{ prefix }}')
+                and nullif(trim(json_extract_string({{ row_json }}, '$.' || to_json(k))), '') is not null
+            ),
+            lambda k: to_json(trim(substr(k, {{ prefix | length + 1 }}))) || ':'
+            || to_json(json_extract_string({{ row_json }}, '$.' || to_json(k)))
+        ),
+        ','
+    ) || '}'
+{%- endmacro %}
+
 {% macro _tags_json(expression) -%}
     {{ json_or_python_literal(
         "(case when starts_with(" ~ expression ~ ", '{') or starts_with(" ~ expression ~ ", '[') then "
