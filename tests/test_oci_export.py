@@ -23,8 +23,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration.exports import focus
 from orchestration.ingest.vendor_layouts import HeaderError, recognise_oci
+from orchestration.wiring.sql_files import sql_file
 from tests.adapter_support import build_vendor_warehouse
+from tests.focus_requirements import check_parquet
 
 PERIOD = "2024-09"
 OCI = "vendor_billing/oci/boreal_oci"
@@ -262,3 +265,21 @@ def test_every_report_balances_and_the_usage_report_is_rejected(built: duckdb.Du
     rejections = dict(built.execute("select * from ingest_rejections").fetchall())
     assert set(rejections) == {f"{OCI}/{USAGE_REPORT}"}
     assert COST_REPORT_MISSING in rejections[f"{OCI}/{USAGE_REPORT}"]
+
+
+def test_the_focus_export_of_oracle_lines_meets_focus_1_2_but_for_its_documented_gaps(
+    built: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    """The mart's Oracle rows through the export's own column mapping (as if frozen by a close)."""
+    built.execute(
+        "create or replace temp table frozen_oci_costs as "
+        "select *, 'close-1' as close_id from marts.fct_focus_costs where source_kind = 'oci'"
+    )
+    mapping = sql_file(focus.__file__, "focus_costs")
+    mapping = mapping.replace("from ledger.focus_costs", "from frozen_oci_costs")
+    built.execute(mapping, {"close_id": "close-1"})
+    parquet = tmp_path / "focus_costs.parquet"
+    built.execute(f"copy ({sql_file(focus.__file__, 'focus_costs_parquet')}) to '{parquet}' (format parquet)")
+    failed = {failure.split(":", 1)[0] for failure in check_parquet(parquet)}
+    # Oracle's cost report states no price id and no list price (docs/focus-export.md).
+    assert failed == {"SkuPriceId_NotNullForUsageOrPurchase", "ListUnitPrice_NotNullForUsageOrPurchase"}
