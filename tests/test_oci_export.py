@@ -145,7 +145,13 @@ def landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def built(landing: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    tested = ["staging.oci", "int_vendor_charges__unified", "int_vendor_charges__conservation"]
+    tested = [
+        "staging.oci",
+        "int_vendor_charges__unified",
+        "int_vendor_charges__conservation",
+        "fct_billing_exceptions",
+        "fct_focus_costs",
+    ]
     con = build_vendor_warehouse(landing.parent, landing, PERIOD, tested, also_built=("fct_focus_costs",))
     yield con
     con.close()
@@ -190,11 +196,14 @@ def test_a_cost_that_is_no_number_is_quarantined_with_its_reason(built: duckdb.D
     assert quarantined[0]["reason_code"] == "invalid_value"
     assert quarantined[0]["quarantine_detail"] == "cost/myCost='12,50'"
     exceptions = built.execute(
-        "select source_row, detail from marts.fct_billing_exceptions "
+        "select source_row, detail, source_system, vendor_id from marts.fct_billing_exceptions "
         "where reason_code = 'invalid_value' and source_file = ?",
         [f"{OCI}/{PLAIN}"],
     ).fetchall()
-    assert len(exceptions) == 1 and exceptions[0][0] == 5 and "cost/myCost='12,50'" in exceptions[0][1]
+    assert len(exceptions) == 1
+    row, detail, source_system, vendor_id = exceptions[0]
+    assert (row, source_system, vendor_id) == (5, "oci", "boreal_oci")
+    assert "cost/myCost='12,50'" in detail
 
 
 def test_a_correction_is_its_own_line_beside_the_one_it_corrects(built: duckdb.DuckDBPyConnection) -> None:

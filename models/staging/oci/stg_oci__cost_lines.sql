@@ -6,8 +6,8 @@
     overage columns are the part of it above the commitment, never added again). A correction
     (lineItem/isCorrection true) is its own line, added to the line it corrects
     (lineItem/backreferenceNo), with ChargeClass `Correction`: the report's sum is the sum of
-    its rows. Every `tags/<key>` column the raw table has becomes one key of the tags object,
-    read from the row as JSON so that tag keys a file brings need no model change.
+    its rows. Every `tags/<key>` column the raw table has becomes one key of the tags object
+    (tags_from_prefixed_columns lists them when the model runs: a new tag key needs no change).
 -#}
 
 with
@@ -58,8 +58,7 @@ renamed as (
         {{ clean_text('source."cost/billingUnitReadable"') }} as billing_unit_readable,
         {{ clean_text('source."cost/overageFlag"') }} as overage_flag,
         upper({{ clean_text('source."cost/currencyCode"') }}) as billing_currency,
-        -- one column per tag key: the row as a JSON object, of which the `tags/` keys are kept
-        to_json(source) as row_json,
+        {{ tags_from_prefixed_columns(source('oci', 'oci_cost_lines'), 'tags/', 'source') }} as tags,
 
     from source
 
@@ -79,7 +78,6 @@ typed as (
         {{ parse_vendor_decimal('unit_price_overage_text') }} as unit_price_overage,
         {{ parse_vendor_amount('my_cost_text') }} as my_cost,
         {{ parse_vendor_amount('my_cost_overage_text') }} as my_cost_overage,
-        {{ tags_from_prefixed_columns('renamed.row_json', 'tags/') }} as tags,
 
     from renamed
     left join currencies
