@@ -295,6 +295,7 @@ _VENDOR_RAW_TABLES = {
     "aws_cur": "aws_cur_line_items",
     "azure": "azure_cost_details",
     "gcp": "gcp_billing_lines",
+    "oci": "oci_cost_lines",
     "colo": "colo_invoice_lines",
 }
 CASES += [

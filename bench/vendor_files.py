@@ -201,6 +201,43 @@ def write_gcp_python_literal_bench_file(path: Path, rows: int) -> None:
     _copy(path, columns, rows, "format csv, header")
 
 
+_OCI_MINUTE = "'%Y-%m-%dT%H:%MZ'"  # Oracle writes interval times to the minute
+_OCI_COLUMNS = {  # Oracle's cost report schema, two tag keys as their own columns
+    "lineItem/referenceNo": "'r-' || i",
+    "lineItem/tenantId": "'ocid1.tenancy.oc1..bench'",
+    "lineItem/intervalUsageStart": f"strftime({_HOUR}, {_OCI_MINUTE})",
+    "lineItem/intervalUsageEnd": f"strftime({_HOUR_END}, {_OCI_MINUTE})",
+    "product/service": "'COMPUTE'",
+    "product/resource": "'PIC_COMPUTE_STANDARD_E4_FLEX'",
+    "product/compartmentId": "'ocid1.compartment.oc1..c' || (i % 17)",
+    "product/compartmentName": "'compartment-' || (i % 17)",
+    "product/region": "'eu-frankfurt-1'",
+    "product/availabilityDomain": "'fRAn:EU-FRANKFURT-1-AD-1'",
+    "product/resourceId": "'ocid1.instance.oc1.eu-frankfurt-1.' || (i // 720)",
+    "usage/billedQuantity": "'2'",
+    "usage/billedQuantityOverage": "'0'",
+    "cost/subscriptionId": "'8123456'",
+    "cost/productSku": "'B93113'",
+    "product/Description": "'Compute - Standard - E4 - OCPU'",
+    "cost/unitPrice": "'0.025'",
+    "cost/unitPriceOverage": "''",
+    "cost/myCost": "cast((i % 997) * 0.0137 as decimal(18, 6))",
+    "cost/myCostOverage": "'0'",
+    "cost/currencyCode": "'USD'",
+    "cost/billingUnitReadable": "'ONE HOURS'",
+    "cost/skuUnitDescription": "'OCPU Per Hour'",
+    "cost/overageFlag": "'N'",
+    "lineItem/isCorrection": "case when i % 500 = 0 then 'true' else 'false' end",
+    "lineItem/backreferenceNo": "case when i % 500 = 0 then 'r-' || (i + 1) else '' end",
+    "tags/Oracle-Tags.CreatedBy": "'user' || (i % 9) || '@example.com'",
+    "tags/team": "case when i % 2 = 0 then 't' || (i % 9) else '' end",
+}
+
+
+def write_oci_csv_gz_bench_file(path: Path, rows: int) -> None:
+    _copy(path, _OCI_COLUMNS, rows, "format csv, header, compression gzip")
+
+
 _COLO_COLUMNS = {  # aurora_dc's declared layout (seeds/sources/colo_layout_columns.csv)
     "invoice_no": "'AUR-2026-10-0042'",
     "line_no": "cast(i + 1 as varchar)",
@@ -240,5 +277,6 @@ BENCH_FORMATS: dict[str, tuple[str, str, Callable[[Path, int], None]]] = {
         "bench.csv",
         write_gcp_python_literal_bench_file,
     ),
+    "oci_csv_gz": ("vendor_billing/oci/boreal_oci", "bench.csv.gz", write_oci_csv_gz_bench_file),
     "colo_csv": ("vendor_billing/colo/aurora_dc", "bench.csv", write_colo_bench_file),
 }

@@ -46,16 +46,16 @@ def query(warehouse: Path, sql: str) -> list[tuple]:
 
 
 def build_vendor_warehouse(
-    root: Path, landing: Path, period: str, tested: list[str]
+    root: Path, landing: Path, period: str, tested: list[str], also_built: tuple[str, ...] = ()
 ) -> duckdb.DuckDBPyConnection:
-    """Ingest `landing`, build the vendor models and the exception queue for `period`, run the
-    data tests of the `tested` selectors; a read-only connection with the ingest's rejections
-    as the temp table `ingest_rejections`."""
+    """Ingest `landing`, build the vendor models and the exception queue for `period` (and the
+    `also_built` selectors), run the data tests of the `tested` selectors; a read-only
+    connection with the ingest's rejections as the temp table `ingest_rejections`."""
     database = root / WAREHOUSE_NAME
     report = ingest(landing, database)
     for args in (
         ["seed", "--quiet"],
-        ["run", "--quiet", "-s", "+int_vendor_charges__conservation", "+fct_billing_exceptions"],
+        ["run", "--quiet", "-s", "+int_vendor_charges__conservation", "+fct_billing_exceptions", *also_built],
         ["test", "--quiet", "--indirect-selection", "cautious", "-s", *tested],
     ):
         done = dbt(database, root, *args, period=period)

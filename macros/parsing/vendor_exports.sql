@@ -92,6 +92,35 @@
     end
 {%- endmacro %}
 
+{#-
+    One column per tag key (Oracle's `tags/Oracle-Tags.CreatedBy`) -> a JSON object text: each
+    column of the relation whose name starts with the prefix and holds a non-empty value, as one
+    key (the prefix removed, the rest trimmed) with its value as text. The tag columns are read
+    from the raw table when the model runs, so a tag key a new file brings (a new raw column)
+    needs no model change; a raw table without any tag column gives `{}`. Column by column
+    (plain string functions), because reading the whole row as JSON costs far more.
+-#}
+{% macro tags_from_prefixed_columns(relation, prefix, row_alias) -%}
+    {%- set tag_columns = [] -%}
+    {%- if execute -%}
+        {%- for column in adapter.get_columns_in_relation(relation) -%}
+            {%- if column.name.startswith(prefix) -%}
+                {%- do tag_columns.append(column.name) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    '{' || concat_ws(',', cast(null as varchar)
+        {%- for name in tag_columns %}
+        {%- set quoted = row_alias ~ '."' ~ name | replace('"', '""') ~ '"' %}
+        {%- set key = name[(prefix | length):] | trim | replace("'", "''") %},
+        case
+            when nullif(trim({{ quoted }}), '') is not null
+                then to_json('{{ key }}') || ':' || to_json({{ quoted }})
+        end
+        {%- endfor %}
+    ) || '}'
+{%- endmacro %}
+
 {% macro _tags_json(expression) -%}
     {{ json_or_python_literal(
         "(case when starts_with(" ~ expression ~ ", '{') or starts_with(" ~ expression ~ ", '[') then "

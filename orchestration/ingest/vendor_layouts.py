@@ -5,7 +5,9 @@ seeds/sources/vendor_billing_exports.csv (FOCUS vendors: any vendor with a rate 
 a format the variant is recognised from the header: the FOCUS version from the columns each
 version added, AWS CUR legacy (`lineItem/UsageAmount`) or CUR 2.0 (`line_item_usage_amount`),
 Azure cost details (EA, MCA, camelCase in any mix of case, or the legacy cost report with
-`UsageDateTime`/`PreTaxCost`/`Currency`), Google Cloud's flattened export with `.` or `_` separators.
+`UsageDateTime`/`PreTaxCost`/`Currency`), Google Cloud's flattened export with `.` or `_`
+separators, Oracle Cloud (OCI) cost reports (`lineItem/referenceNo`, `cost/myCost`, one
+`tags/<key>` column per tag key).
 Raw tables keep the file's own header names (DuckDB column names are case-insensitive, so
 Azure EA `Cost` and MCA `cost` meet in one column); the variant travels in `_layout`.
 """
@@ -250,6 +252,49 @@ GCP_REQUIRED = (
     "credits",
 )
 
+# Oracle Cloud Infrastructure cost reports (the OCI format, not OCI's FOCUS report), as
+# Oracle's "Cost and Usage Reports" schema lists them. Oracle's own table spells a few names
+# otherwise than its files do (`lineItem/TenantId`, `product/description`), so names are
+# compared without case. Each tag key is a column of its own, `tags/<namespace>.<key>` or
+# `tags/<key>`, which the raw table gains as the files bring them.
+OCI_COLUMNS = (
+    "lineItem/referenceNo",
+    "lineItem/tenantId",
+    "lineItem/intervalUsageStart",
+    "lineItem/intervalUsageEnd",
+    "product/service",
+    "product/resource",
+    "product/compartmentId",
+    "product/compartmentName",
+    "product/region",
+    "product/availabilityDomain",
+    "product/resourceId",
+    "usage/billedQuantity",
+    "usage/billedQuantityOverage",
+    "cost/subscriptionId",
+    "cost/productSku",
+    "product/Description",
+    "cost/unitPrice",
+    "cost/unitPriceOverage",
+    "cost/myCost",
+    "cost/myCostOverage",
+    "cost/currencyCode",
+    "cost/billingUnitReadable",
+    "cost/skuUnitDescription",
+    "cost/overageFlag",
+    "lineItem/isCorrection",
+    "lineItem/backreferenceNo",
+)
+OCI_REQUIRED = (
+    "lineItem/referenceNo",
+    "lineItem/intervalUsageStart",
+    "lineItem/intervalUsageEnd",
+    "usage/billedQuantity",
+    "cost/productSku",
+    "cost/myCost",
+    "cost/currencyCode",
+)
+
 
 class HeaderError(ValueError):
     """The header does not match any variant of the declared format."""
@@ -324,6 +369,14 @@ def recognise_gcp(header: Sequence[str]) -> str:
     return "gcp_billing_export"
 
 
+def recognise_oci(header: Sequence[str]) -> str:
+    """An OCI cost report; a usage report (no cost columns) or a FOCUS report names what it lacks."""
+    missing = _missing(header, OCI_REQUIRED, fold_case=True)
+    if missing:
+        raise HeaderError(f"{missing_message(missing)} (oci cost report layout)")
+    return "oci_cost_report"
+
+
 Recogniser = Callable[[Sequence[str]], str]
 
 # format folder -> (raw table, known columns, recogniser, header renamer or None)
@@ -331,10 +384,12 @@ VENDOR_EXPORT_FORMATS: dict[str, tuple[str, tuple[str, ...], Recogniser, Callabl
     "aws_cur": ("aws_cur_line_items", (*AWS_CUR_LEGACY_COLUMNS, *AWS_CUR2_COLUMNS), recognise_aws_cur, None),
     "azure": ("azure_cost_details", AZURE_COLUMNS, recognise_azure, None),
     "gcp": ("gcp_billing_lines", GCP_COLUMNS, recognise_gcp, gcp_column_name),
+    "oci": ("oci_cost_lines", OCI_COLUMNS, recognise_oci, None),
 }
 
 RAW_TABLE_DESCRIPTIONS = {
     "aws_cur_line_items": "AWS Cost and Usage Report line items (legacy or CUR 2.0 names), verbatim.",
     "azure_cost_details": "Azure cost details rows (EA, MCA or legacy; actual or amortised view), verbatim.",
     "gcp_billing_lines": "Google Cloud billing export rows flattened to columns (credits as JSON), verbatim.",
+    "oci_cost_lines": "Oracle Cloud (OCI) cost report rows, one column per tag key (`tags/<key>`), verbatim.",
 }

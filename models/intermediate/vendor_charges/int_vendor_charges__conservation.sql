@@ -78,6 +78,17 @@ gcp_raw as (
 
 ),
 
+oci_raw as (
+
+    select
+        _source_file as source_file,
+        count(*) as raw_rows,
+        sum({{ parse_vendor_amount('"cost/myCost"') }}) as raw_amount,
+    from ({{ current_rows(source('oci', 'oci_cost_lines')) }})
+    group by _source_file
+
+),
+
 colo_raw as (
 
     -- Colocation rows are JSON records in each vendor's layout; their amount is read through
@@ -112,6 +123,11 @@ raw_files as (
         'gcp' as source_kind,
         *,
     from gcp_raw
+    union all
+    select
+        'oci' as source_kind,
+        *,
+    from oci_raw
     union all
     select
         'colo' as source_kind,

@@ -3,7 +3,8 @@
 
 {#-
     Every staged vendor charge line (FOCUS 1.0-1.3, AWS CUR legacy and 2.0, Azure cost
-    details EA and MCA, Google Cloud billing export, colocation) in one FOCUS-aligned shape, with
+    details EA and MCA, Google Cloud billing export, Oracle Cloud cost reports, colocation) in
+    one FOCUS-aligned shape, with
     the vendor SKU its item code maps to at the charge period start, and its fate:
     - vendor tax lines (FOCUS ChargeCategory `Tax`) are excluded from reconciliation;
     - identical lines (same vendor and line identity) are one charge: the first seen copy
@@ -17,7 +18,9 @@
     Cloud exports other than FOCUS: AWS CUR lines are identified by (line item id, time
     interval), Azure and Google rows by all their identifying columns; the Azure amortised
     view is `excluded` (`amortized_view`) so it never double counts the actual view; Google
-    credits are their own `Credit` lines (line_number_in_row 2..) of the raw row.
+    credits are their own `Credit` lines (line_number_in_row 2..) of the raw row. Oracle
+    lines are identified by (tenancy, lineItem/referenceNo, usage interval); a correction has
+    its own reference number, so it is a line of its own beside the line it corrects.
 -#}
 
 with
@@ -49,6 +52,12 @@ azure_lines as (
 gcp_lines as (
 
     select * from {{ ref('stg_gcp__billing_lines') }}
+
+),
+
+oci_lines as (
+
+    select * from {{ ref('stg_oci__cost_lines') }}
 
 ),
 
@@ -219,6 +228,61 @@ gcp_unified as (
 
 ),
 
+oci_unified as (
+
+    select
+        'oci' as source_kind,
+        vendor_id,
+        source_file,
+        source_row,
+        invoice_id,
+        sku_id as vendor_item_code,
+        charge_category,
+        charge_description,
+        charge_period_start_at,
+        charge_period_end_at,
+        billing_period_start_at as period_reference_at,
+        cast(null as varchar) as site_id,
+        resource_id,
+        pricing_quantity as billed_quantity,
+        pricing_unit as billed_unit,
+        contracted_unit_price as billed_unit_price,
+        cast(billed_cost as {{ vendor_amount_type() }}) as billed_amount,
+        billing_currency as currency_code,
+        {{ stable_hash([
+            'sub_account_id', 'reference_number', 'charge_period_start_at', 'charge_period_end_at',
+        ]) }}
+            as line_identity,
+        quarantine_reason,
+        quarantine_detail,
+        cast(1 as bigint) as line_number_in_row,
+        layout_variant,
+        'actual' as cost_view,
+        provider_name,
+        billing_account_id,
+        sub_account_id,
+        charge_class,
+        charge_frequency,
+        billing_period_start_at,
+        billing_period_end_at,
+        region_id,
+        sku_price_id,
+        consumed_quantity,
+        consumed_unit,
+        cast(null as decimal(38, 6)) as list_unit_price,
+        contracted_unit_price,
+        cast(null as decimal(38, 6)) as list_cost,
+        contracted_cost,
+        cast(effective_cost as {{ vendor_amount_type() }}) as effective_cost,
+        cast(null as varchar) as commitment_discount_id,
+        cast(null as varchar) as commitment_discount_category,
+        cast(null as varchar) as commitment_discount_type,
+        cast(null as varchar) as commitment_discount_status,
+        tags,
+    from oci_lines
+
+),
+
 sku_map as (
 
     -- direct mappings and aliases of renamed item codes, with the vendor's map version
@@ -356,6 +420,8 @@ lines as (
     select * from azure_unified
     union all by name
     select * from gcp_unified
+    union all by name
+    select * from oci_unified
 
 ),
 

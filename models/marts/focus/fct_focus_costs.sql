@@ -1,6 +1,7 @@
 {#-
     The period's canonical vendor cost lines (every source kind: FOCUS, AWS CUR, Azure, Google
-    Cloud, colocation) in FOCUS 1.2 terms, one row per canonical line of int_vendor_charges__unified.
+    Cloud, Oracle Cloud, colocation) in FOCUS 1.2 terms, one row per canonical line of
+    int_vendor_charges__unified.
     Duplicates, quarantined lines, other periods' lines and vendor tax lines are left out: they
     are not this period's cost (the conservation checks of the unified model account for them).
     What a vendor's export does not say is filled from billing policy: provider, publisher,

@@ -477,7 +477,7 @@ layout_exceptions as (
         'layout_rejected' as reason_code,
         case
             when landing_area = 'vendor_billing'
-                and landing_format in ('focus', 'colo', 'aws_cur', 'azure', 'gcp')
+                and landing_format in ('focus', 'colo', 'aws_cur', 'azure', 'gcp', 'oci')
                 then landing_format
             when landing_area = 'scheduler' and landing_format in ('slurm', 'opencost') then landing_format
             when landing_area in ('vendor_billing', 'scheduler', 'energy', 'reference') then landing_area
