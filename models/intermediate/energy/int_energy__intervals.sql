@@ -18,7 +18,9 @@
       estimated at the power of the interval before it; a power sample holds until the next
       sample. The estimate is booked in the hour the gap starts and flagged `is_estimated`
       (estimated_energy_joules is the estimated part).
-    A counter's last reading opens no interval (it closes the previous one).
+    A counter's last reading opens no interval (it closes the previous one). Silence at the
+    period's edges (before a meter's first reading, after its last one, a whole period) is
+    raised by int_exceptions__meter_edge_gaps and carries no energy here.
     hold_reason names why an interval's measured energy is held for a decision rather than
     billed; it is then neither billed nor estimated:
     - `conflicting_duplicate`: a reading opening (or, for counters, closing) it has copies

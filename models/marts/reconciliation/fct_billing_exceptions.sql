@@ -8,7 +8,9 @@
       price_missing, fx_rate_missing and estimate_not_allowed per customer, SKU and subject;
       fx_rate_missing per fee or commitment without its conversion rate
       (int_recurring_charges__in_force);
-    - energy (int_energy__intervals): meter_reset per reset, meter_gap per gap;
+    - energy (int_energy__intervals): meter_reset per reset, meter_gap per gap between two
+      readings; meter_gap at the period's edges (a meter silent before its first or after its
+      last reading, or the whole period) in int_exceptions__meter_edge_gaps;
     - vendor (fct_vendor_reconciliation): every reconciliation line that is not matched
       (double billing is reported per duplicate line above);
     - anomalies (fct_cost_anomalies): cost_anomaly per flagged (vendor or customer, SKU, day);
@@ -530,6 +532,8 @@ exceptions as (
     select * from {{ ref('int_exceptions__conflicting_duplicates') }}
     union all
     select * from {{ ref('int_exceptions__implausible_readings') }}
+    union all
+    select * from {{ ref('int_exceptions__meter_edge_gaps') }}
     union all
     select * from {{ ref('int_exceptions__receivables') }}
 
