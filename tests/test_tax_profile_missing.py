@@ -2,13 +2,16 @@
 rule in force, is not invoiced; its priced lines are held, with their net, by a blocking
 `tax_profile_missing` or `tax_rule_missing` exception, and the month still builds and ties out.
 Real ingest and dbt models on a small warehouse: three EUR customers of `standard_eur`, each with a
-dedicated machine's energy and the platform fee."""
+dedicated machine's energy and the platform fee. A profile added later lets the next run invoice the
+customer."""
 
 from __future__ import annotations
 
+import shutil
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from tests.adapter_support import drop, ingest, query
@@ -39,6 +42,15 @@ OSLO = "MeterId;Timestamp;CounterKWh\n" + "".join(
     for hour in range(24)
 )
 MODELS = ("+fct_billing_exceptions", "+rpt_billing_control_totals")
+# what a changed tax profile re-decides
+RERUN = (
+    "int_customers__tax_rules",
+    "int_exceptions__untaxed_customers",
+    "fct_invoice_lines",
+    "fct_invoices",
+    "fct_billing_exceptions",
+    "rpt_billing_control_totals",
+)
 TESTED = (
     "int_customers__tax_rules",
     "fct_invoice_lines",
@@ -145,3 +157,46 @@ def test_every_rated_amount_is_invoiced_or_held(built: Path) -> None:
         rated, invoiced, held, held_net, _ = by_customer[customer_id]
         assert (rated, invoiced, held) == (Decimal(kwh * 3_600_000), 0, Decimal(kwh * 3_600_000))
         assert held_net == _priced_net(built, customer_id)
+
+
+def test_a_profile_added_later_invoices_the_customer_on_the_next_run(
+    built: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    work = tmp_path_factory.mktemp("tax_profile_added")
+    warehouse = work / "meterline.duckdb"
+    shutil.copyfile(built, warehouse)
+    # the reviewed seed commit, as `dbt seed` would load it: CUST-FI09 is a Finnish business with a
+    # VAT number, invoiced by the French entity, so reverse charged (never Finland's 25.5 %)
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute(
+            "insert into policy.customer_tax_profiles values "
+            "('CUST-FI09', 'business', 'FI20774741', null, date '2020-01-01', null)"
+        )
+    finally:
+        con.close()
+    done = dbt(warehouse, work, "run", "--quiet", "-s", *RERUN, period=PERIOD)
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+
+    invoiced = query(
+        warehouse,
+        "select customer_id, tax_rule_id, sum(net_amount), sum(tax_amount) from marts.fct_invoice_lines "
+        "group by all order by customer_id",
+    )
+    assert [row[:2] for row in invoiced] == [
+        ("CUST-FI09", "fi_reverse_charge_b2b_2024"),
+        ("CUST-FR01", "fr_standard_2014"),
+    ]
+    fi_net, fi_tax = invoiced[0][2:]
+    assert (fi_net, fi_tax) == (_priced_net(built, "CUST-FI09"), Decimal("0.00"))
+    held = query(
+        warehouse,
+        "select reason_code, customer_id from marts.fct_billing_exceptions "
+        "where reason_code in ('tax_profile_missing', 'tax_rule_missing')",
+    )
+    assert held == [("tax_rule_missing", "CUST-ET01")]
+    ((agreed,),) = query(
+        warehouse,
+        "select bool_and(is_quantity_agreed and is_amount_agreed) from marts.rpt_billing_control_totals",
+    )
+    assert agreed
