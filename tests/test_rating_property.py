@@ -1,9 +1,10 @@
 """Property test: the real rating models, run in DuckDB, agree to the minor unit with an
 independent exact Python implementation of every pricing model (orchestration/demo/pricing.py).
 
-The SQL of `int_usage__sliced`, the recurring charges (with their FX rates) and
-`fct_invoice_lines` is compiled once by dbt (so it is the project's own models and money/rating
-macros), then run on random usage, prices, tiers and commitments in one DuckDB session.
+The SQL of `int_usage__sliced`, the recurring charges (with their FX rates),
+`int_invoice_lines__priced` and `fct_invoice_lines` is compiled once by dbt (so it is the project's
+own models and money/rating macros), then run on random usage, prices, tiers and commitments in
+one DuckDB session.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ MODELS = {  # in build order
     "intermediate.int_recurring_charges__in_force": (
         "models/intermediate/rating/int_recurring_charges__in_force.sql"
     ),
+    "intermediate.int_invoice_lines__priced": "models/intermediate/rating/int_invoice_lines__priced.sql",
     "marts.fct_invoice_lines": "models/marts/invoicing/fct_invoice_lines.sql",
 }
 INPUTS = """
@@ -63,7 +65,7 @@ create table policy.customer_recurring_charges (
 );
 create table intermediate.int_customers__tax_rules (
     customer_id varchar, place_of_supply_country_code varchar, tax_rule_id varchar,
-    tax_rate decimal(9, 6), tax_treatment varchar, legal_mention_code varchar
+    tax_rate decimal(9, 6), tax_treatment varchar, legal_mention_code varchar, tax_status varchar
 );
 create table staging.stg_reference__customers (
     customer_id varchar, country_code varchar, currency_code varchar, price_list_id varchar,
@@ -83,6 +85,7 @@ def con(
         "int_usage__sliced",
         "int_fx_rates__daily",
         "int_recurring_charges__in_force",
+        "int_invoice_lines__priced",
         "fct_invoice_lines",
     )
     done = dbt(out / WAREHOUSE_NAME, out, "compile", "-s", *models, period="2026-10")
@@ -159,7 +162,8 @@ def _load(con: duckdb.DuckDBPyConnection, batch: list[Line], minor_units: int, t
         con.execute(f"delete from {table}")
     con.execute("insert into policy.currencies values ('XTS', ?)", [minor_units])
     con.execute(
-        "insert into intermediate.int_customers__tax_rules values ('C1', 'FR', 't1', ?, 'standard', null)",
+        "insert into intermediate.int_customers__tax_rules "
+        "values ('C1', 'FR', 't1', ?, 'standard', null, 'decided')",
         [tax_rate],
     )
     con.execute("insert into staging.stg_reference__customers values ('C1', 'FR', 'XTS', 'pl', null)")

@@ -225,7 +225,8 @@ class Policy:
 
     def tax_rule(self, customer_id: str, country_code: str, currency_code: str, date: str) -> dict[str, str]:
         """The rule taxing a customer's lines on a `YYYY-MM-DD` date (the period start):
-        exemption, else intra-EU B2B reverse charge, else the country's standard rule."""
+        exemption, else intra-EU B2B reverse charge, else the country's standard rule. A customer
+        without a profile in force has no rule: the product invoices it nothing (tax_profile_missing)."""
 
         def in_force(row: dict[str, str]) -> bool:
             return row["effective_from"] <= date and (not row["effective_to"] or date < row["effective_to"])
@@ -233,16 +234,17 @@ class Policy:
         profile = next(
             (p for p in self.tax_profiles if p["customer_id"] == customer_id and in_force(p)), None
         )
+        if profile is None:
+            raise LookupError(f"no tax profile in force for {customer_id} on {date}")
         entity = self.issuing_entity(country_code, currency_code)
         eu = {
             j["country_code"] for j in self.tax_jurisdictions if in_force(j) and j["is_eu_member"] == "true"
         }
         rules = [r for r in self.tax_rates if in_force(r)]
-        if profile and profile["exemption_tax_rule_id"]:
+        if profile["exemption_tax_rule_id"]:
             found = [r for r in rules if r["tax_rule_id"] == profile["exemption_tax_rule_id"]]
         elif (
-            profile
-            and profile["customer_type"] == "business"
+            profile["customer_type"] == "business"
             and profile["vat_number"]
             and {country_code, entity["country_code"]} <= eu
             and country_code != entity["country_code"]

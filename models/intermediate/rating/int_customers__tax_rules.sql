@@ -8,8 +8,14 @@
     - an EU business customer with a VAT number in another member state than the issuing
       entity is `reverse_charge` (rate 0, legal mention reverse_charge_b2b);
     - otherwise the country's `standard` (or `out_of_scope`) rule.
-    A customer no rule matches keeps a null rule; the not_null tests on the invoice lines
-    then stop the run rather than invoicing without tax.
+    Nothing is decided by default, since a guessed rule costs money either way (VAT charged to
+    a reverse-charged or exempt customer, or VAT owed and not charged): tax_status is
+    `tax_profile_missing` for a customer without a tax profile in force at the period start (no
+    rule is looked up), `tax_rule_missing` when its profile leads to no rule in force (no
+    standard rate for its country, an exemption rule that does not exist), else `decided`.
+    fct_invoice_lines drafts only `decided` customers; int_exceptions__untaxed_customers holds
+    the others' lines in a blocking exception, so one customer's reference data never stops
+    the month.
 -#}
 
 with
@@ -56,11 +62,13 @@ decided as (
     select
         customers.customer_id,
         customers.country_code as place_of_supply_country_code,
-        coalesce(profiles.customer_type, 'consumer') as customer_type,
+        profiles.customer_id is not null as has_tax_profile,
+        profiles.customer_type,
         profiles.vat_number,
         profiles.exemption_tax_rule_id,
         entities.issuing_entity_id,
         case
+            when profiles.customer_id is null then null
             when profiles.exemption_tax_rule_id is not null then 'exempt'
             when profiles.customer_type = 'business'
                 and profiles.vat_number is not null
@@ -96,9 +104,28 @@ final as (
         tax_rates.tax_name,
         tax_rates.tax_treatment,
         tax_rates.legal_mention_code,
+        case
+            when not decided.has_tax_profile then 'tax_profile_missing'
+            when tax_rates.tax_rule_id is null then 'tax_rule_missing'
+            else 'decided'
+        end as tax_status,
+        case
+            when not decided.has_tax_profile
+                then 'no tax profile in force on ' || strftime({{ billing_period_start() }}, '%Y-%m-%d')
+                    || ' (seeds/rating/customer_tax_profiles.csv): customer type, VAT number and'
+                    || ' exemption unknown, so no tax rule is guessed'
+            when tax_rates.tax_rule_id is null and decided.required_treatment = 'exempt'
+                then 'exemption tax rule ' || decided.exemption_tax_rule_id || ' is not in force on '
+                    || strftime({{ billing_period_start() }}, '%Y-%m-%d') || ' (seeds/rating/tax_rates.csv)'
+            when tax_rates.tax_rule_id is null
+                then 'no ' || decided.required_treatment || ' tax rule for country '
+                    || coalesce(decided.place_of_supply_country_code, '(none)') || ' in force on '
+                    || strftime({{ billing_period_start() }}, '%Y-%m-%d') || ' (seeds/rating/tax_rates.csv)'
+        end as tax_status_detail,
     from decided
     left join tax_rates
-        on case decided.required_treatment
+        on decided.has_tax_profile
+            and case decided.required_treatment
                 when 'exempt' then decided.exemption_tax_rule_id = tax_rates.tax_rule_id
                 when 'reverse_charge'
                     then decided.place_of_supply_country_code = tax_rates.country_code

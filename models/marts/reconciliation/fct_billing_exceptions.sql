@@ -14,7 +14,9 @@
     - vendor (fct_vendor_reconciliation): every reconciliation line that is not matched
       (double billing is reported per duplicate line above);
     - anomalies (fct_cost_anomalies): cost_anomaly per flagged (vendor or customer, SKU, day);
-    - one intermediate model per further family (models/intermediate/exceptions/).
+    - one intermediate model per further family (models/intermediate/exceptions/), among them
+      tax_profile_missing and tax_rule_missing per customer whose priced lines are not
+      drafted for want of a decided tax rule, with their net at risk.
     Unattributed usage is valued at the declared list price (seeds/reconciliation/
     list_price_lists.csv), rounded half-even once per SKU and price version, as revenue at risk.
     status, first that applies: the latest valid decision in the resolutions reference data
@@ -536,6 +538,8 @@ exceptions as (
     select * from {{ ref('int_exceptions__meter_edge_gaps') }}
     union all
     select * from {{ ref('int_exceptions__receivables') }}
+    union all
+    select * from {{ ref('int_exceptions__untaxed_customers') }}
 
 ),
 
