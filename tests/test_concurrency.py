@@ -26,7 +26,13 @@ from orchestration.wiring.run_lock import lock_path
 from tests.e2e_support import PERIOD, DemoMonth, Deployment, folder_digest
 
 # The published marts that read the ledger, not only the period's drops.
-LEDGER_FED = {"fct_receivables.parquet", "rpt_aged_receivables.parquet", "rpt_collections_kpis.parquet"}
+LEDGER_FED = {
+    "fct_receivables.parquet",
+    "rpt_aged_receivables.parquet",
+    "rpt_collections_kpis.parquet",
+    "rpt_finance__document_kpis.parquet",
+    "rpt_finance__corrections.parquet",
+}
 INVOICE_TOTALS = (
     "select customer_id, currency_code, gross_amount from marts.fct_invoices "
     f"where billing_period = '{PERIOD}' order by all"

@@ -140,3 +140,32 @@ def test_dagster_shows_one_materialised_partition_per_month(history: History) ->
     with DagsterInstance.from_config(home) as instance:
         materialised = instance.get_materialized_partitions(AssetKey(["marts", "dim_customers"]))
     assert set(materialised) == set(MONTHS)
+
+
+def test_the_finance_report_shows_each_kpi_month_over_month(history: History) -> None:
+    """The report of the second closed month charts its KPIs over both closed months and lists
+    them per period, as the marts hold them."""
+    from orchestration.exports.report.render import render_report
+    from orchestration.exports.writer import _close_summary
+
+    closed = MONTHS[:-1]
+    with duckdb.connect(str(history.deployment.duckdb_path), read_only=True) as con:
+        html = render_report(con, closed[-1], _close_summary(con, closed[-1]))
+        quality = con.execute(
+            "select billing_period, cast(share_auto_approved as varchar), cast(batch_accuracy as varchar) "
+            "from marts.rpt_finance__document_kpis order by 1"
+        ).fetchall()
+        variance = con.execute(
+            "select billing_period, vendor_id, cast(matched_value_variance as varchar) "
+            "from marts.rpt_reconciliation_kpis "
+            "where billing_period <= ? and matched_value_variance is not null order by all",
+            [closed[-1]],
+        ).fetchall()
+    assert [row[0] for row in quality] == list(closed)
+    assert {row[0] for row in variance} == set(closed)
+    for chart in ("kpi-trend", "quality-trend", "variance-trend", "revenue-trend"):
+        assert f'id="chart-{chart}"' in html or f'id="{chart}"' in html, chart
+    for period, auto_approved, accuracy in quality:
+        assert f'<td>{period}</td><td class="num">' in html and auto_approved in html and accuracy in html
+    for period, vendor, ratio in variance:
+        assert f"<tr><td>{period}</td><td>{vendor}</td>" in html and ratio in html

@@ -87,6 +87,17 @@ REPORT_MARTS: dict[str, tuple[tuple[str, ...], bool]] = {
         ),
         True,
     ),
+    "rpt_reconciliation_kpis": (
+        (
+            "billing_period",
+            "vendor_id",
+            "currency_code",
+            "matched_value_variance",
+            "share_value_auto_reconciled",
+            "disputed_items",
+        ),
+        True,
+    ),
     "rpt_finance__document_kpis": (
         (
             "billing_period",

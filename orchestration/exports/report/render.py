@@ -137,6 +137,20 @@ def _charts(period: str, figures: dict[str, list[dict[str, Any]]]) -> dict[str, 
                 ("exceptions per invoice", [_decimal(row["exceptions_per_invoice"]) for row in kpis]),
             ],
         )
+    vendor_kpis = figures["rpt_reconciliation_kpis"]
+    vendor_periods = sorted({row["billing_period"] for row in vendor_kpis})
+    if len(vendor_periods) > 1:
+        # A ratio of amounts in the vendor's own currency: vendors share one axis.
+        ratios = {(row["vendor_id"], row["billing_period"]): row["matched_value_variance"] for row in vendor_kpis}
+        charts["variance-trend"] = line_chart(
+            "variance-trend",
+            "Matched value variance per vendor, month over month",
+            vendor_periods,
+            [
+                (vendor, [_decimal(ratios.get((vendor, p))) for p in vendor_periods])
+                for vendor in sorted({row["vendor_id"] for row in vendor_kpis})
+            ],
+        )
     quality = figures["rpt_finance__document_kpis"]
     if len(quality) > 1:
         charts["quality-trend"] = line_chart(
