@@ -309,3 +309,26 @@ def test_usage_is_shown_by_site_or_cluster_and_machine_namespace_or_account(appr
         by_line[line_id] = by_line.get(line_id, Decimal(0)) + quantity
     # The places and subjects of a line add up to the line's quantity.
     assert by_line and all(total == line_quantities[line_id] for line_id, total in by_line.items())
+
+
+def test_every_line_is_named_in_words_with_what_kind_of_line_it_is(approved: Deployment) -> None:
+    from markupsafe import escape
+
+    texts = _texts()
+    folder = approved.exports_dir / PERIOD / "documents"
+    with duckdb.connect(str(approved.duckdb_path), read_only=True) as con:
+        lines = con.execute(
+            "select i.invoice_number, i.language_code, l.line_number, l.sku_id, l.line_type "
+            "from ledger.invoice_lines as l inner join ledger.invoices as i using (invoice_number) "
+            "where i.billing_period = ? order by all",
+            [PERIOD],
+        ).fetchall()
+    shown = [line for line in lines if (folder / f"{line[0]}.html").exists()]
+    assert {line[4] for line in shown} >= {"usage", "discount", "included", "fee", "true_up"}
+    for number, language, line_number, sku, line_type in shown:
+        page = (folder / f"{number}.html").read_text("utf-8")
+        name = str(escape(texts[(f"sku.{sku}", language)]))
+        kind = texts.get((f"line_type.{line_type}", language))
+        described = f"{name} \u2013 {escape(kind)}" if kind else name  # an en dash, as printed
+        assert f"<h3>{line_number}. {described}" in page, (number, line_number, described)
+        assert f"<td>{sku}<" not in page and f"{line_number}. {sku} " not in page, (number, sku)
