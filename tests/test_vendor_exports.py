@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
 from bench.vendor_files import BENCH_FORMATS
 from orchestration.ingest.layouts import Declarations, layout_for
@@ -29,6 +30,7 @@ from tests.adapter_support import build_vendor_warehouse
 from tests.conftest import REAL_FIXTURES, SEEDS_DIR
 
 PERIOD = "2024-09"
+DBT_PROJECT = Path(__file__).resolve().parent.parent / "dbt_project.yml"
 FOCUS_SAMPLE = REAL_FIXTURES / "focus" / "focus_1_0_sample.csv"
 CUR_SAMPLE = REAL_FIXTURES / "aws_cur" / "aws_cur_legacy_sample.csv"
 AZURE_SAMPLE = REAL_FIXTURES / "azure" / "azure_ea_actual_cost_small.csv"
@@ -566,6 +568,29 @@ def test_every_vendor_file_conserves_rows_and_amounts(built: duckdb.DuckDBPyConn
         "select count(*) from intermediate.int_source_rows__classified "
         "where source_kind in ('aws_cur', 'azure', 'gcp')"
     ).fetchone() == (sum(f[1] for f in files if "/focus/" not in f[0]),)
+
+
+def test_every_declared_vendor_is_staged_in_the_one_vendor_charge_shape(
+    built: duckdb.DuckDBPyConnection,
+) -> None:
+    declared = yaml.safe_load(DBT_PROJECT.read_text(encoding="utf-8"))["vars"]["vendor_sources"]
+    kinds = [source["source_kind"] for source in declared]
+    shapes = {
+        kind: built.execute(
+            "select column_name, data_type from information_schema.columns "
+            "where table_schema = 'staging' and table_name = ? order by ordinal_position",
+            [f"stg_{kind}__vendor_charges"],
+        ).fetchall()
+        for kind in kinds
+    }
+    # Same names, order and types for every vendor: the union is by name over identical columns.
+    assert {kind: shape for kind, shape in shapes.items() if shape != shapes["focus"]} == {}
+    names = [name for name, _ in shapes["focus"]]
+    assert ("billed_amount", "DECIMAL(38,16)") in shapes["focus"]
+    unified_lines = built.execute("select * from intermediate.int_vendor_charges__unified limit 0")
+    unified = [column[0] for column in unified_lines.description]
+    # Every shared column reaches the unified lines, except the quarantine reason they turn into a fate.
+    assert [name for name in names if name not in unified] == ["period_reference_at", "quarantine_reason"]
 
 
 @pytest.mark.parametrize("fmt", sorted(BENCH_FORMATS))

@@ -78,7 +78,7 @@ focus_expected as (
         billed_lines.source_file,
         billed_lines.source_row,
     from billed_lines
-    where billed_lines.source_kind in ('focus', 'aws_cur', 'azure', 'gcp', 'oci')
+    where billed_lines.source_kind in ({{ vendor_source_kinds('charge_period') }})
         and billed_lines.vendor_sku_id is not null
         and billed_lines.billed_quantity is not null
 

@@ -53,7 +53,7 @@ canonical as (
 
     select
         case
-            when source_kind in ('focus', 'colo', 'aws_cur', 'azure', 'gcp', 'oci') then 'vendor_billing'
+            when source_kind in ({{ vendor_source_kinds() }}) then 'vendor_billing'
             when source_kind in ('slurm', 'opencost') or source_kind like 'energy_%' then 'usage'
         end as landing_side,
         count(*) as canonical_rows,
@@ -66,7 +66,7 @@ rejected as (
 
     select
         case
-            when source_system in ('focus', 'colo', 'aws_cur', 'azure', 'gcp', 'oci', 'vendor_billing')
+            when source_system in ({{ vendor_source_kinds() }}, 'vendor_billing')
                 then 'vendor_billing'
             else 'usage'
         end as landing_side,

@@ -3,8 +3,17 @@ caller's default (None included) for variables the project does not set."""
 
 import sys
 import types
+from pathlib import Path
 
-PROJECT_VARS = {"billing_period": "2026-10"}
+import yaml
+
+# The vars the models read at compile time (the declared vendor sources) come from the project
+# file itself, so the linter renders the same SQL dbt does; the billing period comes from the run.
+_PROJECT_FILE = Path(__file__).resolve().parents[3] / "dbt_project.yml"
+PROJECT_VARS = {
+    "billing_period": "2026-10",
+    **yaml.safe_load(_PROJECT_FILE.read_text(encoding="utf-8")).get("vars", {}),
+}
 
 
 class _Var(types.ModuleType):
