@@ -31,6 +31,7 @@ from tests.conftest import REAL_FIXTURES, SEEDS_DIR
 
 PERIOD = "2024-09"
 DBT_PROJECT = Path(__file__).resolve().parent.parent / "dbt_project.yml"
+VENDOR_CHARGE_YAML = DBT_PROJECT.parent / "models" / "staging" / "_vendor_charges__models.yml"
 FOCUS_SAMPLE = REAL_FIXTURES / "focus" / "focus_1_0_sample.csv"
 CUR_SAMPLE = REAL_FIXTURES / "aws_cur" / "aws_cur_legacy_sample.csv"
 AZURE_SAMPLE = REAL_FIXTURES / "azure" / "azure_ea_actual_cost_small.csv"
@@ -586,10 +587,14 @@ def test_every_declared_vendor_is_staged_in_the_one_vendor_charge_shape(
     # Same names, order and types for every vendor: the union is by name over identical columns.
     assert {kind: shape for kind, shape in shapes.items() if shape != shapes["focus"]} == {}
     names = [name for name, _ in shapes["focus"]]
+    # The described columns (one YAML anchor for every vendor) are the built ones, in order.
+    described = yaml.safe_load(VENDOR_CHARGE_YAML.read_text(encoding="utf-8"))["models"]
+    assert {model["name"] for model in described} == {f"stg_{kind}__vendor_charges" for kind in kinds}
+    assert all([column["name"] for column in model["columns"]] == names for model in described)
     assert ("billed_amount", "DECIMAL(38,16)") in shapes["focus"]
     unified_lines = built.execute("select * from intermediate.int_vendor_charges__unified limit 0")
     unified = [column[0] for column in unified_lines.description]
-    # Every shared column reaches the unified lines, except the quarantine reason they turn into a fate.
+    # Every shared column reaches the unified lines but the two that become is_in_period and the fate.
     assert [name for name in names if name not in unified] == ["period_reference_at", "quarantine_reason"]
 
 
