@@ -19,11 +19,17 @@
       drafted for want of a decided tax rule, with their net at risk.
     Unattributed usage is valued at the declared list price (seeds/reconciliation/
     list_price_lists.csv), rounded half-even once per SKU and price version, as revenue at risk.
-    status, first that applies: the latest valid decision in the resolutions reference data
-    (`waived` for waive, `disputed` for dispute, `resolved` for resolve and credit), then
+    status, first that applies: the exception's latest decision (int_exceptions__decisions:
+    the valid rows of the resolutions reference data and the ledger's waivers recorded by
+    `meterline close --waive-reason-code`; latest wins, the ledger waiver on the same instant):
+    `waived` for waive, `disputed` for dispute, `resolved` for resolve and credit; then
     `auto_resolved` when an auto-resolution rule covers it (named in auto_rule_id), else
-    `open`. first_seen_at is the period end (when the period's run can first raise it), so
-    re-runs are identical; age_days runs to the decision, or to MET_AS_OF_DATE
+    `open`. resolved_by, resolved_at and resolution_note are the decision's who, when and why;
+    a ledger waiver names its waiver_id instead of a resolutions file and row. The close job
+    rebuilds this mart and those downstream of it once waivers are recorded
+    (orchestration/close/waivers.py), and every later run reads the same ledger, so a waived
+    exception stays waived. first_seen_at is the period end (when the period's run can first
+    raise it), so re-runs are identical; age_days runs to the decision, or to MET_AS_OF_DATE
     (default: the period end) while undecided.
 -#}
 
@@ -91,13 +97,9 @@ auto_rules as (
 
 ),
 
-resolutions as (
+decisions as (
 
-    select * from {{ ref('stg_reference__exception_resolutions') }}
-    where quarantine_reason is null
-    qualify row_number() over (
-            partition by exception_id order by resolved_at desc, source_file desc, source_row desc
-        ) = 1
+    select * from {{ ref('int_exceptions__decisions') }}
 
 ),
 
@@ -591,9 +593,9 @@ final as (
         reason_codes.suggested_action,
         cast(
             case
-                when resolutions.action = 'waive' then 'waived'
-                when resolutions.action = 'dispute' then 'disputed'
-                when resolutions.action is not null then 'resolved'
+                when decisions.action = 'waive' then 'waived'
+                when decisions.action = 'dispute' then 'disputed'
+                when decisions.action is not null then 'resolved'
                 when auto_resolved.auto_rule_id is not null then 'auto_resolved'
                 else 'open'
             end as varchar
@@ -615,21 +617,22 @@ final as (
         identified.vendor_item_code,
         identified.sku_id,
         cast(identified.quantity_base as decimal(38, 6)) as quantity_base,
-        cast(case when resolutions.action is null then auto_resolved.auto_rule_id end as varchar)
+        cast(case when decisions.action is null then auto_resolved.auto_rule_id end as varchar)
             as auto_rule_id,
-        cast(resolutions.action as varchar) as resolution_action,
-        cast(resolutions.resolved_by as varchar) as resolved_by,
-        cast(resolutions.resolved_at as timestamp) as resolved_at,
-        cast(resolutions.note as varchar) as resolution_note,
-        cast(resolutions.source_file as varchar) as resolution_source_file,
-        cast(resolutions.source_row as bigint) as resolution_source_row,
+        cast(decisions.action as varchar) as resolution_action,
+        cast(decisions.decided_by as varchar) as resolved_by,
+        cast(decisions.decided_at as timestamp) as resolved_at,
+        cast(decisions.decision_note as varchar) as resolution_note,
+        cast(decisions.resolution_source_file as varchar) as resolution_source_file,
+        cast(decisions.resolution_source_row as bigint) as resolution_source_row,
+        cast(decisions.waiver_id as varchar) as waiver_id,
         cast({{ billing_period_end() }} as timestamp) as first_seen_at,
         cast(
             greatest(
                 date_diff(
                     'day',
                     {{ billing_period_end() }},
-                    coalesce(resolutions.resolved_at, {{ as_of_at() }})
+                    coalesce(decisions.decided_at, {{ as_of_at() }})
                 ),
                 0
             ) as integer
@@ -641,8 +644,8 @@ final as (
         on identified.reason_code = reason_codes.reason_code
     left join auto_resolved
         on identified.exception_id = auto_resolved.exception_id
-    left join resolutions
-        on identified.exception_id = resolutions.exception_id
+    left join decisions
+        on identified.exception_id = decisions.exception_id
 
 )
 
