@@ -27,7 +27,7 @@
     `open`. resolved_by, resolved_at and resolution_note are the decision's who, when and why;
     a ledger waiver names its waiver_id instead of a resolutions file and row. The close job
     rebuilds this mart and those downstream of it once waivers are recorded
-    (orchestration/close/waivers.py), and every later run reads the same ledger, so a waived
+    (orchestration/close/exception_statuses.py), and every later run reads the same ledger, so a waived
     exception stays waived. first_seen_at is the period end (when the period's run can first
     raise it), so re-runs are identical; age_days runs to the decision, or to MET_AS_OF_DATE
     (default: the period end) while undecided.
