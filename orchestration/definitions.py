@@ -3,6 +3,7 @@
 from dagster import Definitions
 
 from orchestration.close.assets import invoice_export, period_close
+from orchestration.close.exception_statuses import exception_statuses
 from orchestration.close.ledger_sources import LEDGER_SOURCES
 from orchestration.exports.dispute_assets import dispute_evidence
 from orchestration.exports.publish_assets import published_marts
@@ -30,6 +31,7 @@ defs = Definitions(
         *LEDGER_SOURCES,
         receivables_allocations,
         receivables_dunning,
+        exception_statuses,
         period_close,
         invoice_export,
         dispute_evidence,

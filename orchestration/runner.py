@@ -112,7 +112,10 @@ def execute_close(
         "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
         "ops": {"ledger__period_close": {"config": {"closed_by": closed_by}}},
     }
-    with DagsterInstance.get() as instance:
+    # dbt's node-by-node output (the exception marts rebuilt for waivers) goes to the log file.
+    log_path = settings.duckdb_path.parent / "logs" / f"period_close_{period}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with DagsterInstance.get() as instance, log_path.open("w") as log, redirect_stdout(log):
         result = job.execute_in_process(
             partition_key=period, instance=instance, raise_on_error=False, run_config=run_config
         )

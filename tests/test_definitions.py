@@ -59,8 +59,15 @@ def test_monthly_job_and_schedule() -> None:
 def test_close_job_freezes_then_exports_and_the_monthly_job_stops_at_the_gates() -> None:
     close = defs.resolve_job_def("period_close")
     close_keys = {key.to_user_string() for key in close.asset_layer.selected_asset_keys}
-    assert close_keys == {"ledger/period_close", "exports/invoice_export"}
+    assert close_keys == {"ledger/exception_statuses", "ledger/period_close", "exports/invoice_export"}
     graph = defs.resolve_asset_graph()
+    # The exception marts show the waivers recorded for the close before the close judges them.
+    assert (
+        AssetKey(["ledger", "exception_statuses"])
+        in graph.get(AssetKey(["ledger", "period_close"])).parent_keys
+    )
+    waivers = graph.get(AssetKey(["staging", "stg_ledger__waivers"]))
+    assert AssetKey(["ledger", "waivers"]) in waivers.parent_keys
     assert (
         AssetKey(["ledger", "period_close"]) in graph.get(AssetKey(["exports", "invoice_export"])).parent_keys
     )

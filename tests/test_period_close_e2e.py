@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterator
 from decimal import ROUND_HALF_EVEN, Decimal
 
@@ -46,17 +47,94 @@ def test_close_is_refused_while_a_blocking_exception_is_open(closed: Deployment)
     assert "REFUSED" in refused.stderr
     assert "open blocking exception(s) unattributed_usage" in refused.stderr
     assert "--waive-reason-code unattributed_usage" in refused.stderr
-    # The waiver that let the close through is audited: one row per exception, with who and why.
+    # The waiver that let the close through is audited: one row per exception the refusal named,
+    # with who and why.
+    refused_ids = set(re.findall(r"\b[0-9a-f]{32,64}\b", refused.stderr))
     waivers = _query(
-        closed, "select count(*), min(waived_by), min(why), count(distinct exception_id) from ledger.waivers"
-    )
-    exceptions = _query(
         closed,
-        "select count(*) from marts.fct_billing_exceptions "
-        "where billing_period = ? and is_blocking and status = 'open'",
+        "select count(*), min(waived_by), min(why), count(distinct exception_id), "
+        "count_if(reason_code <> 'unattributed_usage') from ledger.waivers where billing_period = ?",
         [PERIOD],
     )
-    assert waivers[0] == (exceptions[0][0], "Demo Controller", DEMO_WAIVER[3], exceptions[0][0])
+    count = waivers[0][0]
+    assert count and waivers[0] == (count, "Demo Controller", DEMO_WAIVER[3], count, 0)
+    assert refused_ids and refused_ids <= {row[0] for row in _query(closed, WAIVED_IDS, [PERIOD])}
+
+
+WAIVED_IDS = "select exception_id from ledger.waivers where billing_period = ?"
+# Each waiver against the exception it waived, as the marts show it.
+WAIVED_EXCEPTIONS = """
+    select w.waiver_id, w.exception_id, e.status, e.resolution_action, e.resolved_by, e.resolution_note,
+        e.resolved_at = timezone('UTC', w.waived_at), e.waiver_id = w.waiver_id,
+        e.resolution_source_file, e.age_days = date_diff('day', timestamp '2026-11-01', e.resolved_at)
+    from ledger.waivers as w
+    left join marts.fct_billing_exceptions as e
+        on e.billing_period = w.billing_period and e.exception_id = w.exception_id
+    where w.billing_period = ?
+    order by w.waiver_id
+"""
+
+
+def _waived_exceptions(deployment: Deployment) -> list[tuple[object, ...]]:
+    return _query(deployment, WAIVED_EXCEPTIONS, [PERIOD])
+
+
+def test_waived_exceptions_read_waived_in_the_marts_their_published_copy_and_the_report(
+    closed: Deployment,
+) -> None:
+    waived = _waived_exceptions(closed)
+    assert waived
+    for waiver_id, exception_id, *shown in waived:
+        assert shown == ["waived", "waive", "Demo Controller", DEMO_WAIVER[3], True, True, None, True], (
+            waiver_id,
+            exception_id,
+        )
+    # Nothing blocking is left open: the close judged the marts it froze.
+    statuses = dict(
+        _query(
+            closed,
+            "select status, count(*) from marts.fct_billing_exceptions where billing_period = ? group by 1",
+            [PERIOD],
+        )
+    )
+    blocking_open = _query(
+        closed,
+        "select count(*) from marts.fct_billing_exceptions where billing_period = ? and is_blocking "
+        "and status = 'open'",
+        [PERIOD],
+    )
+    assert blocking_open == [(0,)] and statuses["waived"] == len(waived)
+    # The marts that count statuses count them as decided.
+    by_reason = _query(
+        closed,
+        "select sum(exception_count), sum(open_exception_count), sum(open_amount_at_risk), "
+        "sum(amount_at_risk) from marts.rpt_finance__exceptions_by_reason "
+        "where billing_period = ? and reason_code = 'unattributed_usage'",
+        [PERIOD],
+    )
+    assert by_reason[0][:3] == (len(waived), 0, 0) and by_reason[0][3] > 0
+    kpis = _query(
+        closed,
+        "select exception_count, open_exception_count from marts.rpt_finance__period_kpis "
+        "where billing_period = ?",
+        [PERIOD],
+    )
+    assert kpis == [(sum(statuses.values()), statuses["open"])]
+    # Readers' published copy was re-published with the statuses the close decided.
+    with duckdb.connect() as reader:
+        published = reader.execute(
+            "select exception_id, status, resolved_by, waiver_id from read_parquet(?) "
+            "where waiver_id is not null order by waiver_id",
+            [str(closed.published_dir / PERIOD / "fct_billing_exceptions.parquet")],
+        ).fetchall()
+    assert published == [(row[1], "waived", "Demo Controller", row[0]) for row in waived]
+    # The finance report written at close counts them as decided: none open, none open at risk.
+    report = (closed.exports_dir / PERIOD / "report.html").read_text("utf-8")
+    assert re.search(
+        rf'unattributed_usage</td><td>EUR</td><td class="num">{len(waived)}</td><td class="num">0</td>'
+        r'<td class="num">\d+</td><td class="num">[0-9.]+</td><td class="num">0\.00</td>',
+        report,
+    ), "the report's exceptions by reason"
 
 
 def test_numbers_are_gapless_per_entity_in_customer_order_and_stable(closed: Deployment) -> None:
@@ -131,6 +209,9 @@ def test_evidence_packet_rebuilds_each_line_from_the_usage(closed: Deployment) -
             assert sum(u["usage_rows"] for u in line["usage"]) <= rebuilt[1]  # type: ignore[index]
 
 
+ORPHAN_JOB = "4899998"
+
+
 def _write_late_usage(deployment: Deployment) -> None:
     """A Slurm job of a billed customer's account that arrives after the close, for October."""
     folder = deployment.root / "landing" / "scheduler" / "slurm" / "fjord-gpu"
@@ -147,14 +228,29 @@ def _write_late_usage(deployment: Deployment) -> None:
     )
     fields = job.split("|")
     fields[0] = fields[1] = "4899999"
-    (folder / "sacct_2026-10_late.txt").write_text(header + "\n" + "|".join(fields) + "\n")
+    # And one of an account no assignment covers: a blocking exception no waiver of the close names.
+    orphan = list(fields)
+    orphan[0] = orphan[1] = ORPHAN_JOB
+    orphan[header.split("|").index("Account")] = "orphan-lab"
+    (folder / "sacct_2026-10_late.txt").write_text(f"{header}\n{'|'.join(fields)}\n{'|'.join(orphan)}\n")
 
 
 def test_late_usage_after_close_lands_as_adjustments_and_the_closed_export_stays(closed: Deployment) -> None:
     folder = closed.exports_dir / PERIOD
     before = folder_digest(folder)
+    waived = _waived_exceptions(closed)
     _write_late_usage(closed)
     assert closed.run().returncode == 0
+    # The re-run reads the same ledger: every waived exception is still waived, by the same waiver.
+    assert _waived_exceptions(closed) == waived
+    # The late job of an unassigned account is a new blocking exception that no waiver covers: open.
+    orphan = _query(
+        closed,
+        "select status, is_blocking, resolution_action, waiver_id from marts.fct_billing_exceptions "
+        "where billing_period = ? and reason_code = 'unattributed_usage' and job_id = ?",
+        [PERIOD, ORPHAN_JOB],
+    )
+    assert orphan == [("open", True, None, None)]
     adjusted = closed.meterline(
         "adjust",
         "--period",

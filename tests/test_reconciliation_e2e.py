@@ -82,7 +82,7 @@ def test_decisions_close_exceptions_and_packs_are_deterministic(demo: Deployment
         _query(
             demo,
             "select reason_code, min(exception_id) from marts.fct_billing_exceptions "
-            "where reason_code in ('over_billed', 'unattributed_usage') group by 1",
+            "where reason_code in ('over_billed', 'meter_gap', 'unattributed_usage') group by 1",
         )
     )
     packs = demo.exports_dir / f"{PERIOD}-disputes"
@@ -92,7 +92,8 @@ def test_decisions_close_exceptions_and_packs_are_deterministic(demo: Deployment
     resolutions.write_text(
         "exception_id,action,resolved_by,resolved_at,note\n"
         f"{picked['over_billed']},dispute,ap@meterline.example,2026-11-04T09:00:00Z,credit note requested\n"
-        f"{picked['unattributed_usage']},waive,finance@meterline.example,2026-11-06T12:00:00Z,internal test\n"
+        f"{picked['meter_gap']},waive,finance@meterline.example,2026-11-06T12:00:00Z,internal test\n"
+        f"{picked['unattributed_usage']},credit,finance@meterline.example,2026-11-06T12:00:00Z,too early\n"
         "nonsense,explode,someone,yesterday,bad row\n"
     )
     done = demo.run()
@@ -101,10 +102,18 @@ def test_decisions_close_exceptions_and_packs_are_deterministic(demo: Deployment
         _query(
             demo,
             "select exception_id, status || '/' || age_days from marts.fct_billing_exceptions "
-            f"where exception_id in ('{picked['over_billed']}', '{picked['unattributed_usage']}')",
+            f"where exception_id in ('{picked['over_billed']}', '{picked['meter_gap']}')",
         )
     )
-    assert decided == {picked["over_billed"]: "disputed/3", picked["unattributed_usage"]: "waived/5"}
+    assert decided == {picked["over_billed"]: "disputed/3", picked["meter_gap"]: "waived/5"}
+    # The demo month's close waived every unattributed_usage exception after that decision's
+    # time: the latest decision wins, so the close's waiver stands.
+    waived = _query(
+        demo,
+        "select status, resolution_action, resolved_by, resolution_source_file, waiver_id like 'WVR-%' "
+        f"from marts.fct_billing_exceptions where exception_id = '{picked['unattributed_usage']}'",
+    )
+    assert waived == [("waived", "waive", "Demo Controller", None, True)]
     # The garbled decision row is quarantined with its value, and rows stay conserved.
     bad = _query(
         demo,

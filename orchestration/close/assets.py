@@ -1,8 +1,10 @@
 """Period close and the finance exports, as Dagster assets of the `period_close` job.
 
-`ledger/period_close` re-runs the gates, checks blocking exceptions and freezes the period
-into the ledger; `exports/invoice_export` writes the period's files from that frozen ledger.
-Both call the same functions as `meterline close`.
+`ledger/exception_statuses` (exception_statuses.py) first rebuilds the exception marts when a
+waiver recorded for the close is not shown yet; `ledger/period_close` then re-runs the gates,
+checks blocking exceptions and freezes the period into the ledger; `exports/invoice_export`
+writes the period's files from that frozen ledger. They call the same functions as
+`meterline close`.
 """
 
 from pathlib import Path
@@ -17,6 +19,7 @@ from dagster import (
     asset,
 )
 
+from orchestration.close.exception_statuses import EXCEPTION_STATUSES_KEY
 from orchestration.close.readiness import assess, check_gates
 from orchestration.close.snapshot import CloseRefusedError, close_period, existing_close
 from orchestration.close.verify import LedgerTamperedError, refuse_if_tampered
@@ -47,7 +50,8 @@ class CloseConfig(Config):
     group_name="ledger",
     partitions_def=billing_periods,
     backfill_policy=one_period_per_run,
-    deps=[dbt_key("marts", name) for name in CLOSE_INPUTS],
+    # After the exception marts show the waivers recorded for this close.
+    deps=[*(dbt_key("marts", name) for name in CLOSE_INPUTS), EXCEPTION_STATUSES_KEY],
     kinds={"duckdb"},
 )
 def period_close(

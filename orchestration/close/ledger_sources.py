@@ -19,6 +19,10 @@ LEDGER_TABLES = {
     "invoices": "Every issued document (invoice, credit or debit note), frozen at issue.",
     "invoice_lines": "Every line of an issued document, frozen at issue.",
     "approvals": "Approvals recorded for held documents (meterline approve).",
+    "waivers": (
+        "One row per blocking exception waived by `meterline close --waive-reason-code`, with who, "
+        "why and when; fct_billing_exceptions shows it as the exception's decision."
+    ),
     "closes": (
         "One row per closed billing period with its content hash and gate results; usage a "
         "closed period already billed is not raised again as late usage."

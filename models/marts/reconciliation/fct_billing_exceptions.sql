@@ -1,11 +1,14 @@
 {#-
     Every exception of the billing period, one row each, with its reason code's severity,
     blocking flag and suggested action (seeds/reconciliation/reason_codes.csv):
-    - row level (int_source_rows__classified): duplicate_usage, requeued_attempt,
+    - row level (int_exceptions__source_rows): duplicate_usage, requeued_attempt,
       late_usage, double_billed and invalid_value, for rows of files delivered for this
       period (and every invalid row of the current reference files);
-    - rating (int_usage__rated): unattributed_usage per usage row (per machine for energy),
-      price_missing, fx_rate_missing and estimate_not_allowed per customer, SKU and subject;
+    - rating (int_usage__rated): unattributed_usage per usage row (per machine for energy) in
+      int_exceptions__unattributed_usage, valued at the declared list price
+      (seeds/reconciliation/list_price_lists.csv), rounded half-even once per SKU and price
+      version, as revenue at risk; price_missing, fx_rate_missing and estimate_not_allowed per
+      customer, SKU and subject;
       fx_rate_missing per fee or commitment without its conversion rate
       (int_recurring_charges__in_force);
     - energy (int_energy__intervals): meter_reset per reset, meter_gap per gap between two
@@ -17,13 +20,17 @@
     - one intermediate model per further family (models/intermediate/exceptions/), among them
       tax_profile_missing and tax_rule_missing per customer whose priced lines are not
       drafted for want of a decided tax rule, with their net at risk.
-    Unattributed usage is valued at the declared list price (seeds/reconciliation/
-    list_price_lists.csv), rounded half-even once per SKU and price version, as revenue at risk.
-    status, first that applies: the latest valid decision in the resolutions reference data
-    (`waived` for waive, `disputed` for dispute, `resolved` for resolve and credit), then
+    status, first that applies: the exception's latest decision (int_exceptions__decisions:
+    the valid rows of the resolutions reference data and the ledger's waivers recorded by
+    `meterline close --waive-reason-code`; latest wins, the ledger waiver on the same instant):
+    `waived` for waive, `disputed` for dispute, `resolved` for resolve and credit; then
     `auto_resolved` when an auto-resolution rule covers it (named in auto_rule_id), else
-    `open`. first_seen_at is the period end (when the period's run can first raise it), so
-    re-runs are identical; age_days runs to the decision, or to MET_AS_OF_DATE
+    `open`. resolved_by, resolved_at and resolution_note are the decision's who, when and why;
+    a ledger waiver names its waiver_id instead of a resolutions file and row. The close job
+    rebuilds this mart and those downstream of it once waivers are recorded
+    (orchestration/close/exception_statuses.py), and every later run reads the same ledger, so a waived
+    exception stays waived. first_seen_at is the period end (when the period's run can first
+    raise it), so re-runs are identical; age_days runs to the decision, or to MET_AS_OF_DATE
     (default: the period end) while undecided.
 -#}
 
@@ -38,12 +45,6 @@ reason_codes as (
 currencies as (
 
     select * from {{ ref('currencies') }}
-
-),
-
-classified_rows as (
-
-    select * from {{ ref('int_source_rows__classified') }}
 
 ),
 
@@ -91,83 +92,9 @@ auto_rules as (
 
 ),
 
-resolutions as (
+decisions as (
 
-    select * from {{ ref('stg_reference__exception_resolutions') }}
-    where quarantine_reason is null
-    qualify row_number() over (
-            partition by exception_id order by resolved_at desc, source_file desc, source_row desc
-        ) = 1
-
-),
-
-list_prices as (
-
-    select
-        customer_price_lists.*,
-        units.base_units_per_pricing_unit,
-        currencies.minor_units,
-    from {{ ref('customer_price_lists') }} as customer_price_lists
-    inner join {{ ref('list_price_lists') }} as list_price_lists
-        on customer_price_lists.price_list_id = list_price_lists.price_list_id
-    inner join {{ ref('units') }} as units
-        on customer_price_lists.pricing_unit = units.pricing_unit
-    inner join currencies
-        on customer_price_lists.currency_code = currencies.currency_code
-
-),
-
-unattributed_pieces as (
-
-    select
-        case
-            when rated_usage.subject_type = 'machine' then 'machine|' || rated_usage.subject_id
-            else rated_usage.source_file || '|' || rated_usage.source_row || '|' || rated_usage.subject_type
-                || '|' || rated_usage.subject_id
-        end as at_risk_key,
-        rated_usage.sku_id,
-        rated_usage.quantity_base,
-        list_prices.price_list_version,
-        list_prices.unit_price,
-        list_prices.currency_code,
-        list_prices.minor_units,
-        list_prices.base_units_per_pricing_unit,
-    from rated_usage
-    inner join list_prices
-        on rated_usage.sku_id = list_prices.sku_id
-            and rated_usage.rated_start_at >= list_prices.effective_from
-            and coalesce(list_prices.effective_to, cast('infinity' as timestamp)) > rated_usage.rated_start_at
-    where rated_usage.rating_status = 'unattributed_usage'
-
-),
-
-unattributed_lines as (
-
-    select
-        at_risk_key,
-        sku_id,
-        price_list_version,
-        min(unit_price) as unit_price,
-        min(currency_code) as currency_code,
-        min(minor_units) as minor_units,
-        min(base_units_per_pricing_unit) as base_units_per_pricing_unit,
-        sum(quantity_base) as quantity_base,
-    from unattributed_pieces
-    group by at_risk_key, sku_id, price_list_version
-
-),
-
-unattributed_value as (
-
-    select
-        at_risk_key,
-        min(currency_code) as currency_code,
-        {{ minor_units_to_amount(
-            'sum(' ~ rate_amount_minor('quantity_base', 'unit_price', 'minor_units', 'base_units_per_pricing_unit') ~ ')',
-            'min(minor_units)'
-        ) }} as amount_at_list_price,
-    from unattributed_lines
-    group by at_risk_key
+    select * from {{ ref('int_exceptions__decisions') }}
 
 ),
 
@@ -185,120 +112,6 @@ rejected_files as (
     from {{ ref('stg_ingest__files') }}
     where is_current
         and file_status = 'rejected'
-
-),
-
-row_exceptions as (
-
-    select
-        reason_code,
-        case
-            when source_kind like 'energy_%' then 'energy'
-            when source_kind like 'reference_%' then 'reference'
-            else source_kind
-        end as source_system,
-        source_file,
-        source_row,
-        vendor_id,
-        vendor_sku_id,
-        vendor_item_code,
-        site_id,
-        resource_id,
-        cast(null as varchar) as customer_id,
-        subject_type,
-        subject_id,
-        job_id,
-        cast(null as varchar) as sku_id,
-        cast(null as decimal(38, 6)) as quantity_base,
-        case when reason_code = 'double_billed' then billed_amount end as amount_at_risk,
-        case when reason_code = 'double_billed' then currency_code end as currency_code,
-        detail,
-    from classified_rows
-    where reason_code in (
-            'duplicate_usage', 'requeued_attempt', 'late_usage', 'double_billed', 'invalid_value'
-        )
-        and is_file_in_period
-
-),
-
-unattributed_rows as (
-
-    select
-        'unattributed_usage' as reason_code,
-        rated_usage.source_kind as source_system,
-        rated_usage.source_file,
-        rated_usage.source_row,
-        cast(null as varchar) as vendor_id,
-        cast(null as varchar) as vendor_sku_id,
-        cast(null as varchar) as vendor_item_code,
-        cast(null as varchar) as site_id,
-        cast(null as varchar) as resource_id,
-        cast(null as varchar) as customer_id,
-        rated_usage.subject_type,
-        rated_usage.subject_id,
-        min(rated_usage.job_id) as job_id,
-        cast(null as varchar) as sku_id,
-        cast(null as decimal(38, 6)) as quantity_base,
-        min(unattributed_value.amount_at_list_price) as amount_at_risk,
-        min(unattributed_value.currency_code) as currency_code,
-        min(rated_usage.rating_detail)
-        || ' ('
-        || string_agg(distinct rated_usage.sku_id, ', ' order by rated_usage.sku_id)
-        || ')'
-        || coalesce(
-            '; worth ' || cast(min(unattributed_value.amount_at_list_price) as varchar) || ' '
-            || min(unattributed_value.currency_code) || ' at list price', ''
-        ) as detail,
-    from rated_usage
-    left join unattributed_value
-        on rated_usage.source_file || '|' || rated_usage.source_row || '|' || rated_usage.subject_type
-            || '|' || rated_usage.subject_id = unattributed_value.at_risk_key
-    where rated_usage.rating_status = 'unattributed_usage'
-        and rated_usage.subject_type <> 'machine'
-    group by
-        rated_usage.source_kind,
-        rated_usage.source_file,
-        rated_usage.source_row,
-        rated_usage.subject_type,
-        rated_usage.subject_id
-
-),
-
-unattributed_machines as (
-
-    select
-        'unattributed_usage' as reason_code,
-        'energy' as source_system,
-        min(rated_usage.source_file) as source_file,
-        cast(null as bigint) as source_row,
-        cast(null as varchar) as vendor_id,
-        cast(null as varchar) as vendor_sku_id,
-        cast(null as varchar) as vendor_item_code,
-        min(rated_usage.source_id) as site_id,
-        cast(null as varchar) as resource_id,
-        cast(null as varchar) as customer_id,
-        rated_usage.subject_type,
-        rated_usage.subject_id,
-        cast(null as varchar) as job_id,
-        'energy_kwh' as sku_id,
-        sum(rated_usage.quantity_base) as quantity_base,
-        min(unattributed_value.amount_at_list_price) as amount_at_risk,
-        min(unattributed_value.currency_code) as currency_code,
-        count(*)
-        || ' hours of energy of machine '
-        || rated_usage.subject_id
-        || ' have no assignment, first at '
-        || strftime(min(rated_usage.rated_start_at), '%Y-%m-%dT%H:%M:%SZ')
-        || coalesce(
-            '; worth ' || cast(min(unattributed_value.amount_at_list_price) as varchar) || ' '
-            || min(unattributed_value.currency_code) || ' at list price', ''
-        ) as detail,
-    from rated_usage
-    left join unattributed_value
-        on 'machine|' || rated_usage.subject_id = unattributed_value.at_risk_key
-    where rated_usage.rating_status = 'unattributed_usage'
-        and rated_usage.subject_type = 'machine'
-    group by rated_usage.subject_type, rated_usage.subject_id
 
 ),
 
@@ -511,11 +324,9 @@ layout_exceptions as (
 
 exceptions as (
 
-    select * from row_exceptions
+    select * from {{ ref('int_exceptions__source_rows') }}
     union all
-    select * from unattributed_rows
-    union all
-    select * from unattributed_machines
+    select * from {{ ref('int_exceptions__unattributed_usage') }}
     union all
     select * from unrated_usage
     union all
@@ -591,9 +402,9 @@ final as (
         reason_codes.suggested_action,
         cast(
             case
-                when resolutions.action = 'waive' then 'waived'
-                when resolutions.action = 'dispute' then 'disputed'
-                when resolutions.action is not null then 'resolved'
+                when decisions.action = 'waive' then 'waived'
+                when decisions.action = 'dispute' then 'disputed'
+                when decisions.action is not null then 'resolved'
                 when auto_resolved.auto_rule_id is not null then 'auto_resolved'
                 else 'open'
             end as varchar
@@ -615,21 +426,22 @@ final as (
         identified.vendor_item_code,
         identified.sku_id,
         cast(identified.quantity_base as decimal(38, 6)) as quantity_base,
-        cast(case when resolutions.action is null then auto_resolved.auto_rule_id end as varchar)
+        cast(case when decisions.action is null then auto_resolved.auto_rule_id end as varchar)
             as auto_rule_id,
-        cast(resolutions.action as varchar) as resolution_action,
-        cast(resolutions.resolved_by as varchar) as resolved_by,
-        cast(resolutions.resolved_at as timestamp) as resolved_at,
-        cast(resolutions.note as varchar) as resolution_note,
-        cast(resolutions.source_file as varchar) as resolution_source_file,
-        cast(resolutions.source_row as bigint) as resolution_source_row,
+        cast(decisions.action as varchar) as resolution_action,
+        cast(decisions.decided_by as varchar) as resolved_by,
+        cast(decisions.decided_at as timestamp) as resolved_at,
+        cast(decisions.decision_note as varchar) as resolution_note,
+        cast(decisions.resolution_source_file as varchar) as resolution_source_file,
+        cast(decisions.resolution_source_row as bigint) as resolution_source_row,
+        cast(decisions.waiver_id as varchar) as waiver_id,
         cast({{ billing_period_end() }} as timestamp) as first_seen_at,
         cast(
             greatest(
                 date_diff(
                     'day',
                     {{ billing_period_end() }},
-                    coalesce(resolutions.resolved_at, {{ as_of_at() }})
+                    coalesce(decisions.decided_at, {{ as_of_at() }})
                 ),
                 0
             ) as integer
@@ -641,8 +453,8 @@ final as (
         on identified.reason_code = reason_codes.reason_code
     left join auto_resolved
         on identified.exception_id = auto_resolved.exception_id
-    left join resolutions
-        on identified.exception_id = resolutions.exception_id
+    left join decisions
+        on identified.exception_id = decisions.exception_id
 
 )
 
