@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -72,6 +73,92 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[object]) -> lis
     result = con.execute(sql, params)
     columns = [d[0] for d in result.description]
     return [{c: _text(v) for c, v in zip(columns, row, strict=True)} for row in result.fetchall()]
+
+
+# Column types a pack shows, rendered in SQL as `_text` renders them in Python: decimals and
+# times as text, integers and booleans as JSON literals. Another type fails loudly instead of
+# rendering differently.
+_INTEGER_TYPES = (
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "HUGEINT",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+)
+# Python's json writes every character outside printable ASCII as a lowercase \uXXXX escape
+# (a surrogate pair above U+FFFF); DuckDB's to_json keeps them as UTF-8 and writes control
+# characters in uppercase hex. One pass over the rendered text makes the bytes agree.
+_NON_PYTHON_ESCAPES = re.compile(r"\\u([0-9A-F]{4})|\\.|[^\x00-\x7e]", re.DOTALL)
+
+
+def _python_escape(match: re.Match[str]) -> str:
+    token = match.group(0)
+    if match.group(1):
+        return token.lower()
+    if token[0] == "\\":
+        return token
+    code = ord(token)
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 | (code >> 10):04x}\\u{0xDC00 | (code & 0x3FF):04x}"
+
+
+def _json_value_sql(column: str, column_type: str) -> str:
+    name = '"' + column.replace('"', '""') + '"'
+    if column_type == "VARCHAR":
+        value = f"to_json({name})"
+    elif column_type.startswith("DECIMAL"):
+        value = f"to_json(cast({name} as varchar))"
+    elif column_type == "TIMESTAMP":
+        value = f"to_json(strftime({name}, '%Y-%m-%dT%H:%M:%SZ'))"
+    elif column_type == "DATE":
+        value = f"to_json(strftime({name}, '%Y-%m-%d'))"
+    elif column_type in _INTEGER_TYPES:
+        value = f"cast({name} as varchar)"
+    elif column_type == "BOOLEAN":
+        value = f"case when {name} then 'true' when not {name} then 'false' end"
+    else:
+        raise TypeError(f"dispute pack column {column} has type {column_type}, which packs do not render")
+    return f"coalesce({value}, 'null')"
+
+
+def _json_rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[object]) -> str:
+    """The rows of `sql` as the list `json.dumps(pack, indent=2, sort_keys=True)` writes for a
+    pack part, byte for byte: DuckDB renders every row in one query, so a part of a hundred
+    thousand meter hours is not a hundred thousand Python dicts run through json's encoder."""
+    described = con.execute(f"select * from ({sql}) limit 0", params).description
+    members = [
+        "'      "
+        + (json.dumps(column) + ": ").replace("'", "''")
+        + "' || "
+        + _json_value_sql(column, str(column_type))
+        for column, column_type, *_ in sorted(described, key=lambda column: column[0])
+    ]
+    row_sql = " || ',\n' || ".join(members)
+    rendered = con.execute(
+        f"select '    {{\n' || {row_sql} || '\n    }}' from ({sql}) as pack_rows", params
+    ).fetchall()
+    if not rendered:
+        return "[]"
+    text = "[\n" + ",\n".join(row for (row,) in rendered) + "\n  ]"
+    if text.isascii() and "\\u" not in text and "\x7f" not in text:
+        return text  # nothing to re-escape: the usual case, without a pass over the text
+    return _NON_PYTHON_ESCAPES.sub(_python_escape, text)
+
+
+def _pack_json(period: str, group: dict[str, object], parts: dict[str, str]) -> str:
+    """pack.json as `json.dumps(pack, indent=2, sort_keys=True)` writes it, with the parts
+    already rendered by `_json_rows`."""
+    # a nested object is its own dump indented one level (JSON text holds no raw newline)
+    discrepancy = "\n  ".join(json.dumps(group, indent=2, sort_keys=True).split("\n"))
+    members = {"billing_period": json.dumps(period), "discrepancy": discrepancy, **parts}
+    body = ",\n".join(f"  {json.dumps(key)}: {value}" for key, value in sorted(members.items()))
+    return "{\n" + body + "\n}\n"
 
 
 def _copy_csv(con: duckdb.DuckDBPyConnection, sql: str, params: list[object], path: Path) -> None:
@@ -164,11 +251,11 @@ def write_dispute_packs(con: duckdb.DuckDBPyConnection, period: str, exports_dir
             "usage": _usage_sql(group),
             "rate_card": _rate_card_sql(group),
         }
-        pack: dict[str, Any] = {"billing_period": period, "discrepancy": group}
+        rendered: dict[str, str] = {}
         for part, (sql, params) in parts.items():
             _copy_csv(con, sql, params, folder / f"{part}.csv")
-            pack[part] = _rows(con, sql, params)
-        (folder / "pack.json").write_text(json.dumps(pack, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+            rendered[part] = _json_rows(con, sql, params)
+        (folder / "pack.json").write_text(_pack_json(period, group, rendered), encoding="utf-8")
         index.append(
             {
                 "pack": name,

@@ -111,13 +111,20 @@ def run_suite(duckdb_path: Path, name: str, billing_period: str) -> SuiteResult:
         details = item.result or {}
         config = item.expectation_config
         assert config is not None, "a suite's validation result carries its expectation"
+        unexpected_count = details.get("unexpected_count")
+        sample = details.get("partial_unexpected_list", details.get("observed_value"))
+        if config.type == "unexpected_rows_expectation":
+            # a query's unexpected rows: their count is its observed value; GX lists the rows
+            # only in its COMPLETE format, so the sample says where to find them
+            unexpected_count = details.get("observed_value")
+            sample = "the rows its unexpected_rows_query returns for the period"
         outcomes.append(
             ExpectationOutcome(
                 expectation=config.type,
                 kwargs={k: v for k, v in config.kwargs.items() if k != "batch_id"},
                 success=bool(item.success) and error is None,
-                unexpected_count=details.get("unexpected_count"),
-                sample=str(details.get("partial_unexpected_list", details.get("observed_value")))[:300],
+                unexpected_count=unexpected_count,
+                sample=str(sample)[:300],
                 error=str(error).splitlines()[0] if error else None,
             )
         )

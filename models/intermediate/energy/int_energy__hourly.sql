@@ -1,7 +1,11 @@
+{{ config(materialized='table') }}
+
 {#-
     Energy per meter and UTC hour of the billing period: each interval's energy belongs to
-    the hour in which it starts. Read by usage (dedicated machines) and by vendor expected
-    power (every meter of a site); a cheap aggregation of the int_energy__intervals table.
+    the hour in which it starts. Read by usage (dedicated machines and their facility
+    overhead), vendor expected power (every meter of a site), margin, the dispute packs and
+    the tests: a table, so the aggregation of every interval of the month runs once per
+    build instead of once per reader.
 -#}
 
 with

@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 {#-
     Canonical usage lines of every source in one shape, quantities exact in base units:
     - Slurm job rows: cpu / gpu-by-type / memory lines over [Start, Start + ElapsedRaw),
@@ -14,6 +16,8 @@
     - energy an `estimate` site estimated across a meter gap is its own line per hour,
       `is_estimated` (measured usage never is), billed only where the contract allows it.
     Lines with zero quantity are dropped. Late lines are kept and flagged.
+    A table: attribution, its tests and the rating conservation test read it, and as a view
+    each of them would union every source (and aggregate the month's energy) again.
 -#}
 
 with
