@@ -83,7 +83,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "resource_type:seed",
         *MODELS,
     ]
-    for command in (built_models, ["test", "--quiet", "-s", *TESTED]):
+    # the margin's tie-out also tests fct_invoice_lines, but reads fct_margin, not built here
+    tested = ["test", "--quiet", "-s", *TESTED, "--exclude", "assert_margin_revenue_ties_out_to_invoices"]
+    for command in (built_models, tested):
         done = dbt(warehouse, work, *command, period=PERIOD)
         assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     return warehouse
