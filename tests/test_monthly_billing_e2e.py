@@ -126,6 +126,56 @@ def test_margin_converts_costs_into_the_revenue_currency_exactly(billed: Deploym
             assert pair is None and cost_converted == cost and margin == revenue - cost
 
 
+def test_margin_revenue_ties_out_with_the_invoices(billed: Deployment) -> None:
+    """Every invoice line is allocated to the margin whole: per customer, the margin's revenue is
+    the sum of its invoice line nets, recomputed here line by line, to the cent."""
+    invoiced: dict[str, tuple[str, Decimal]] = {}
+    for customer_id, currency_code, net_amount in _query(
+        billed,
+        f"select customer_id, currency_code, net_amount from marts.fct_invoice_lines "
+        f"where billing_period = '{PERIOD}'",
+    ):
+        currency, total = invoiced.get(str(customer_id), (str(currency_code), Decimal(0)))
+        assert currency == currency_code  # one invoice currency per customer
+        invoiced[str(customer_id)] = (currency, total + Decimal(str(net_amount)))  # exact: DECIMAL(18,2)
+    margin_revenue = {
+        row[0]: (row[1], row[2])
+        for row in _query(
+            billed,
+            f"select customer_id, revenue_currency_code, sum(revenue_amount) from marts.fct_margin "
+            f"where billing_period = '{PERIOD}' and revenue_currency_code is not null group by all",
+        )
+    }
+    assert len(invoiced) == 6
+    assert margin_revenue == invoiced
+    # Lines without usage of their own (fees, true-ups) are in that revenue, not only usage lines.
+    assert {
+        row[0]
+        for row in _query(
+            billed,
+            f"select distinct line_type from marts.fct_invoice_lines where billing_period = '{PERIOD}'",
+        )
+    } >= {"fee", "true_up", "discount"}
+
+
+def test_every_demo_customer_has_a_positive_margin(billed: Deployment) -> None:
+    """The demo's prices make a plausible business: every customer's revenue covers the cost of
+    the capacity it used (all its costs converted, so the margin is known)."""
+    margins = {
+        row[0]: (row[1], row[2], row[3])
+        for row in _query(
+            billed,
+            f"select customer_id, sum(revenue_amount), sum(margin_amount), count(*) - count(margin_amount) "
+            f"from marts.fct_margin where billing_period = '{PERIOD}' and customer_id is not null "
+            f"group by customer_id",
+        )
+    }
+    assert len(margins) == 6
+    for customer_id, (revenue, margin, unconverted) in margins.items():
+        assert unconverted == 0, customer_id
+        assert 0 < margin < revenue, (customer_id, revenue, margin)
+
+
 def test_every_injected_defect_is_an_exception_with_its_reason(billed: Deployment) -> None:
     defects = json.loads((billed.truth_dir / "defects.json").read_text())
     assert defects, "the demo month must inject defects"

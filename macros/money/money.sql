@@ -126,3 +126,33 @@
         power_of_ten('(18 - ' ~ minor_units ~ ')') ~ ' * cast(' ~ base_units_per_pricing_unit ~ ' as hugeint)'
     ) }}
 {%- endmacro %}
+
+{#-
+    One share of an amount split pro rata of weights, in integer minor units, by the largest
+    remainder: every share gets floor(total x weight / weight_total); the minor units left over
+    (fewer than the number of shares) go one each to the shares with the largest remainders,
+    ties broken by order_by. The shares of one partition add up to the total exactly, whatever
+    its sign. weight_total (the partition's sum of weights, > 0) must be a column computed
+    before this select, because a window function cannot hold another.
+-#}
+{% macro largest_remainder_share(total_minor, weight, weight_total, partition_by, order_by) -%}
+    {%- set scaled = '(cast(' ~ total_minor ~ ' as hugeint) * cast(' ~ weight ~ ' as hugeint))' -%}
+    {%- set divisor = 'cast(' ~ weight_total ~ ' as hugeint)' -%}
+    {%- set floor_share -%}
+        (case
+            when {{ scaled }} >= 0 then {{ scaled }} // {{ divisor }}
+            else -((-{{ scaled }} + {{ divisor }} - 1) // {{ divisor }})
+        end)
+    {%- endset -%}
+    (
+        {{ floor_share }}
+        + case
+            when row_number() over (
+                partition by {{ partition_by }}
+                order by {{ scaled }} - {{ floor_share }} * {{ divisor }} desc, {{ order_by }}
+            ) <= cast({{ total_minor }} as hugeint) - sum({{ floor_share }}) over (partition by {{ partition_by }})
+                then 1
+            else 0
+        end
+    )
+{%- endmacro %}

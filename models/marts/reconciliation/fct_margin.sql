@@ -1,8 +1,28 @@
 {#-
     Margin per customer, site and capacity (a dedicated machine or a cluster) for the billing
-    period: what we bill (invoice line nets, allocated to the capacity that produced the usage
-    pro rata of the line's base quantity) against what the capacity cost us, allocated by the
-    declared rules (seeds/reconciliation/capacity_cost_rules.csv):
+    period: what we bill against what the capacity cost us.
+
+    Revenue is the customer's invoice line nets (fct_invoice_lines), every line allocated, so
+    that per customer and period the revenue adds up to the invoice net to the minor unit
+    (tests/dbt/assert_margin_revenue_ties_out_to_invoices):
+    - usage lines: all lines of a customer, SKU and price version that has rated usage (every
+      tier, the included quantity, the committed-use discount) together, spread over the
+      capacities that produced the usage pro rata of their rated base quantity: a tier or a
+      discount prices the SKU's usage as a whole, not the usage of one capacity;
+    - lines without usage of their own (platform fee, minimum-commitment true-up, and any other
+      line whose SKU has no rated usage): spread over the customer's capacities pro rata of the
+      usage revenue allocated to them in the step before, because a fee or a true-up is paid
+      for the service as a whole and weighs where the customer's business is; a customer with
+      no usage revenue keeps them on one row of capacity_type `customer` (no capacity, no site).
+    Each split is by the largest remainder in integer minor units (macro
+    largest_remainder_share): floor shares, then the minor units left over one each to the
+    largest remainders, so the shares of one total add up to it exactly; this is the one
+    rounding of revenue. A customer held by a tax_profile_missing or tax_rule_missing exception
+    has priced lines but no invoice lines: it has no revenue here (its net is the exception's
+    amount at risk) while its capacities still carry its cost, until its tax rule is decided
+    and the period re-run.
+
+    Cost is allocated by the declared rules (seeds/reconciliation/capacity_cost_rules.csv):
     - energy at its real cost: the machine meter's energy x the vendor's billed power unit price
       (the rate card price when the vendor billed no power), rounded half-even once per machine;
     - space and cross-connects: the site's billed amount split equally across its machines;
@@ -10,12 +30,12 @@
       cloud vendor costs that vendor's in-period canonical FOCUS lines;
     - a capacity's cost is shared among its customers by their attributed quantity of the
       rule's allocation SKU; what no customer used stays with customer_id null.
-    Every allocation rounds half-even to minor units, so shares can differ from the whole by a
-    minor unit per row. Revenue is in the customer's currency, cost in the vendor's. Where they
-    differ, the cost is converted into the revenue currency at the rate of the period's last
-    day (int_fx_rates__daily, as for recurring charges): cost x rate of the pair cost/revenue,
-    else cost / rate of the pair revenue/cost, exactly and rounded once; without either rate
-    the margin stays null (never a guessed rate).
+    Every cost allocation rounds half-even to minor units, so cost shares can differ from the
+    whole by a minor unit per row. Revenue is in the customer's currency, cost in the vendor's.
+    Where they differ, the cost is converted into the revenue currency at the rate of the
+    period's last day (int_fx_rates__daily, as for recurring charges): cost x rate of the pair
+    cost/revenue, else cost / rate of the pair revenue/cost, exactly and rounded once; without
+    either rate the margin stays null (never a guessed rate).
 -#}
 
 with
@@ -112,8 +132,8 @@ rated_capacity as (
 
 ),
 
--- revenue: each invoice line's net shared across capacities pro rata of its base quantity
-line_pieces as (
+-- revenue, step 1: the rated base quantity behind each capacity, per customer, SKU and price version
+rated_pieces as (
 
     select
         customer_id,
@@ -129,29 +149,175 @@ line_pieces as (
 
 ),
 
+usage_keys as (
+
+    select distinct
+        customer_id,
+        sku_id,
+        price_list_version,
+    from rated_pieces
+
+),
+
+-- a line belongs to usage when its customer, SKU and price version has rated pieces: all tiers,
+-- the included quantity and the committed-use discount of that SKU together
+line_kinds as (
+
+    select
+        invoice_lines.*,
+        usage_keys.sku_id is not null as is_usage_line,
+    from invoice_lines
+    left join usage_keys
+        on invoice_lines.customer_id = usage_keys.customer_id
+            and invoice_lines.sku_id = usage_keys.sku_id
+            and invoice_lines.price_list_version = usage_keys.price_list_version
+
+),
+
+usage_lines as (
+
+    select
+        customer_id,
+        sku_id,
+        price_list_version,
+        currency_code,
+        minor_units,
+        sum(net_amount_minor) as net_minor,
+    from line_kinds
+    where is_usage_line
+    group by all
+
+),
+
+usage_weights as (
+
+    select
+        usage_lines.customer_id,
+        usage_lines.sku_id,
+        usage_lines.price_list_version,
+        usage_lines.currency_code,
+        usage_lines.minor_units,
+        usage_lines.net_minor,
+        rated_pieces.capacity_type,
+        rated_pieces.capacity_id,
+        rated_pieces.site_id,
+        {{ decimal_to_scaled_integer('rated_pieces.quantity_base') }} as weight,
+        sum({{ decimal_to_scaled_integer('rated_pieces.quantity_base') }}) over (
+            partition by usage_lines.customer_id, usage_lines.sku_id, usage_lines.price_list_version
+        ) as weight_total,
+    from usage_lines
+    inner join rated_pieces
+        on usage_lines.customer_id = rated_pieces.customer_id
+            and usage_lines.sku_id = rated_pieces.sku_id
+            and usage_lines.price_list_version = rated_pieces.price_list_version
+
+),
+
+-- step 2: a SKU's usage lines spread over its capacities pro rata of base quantity
+usage_revenue as (
+
+    select
+        customer_id,
+        capacity_type,
+        capacity_id,
+        site_id,
+        currency_code,
+        minor_units,
+        {{ largest_remainder_share(
+            'net_minor', 'weight', 'weight_total',
+            'customer_id, sku_id, price_list_version', 'capacity_type, capacity_id'
+        ) }} as revenue_minor,
+    from usage_weights
+    where weight_total > 0
+
+),
+
+capacity_usage_revenue as (
+
+    select
+        customer_id,
+        capacity_type,
+        capacity_id,
+        site_id,
+        currency_code,
+        minor_units,
+        sum(revenue_minor) as revenue_minor,
+        sum(sum(revenue_minor)) over (partition by customer_id) as customer_revenue_minor,
+    from usage_revenue
+    group by customer_id, capacity_type, capacity_id, site_id, currency_code, minor_units
+
+),
+
+-- step 3: lines without usage of their own (platform fee, minimum-commitment true-up, ...)
+other_lines as (
+
+    select
+        customer_id,
+        currency_code,
+        minor_units,
+        sum(net_amount_minor) as net_minor,
+    from line_kinds
+    where not is_usage_line
+    group by all
+
+),
+
+-- spread over the customer's capacities pro rata of their usage revenue; a customer with no
+-- usage revenue keeps them on one row of capacity type `customer`
+other_weights as (
+
+    select
+        other_lines.customer_id,
+        coalesce(capacity_usage_revenue.capacity_type, 'customer') as capacity_type,
+        capacity_usage_revenue.capacity_id,
+        capacity_usage_revenue.site_id,
+        other_lines.currency_code,
+        other_lines.minor_units,
+        other_lines.net_minor,
+        coalesce(capacity_usage_revenue.revenue_minor, 1) as weight,
+        coalesce(capacity_usage_revenue.customer_revenue_minor, 1) as weight_total,
+    from other_lines
+    left join capacity_usage_revenue
+        on other_lines.customer_id = capacity_usage_revenue.customer_id
+            and capacity_usage_revenue.customer_revenue_minor > 0
+
+),
+
+other_revenue as (
+
+    select
+        customer_id,
+        capacity_type,
+        capacity_id,
+        site_id,
+        currency_code,
+        minor_units,
+        {{ largest_remainder_share(
+            'net_minor', 'weight', 'weight_total', 'customer_id', 'capacity_type, capacity_id'
+        ) }} as revenue_minor,
+    from other_weights
+
+),
+
+revenue_shares as (
+
+    select * from usage_revenue
+    union all
+    select * from other_revenue
+
+),
+
 revenue as (
 
     select
-        line_pieces.customer_id,
-        line_pieces.capacity_type,
-        line_pieces.capacity_id,
-        line_pieces.site_id,
-        invoice_lines.currency_code,
-        min(currencies.minor_units) as minor_units,
-        sum(
-            {{ round_half_even_div(
-                amount_to_minor_units('invoice_lines.net_amount', 'currencies.minor_units') ~ ' * '
-                    ~ decimal_to_scaled_integer('line_pieces.quantity_base'),
-                decimal_to_scaled_integer('invoice_lines.quantity_base')
-            ) }}
-        ) as revenue_minor,
-    from line_pieces
-    inner join invoice_lines
-        on line_pieces.customer_id = invoice_lines.customer_id
-            and line_pieces.sku_id = invoice_lines.sku_id
-            and line_pieces.price_list_version = invoice_lines.price_list_version
-    inner join currencies
-        on invoice_lines.currency_code = currencies.currency_code
+        customer_id,
+        capacity_type,
+        capacity_id,
+        site_id,
+        currency_code,
+        min(minor_units) as minor_units,
+        sum(revenue_minor) as revenue_minor,
+    from revenue_shares
     group by all
 
 ),
