@@ -1,7 +1,13 @@
--- One hand-written DuckDB pass over the raw tables: deduplicate, integrate energy, attribute
--- usage to customers as of its time, price it with the version in force and total invoice
--- lines. `make bench` times it next to the dbt pipeline and checks both give the same lines.
+-- One hand-written DuckDB pass over the raw tables, both sides of the money:
+-- - what we bill: deduplicate, integrate energy, attribute usage to customers as of its time,
+--   price it with the version in force and total invoice lines;
+-- - what vendors should bill us: each colocation site's metered energy over the month priced
+--   with the vendor's power rate card, and the contracted space and cross-connects.
+-- `make bench` times it next to the dbt pipeline and checks both give the same lines.
 -- Parameters: $period_start, $period_end (UTC timestamps).
+-- Output: side ('customer' or 'vendor'), party (customer or vendor), sku_id, version (price list
+-- or rate card), site_id (vendor lines), amount_minor (rounded half-even, in the currency's minor
+-- units; customer invoices here are in two-decimal currencies).
 with current_files as (
     select source_file, file_sha256 from raw.file_registry where is_current and status = 'loaded'
 ),
@@ -108,14 +114,14 @@ opencost_lines as (
     select subject_id, day_start, 'k8s_memory_gib_hour', byte_seconds from opencost_days
 ),
 counter_kwh as (
-    select "MeterId" as meter_id,
+    select _source_id as site_id, "MeterId" as meter_id,
         timezone('UTC', try_strptime("Timestamp", '%Y-%m-%dT%H:%M:%S%z')) as read_at,
         try_cast(replace("CounterKWh", ',', '.') as decimal(38, 6)) * 3600000 as counter_joules
     from raw.energy_cumulative_kwh
     semi join current_files as f on f.source_file = _source_file and f.file_sha256 = _file_sha256
 ),
 counter_tenths as (
-    select r."DeviceSerial" as meter_id,
+    select r._source_id as site_id, r."DeviceSerial" as meter_id,
         timezone('UTC', timezone(s.timezone, try_strptime(r."ReadingTime", '%d/%m/%Y %H:%M'))) as read_at,
         try_cast(r."Register" as decimal(38, 6)) as register,
         s.counter_rollover::decimal(38, 6) as rollover
@@ -124,7 +130,7 @@ counter_tenths as (
     join policy.energy_sites as s on s.site_id = r._source_id
 ),
 energy_intervals as (
-    select meter_id, lag(read_at) over w as interval_start,
+    select site_id, meter_id, lag(read_at) over w as interval_start,
         case
             when counter_joules >= lag(counter_joules) over w then counter_joules - lag(counter_joules) over w
             else counter_joules
@@ -132,7 +138,7 @@ energy_intervals as (
     from counter_kwh
     window w as (partition by meter_id order by read_at)
     union all
-    select meter_id, lag(read_at) over w,
+    select site_id, meter_id, lag(read_at) over w,
         360000 * case
             when register >= lag(register) over w then register - lag(register) over w
             when lag(register) over w > 0.9 * rollover then register + rollover - lag(register) over w
@@ -141,15 +147,15 @@ energy_intervals as (
     from counter_tenths
     window w as (partition by meter_id order by read_at)
     union all
-    select meter, try_strptime(interval_start_utc, '%Y-%m-%dT%H:%M:%SZ'),
+    select _source_id, meter, try_strptime(interval_start_utc, '%Y-%m-%dT%H:%M:%SZ'),
         try_cast(energy_wh as decimal(38, 6)) * 3600
     from raw.energy_interval_wh
     semi join current_files as f on f.source_file = _source_file and f.file_sha256 = _file_sha256
     union all
-    select meter_id, sampled_at,
+    select site_id, meter_id, sampled_at,
         watts * least(epoch(coalesce(lead(sampled_at) over w, $period_end) - sampled_at), gap_seconds)
     from (
-        select p.column11 as meter_id, try_cast(p.column03 as decimal(38, 6)) as watts,
+        select p._source_id as site_id, p.column11 as meter_id, try_cast(p.column03 as decimal(38, 6)) as watts,
             s.gap_threshold_minutes::integer * 60 as gap_seconds,
             timezone('UTC', timezone(s.timezone, try_strptime(p.column01, '%m-%d-%Y %H:%M:%S.%g'))) as sampled_at
         from raw.energy_ptd_power_log as p
@@ -188,16 +194,54 @@ invoice_lines as (
     from (select * from slurm_rated union all select * from instant_rated)
     group by all
 ),
-scaled as (
-    select *, (quantity_base * 1000000)::hugeint * (unit_price * 1000000)::hugeint * 100 as numerator,
-        base_units * 1000000000000 as denominator
+-- every meter of a site counts towards the power the colocation vendor bills for it
+site_energy as (
+    select site_id, sum(joules) as quantity_base
+    from energy_intervals
+    where interval_start >= $period_start and interval_start < $period_end
+    group by all
+),
+vendor_lines as (
+    select r.vendor_id, r.vendor_sku_id, r.rate_card_version, s.site_id, r.unit_price, r.currency_code,
+        u.base_units_per_pricing_unit, e.quantity_base
+    from policy.energy_sites as s
+    join site_energy as e on e.site_id = s.site_id
+    join policy.vendor_rate_cards as r
+        on r.vendor_id = s.vendor_id and r.vendor_sku_id = 'power_kwh'
+        and r.effective_from <= $period_start and coalesce(r.effective_to, timestamp '9999-12-31') > $period_start
+    join policy.units as u on u.pricing_unit = r.pricing_unit
+    union all
+    select r.vendor_id, r.vendor_sku_id, r.rate_card_version, c.site_id, r.unit_price, r.currency_code,
+        u.base_units_per_pricing_unit, c.contracted_quantity
+    from policy.vendor_contract_items as c
+    join policy.vendor_rate_cards as r
+        on r.vendor_id = c.vendor_id and r.vendor_sku_id = c.vendor_sku_id
+        and r.effective_from <= $period_start and coalesce(r.effective_to, timestamp '9999-12-31') > $period_start
+    join policy.units as u on u.pricing_unit = r.pricing_unit
+    where c.effective_from <= $period_start and coalesce(c.effective_to, timestamp '9999-12-31') > $period_start
+),
+all_lines as (
+    select 'customer' as side, customer_id as party, sku_id, price_list_version::varchar as version,
+        null::varchar as site_id, unit_price, base_units, quantity_base, 2 as minor_units
     from invoice_lines
+    union all
+    select 'vendor', l.vendor_id, l.vendor_sku_id, l.rate_card_version::varchar, l.site_id, l.unit_price,
+        l.base_units_per_pricing_unit::hugeint, l.quantity_base, c.minor_units
+    from vendor_lines as l
+    join policy.currencies as c on c.currency_code = l.currency_code
+),
+scaled as (
+    select *, (quantity_base::decimal(38, 6) * 1000000)::hugeint * (unit_price::decimal(38, 6) * 1000000)::hugeint
+            * case minor_units when 0 then 1 when 1 then 10 when 2 then 100 when 3 then 1000 end::hugeint
+            as numerator,
+        base_units * 1000000000000 as denominator
+    from all_lines
 )
-select customer_id, sku_id, price_list_version,
+select side, party, sku_id, version, site_id,
     ((numerator // denominator) + case
         when 2 * (numerator % denominator) > denominator then 1
         when 2 * (numerator % denominator) = denominator and (numerator // denominator) % 2 = 1 then 1
         else 0
-    end) * 0.01::decimal(18, 2) as net_amount
+    end) as amount_minor
 from scaled
 order by all

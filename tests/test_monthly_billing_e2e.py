@@ -245,10 +245,15 @@ def test_rerunning_the_period_gives_byte_identical_exports(billed: Deployment, t
     assert folder_digest(fresh.exports_dir / PERIOD) == first
 
 
-def test_hand_written_reference_pass_gives_the_same_invoice_lines(billed: Deployment) -> None:
-    from bench.reference_pass import comparable_lines, reference_invoice_lines
+def test_hand_written_reference_pass_gives_the_same_lines_on_both_sides(billed: Deployment) -> None:
+    from bench.reference_pass import comparable_lines, reference_lines
 
     with duckdb.connect(str(billed.duckdb_path), read_only=True) as con:
-        reference, pipeline = comparable_lines(con, reference_invoice_lines(con, PERIOD), PERIOD)
-    assert len(pipeline) >= 20
+        reference, pipeline = comparable_lines(con, reference_lines(con, PERIOD), PERIOD)
+    customer = [line for line in pipeline if line[0] == "customer"]
+    vendor = [line for line in pipeline if line[0] == "vendor"]
+    assert len(customer) >= 20
+    # power of all four colocation sites, plus their contracted space and cross-connects
+    assert {line[4] for line in vendor if line[2] == "power_kwh"} == {"osl1", "hel1", "add1", "cgk1"}
+    assert len(vendor) >= 8
     assert reference == pipeline
