@@ -51,16 +51,20 @@
 -#}
 {% macro parse_utc_timestamp(expression) -%}
     case
-        when not {{ is_utc_offset_impossible(expression) }}
-            then coalesce(
-                try_strptime({{ expression }}, [
-                    '%Y-%m-%dT%H:%M:%SZ',
-                    '%Y-%m-%dT%H:%M:%S.%fZ',
-                    '%Y-%m-%d %H:%M:%S',
-                    '%Y-%m-%dT%H:%M:%S'
-                ]),
-                timezone('UTC', try_strptime({{ expression }}, '%Y-%m-%dT%H:%M:%S%z'))
-            )
+        when {{ is_utc_offset_impossible(expression) }} then null
+        -- a text ending in an offset fits none of the UTC layouts: failing four of them on every
+        -- row cost more than the whole rest of a counter file's staging
+        when {{ utc_offset_text(expression) }} is not null
+            then timezone('UTC', try_strptime({{ expression }}, '%Y-%m-%dT%H:%M:%S%z'))
+        else coalesce(
+            try_strptime({{ expression }}, [
+                '%Y-%m-%dT%H:%M:%SZ',
+                '%Y-%m-%dT%H:%M:%S.%fZ',
+                '%Y-%m-%d %H:%M:%S',
+                '%Y-%m-%dT%H:%M:%S'
+            ]),
+            timezone('UTC', try_strptime({{ expression }}, '%Y-%m-%dT%H:%M:%S%z'))
+        )
     end
 {%- endmacro %}
 
@@ -127,6 +131,17 @@
 {%- endmacro %}
 
 {#-
+    True when a local wall-clock TIMESTAMP occurs twice in time_zone (the hour a DST fall-back
+    repeats): DuckDB reads it as the later instant, and the instant an hour earlier shows the
+    same wall time. Only such times need local_to_utc_in_file_order's windows; a model can keep
+    the series (file, meter) without one out of them.
+-#}
+{% macro is_repeated_local_time(local_timestamp, time_zone) -%}
+    timezone({{ time_zone }}, timezone('UTC', {{ local_to_utc(local_timestamp, time_zone) }} - interval 1 hour))
+        = {{ local_timestamp }}
+{%- endmacro %}
+
+{#-
     Local wall-clock TIMESTAMP -> UTC, resolving the repeated hour of a DST fall-back by file
     order: DuckDB reads an ambiguous local time as the later (standard-time) instant; a reading
     in that hour is the earlier (daylight-time) instant unless, in the same series (partition_by,
@@ -134,12 +149,14 @@
     back), or the same wall time was seen before and the clock does not go back after this row
     (the last reading of the repeated hour). A time skipped by a spring-forward reads as the
     instant one hour later.
+    local_timestamp should be a column (it is read several times). Every window partitions by
+    the series only: "the same wall time was seen before" is the previous row in wall-time
+    order, not a count over (series, wall time), whose one-row partitions cost far more.
     Must be used in a SELECT (it is a window expression).
 -#}
 {% macro local_to_utc_in_file_order(local_timestamp, time_zone, partition_by, order_by='source_row') -%}
     case
-        when timezone({{ time_zone }}, timezone('UTC', {{ local_to_utc(local_timestamp, time_zone) }} - interval 1 hour))
-                = {{ local_timestamp }}
+        when {{ is_repeated_local_time(local_timestamp, time_zone) }}
             and not (
                 -- an earlier row was later: the clock has gone back
                 coalesce(
@@ -151,10 +168,12 @@
                 )
                 -- or this wall time was seen before and the clock does not go back after it
                 or (
-                    count(*) over (
-                        partition by {{ partition_by }}, {{ local_timestamp }} order by {{ order_by }}
-                        rows between unbounded preceding and 1 preceding
-                    ) > 0
+                    coalesce(
+                        lag({{ local_timestamp }}) over (
+                            partition by {{ partition_by }} order by {{ local_timestamp }}, {{ order_by }}
+                        ) = {{ local_timestamp }},
+                        false
+                    )
                     and not coalesce(
                         min({{ local_timestamp }}) over (
                             partition by {{ partition_by }} order by {{ order_by }}

@@ -53,10 +53,13 @@
 
 {#- Whether a row's file belongs to the period being billed: it holds a valid row of the
     period, or no valid row at all. Decides `late_usage` (an old row in this period's drop)
-    versus `outside_period` (a file of another period). -#}
-{% macro is_file_in_period(is_valid_row, is_row_in_period) -%}
+    versus `outside_period` (a file of another period). A window over source_file; with
+    aggregate=true the same rule as plain aggregates, for a query grouped by source_file (a large
+    model joins that per-file answer back instead of carrying every row through a window). -#}
+{% macro is_file_in_period(is_valid_row, is_row_in_period, aggregate=false) -%}
+    {%- set over = '' if aggregate else ' over (partition by source_file)' -%}
     (
-        bool_or({{ is_valid_row }} and {{ is_row_in_period }}) over (partition by source_file)
-        or not bool_or({{ is_valid_row }}) over (partition by source_file)
+        bool_or({{ is_valid_row }} and {{ is_row_in_period }}){{ over }}
+        or not bool_or({{ is_valid_row }}){{ over }}
     )
 {%- endmacro %}

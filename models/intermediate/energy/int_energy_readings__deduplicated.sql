@@ -121,58 +121,129 @@ readings as (
 
 ),
 
-ranked as (
+signed as (
 
     select
-        readings.*,
-        sites.gap_threshold_minutes,
-        row_number() over reading_copies as copy_rank,
-        first_value(readings.source_file) over reading_copies as canonical_source_file,
-        first_value(readings.source_row) over reading_copies as canonical_source_row,
-        first_value(readings.value_signature) over reading_copies <> readings.value_signature
-            as differs_from_canonical,
-        readings.quarantine_reason is null
-        and min(readings.value_signature) over reading_group
-        <> max(readings.value_signature) over reading_group as is_conflicting,
+        *,
+        quarantine_reason is null as is_valid,
         coalesce(
-            readings.reading_at >= {{ billing_period_start() }}
+            reading_at >= {{ billing_period_start() }}
             and (
-                readings.reading_at < {{ billing_period_end() }}
+                reading_at < {{ billing_period_end() }}
                 or (
-                    readings.reading_format in ('cumulative_kwh', 'tenth_kwh_counter')
-                    and readings.reading_at = {{ billing_period_end() }}
+                    reading_format in ('cumulative_kwh', 'tenth_kwh_counter')
+                    and reading_at = {{ billing_period_end() }}
                 )
             ),
             false
         ) as is_in_period,
+        -- what a copy says; identical copies have the same signature
+        concat_ws(
+            '|', reading_format, counter_value, counter_rollover, interval_minutes,
+            interval_energy_joules, watts
+        ) as value_signature,
+    from readings
 
-    from (
-        select
-            *,
-            -- what a copy says; identical copies have the same signature
-            concat_ws(
-                '|', reading_format, counter_value, counter_rollover, interval_minutes,
-                interval_energy_joules, watts
-            ) as value_signature,
-        from readings
-    ) as readings
-    left join sites
-        on readings.site_id = sites.site_id
+),
+
+files as (
+
+    -- whether each file belongs to the period, once per file rather than as a window over every reading
+    select
+        source_file,
+        {{ is_file_in_period('is_valid', 'is_in_period', aggregate=true) }} as is_file_in_period,
+    from signed
+    group by source_file
+
+),
+
+copy_groups as (
+
+    -- site, meter and time read more than once (among valid or among quarantined readings):
+    -- only these need ranking; a window over every reading would sort a million one-row groups
+    select
+        is_valid,
+        site_id,
+        meter_id,
+        reading_at,
+        true as has_copies,
+    from signed
+    group by is_valid, site_id, meter_id, reading_at
+    having count(*) > 1
+
+),
+
+flagged as (
+
+    select
+        signed.*,
+        coalesce(copy_groups.has_copies, false) as has_copies,
+    from signed
+    left join copy_groups
+        on signed.is_valid = copy_groups.is_valid
+            and signed.site_id is not distinct from copy_groups.site_id
+            and signed.meter_id is not distinct from copy_groups.meter_id
+            and signed.reading_at is not distinct from copy_groups.reading_at
+
+),
+
+copies as (
+
+    select
+        *,
+        row_number() over reading_copies as copy_rank,
+        first_value(source_file) over reading_copies as canonical_source_file,
+        first_value(source_row) over reading_copies as canonical_source_row,
+        first_value(value_signature) over reading_copies <> value_signature as differs_from_canonical,
+        is_valid
+        and min(value_signature) over reading_group
+        <> max(value_signature) over reading_group as is_conflicting,
+    from flagged
+    where has_copies
     window reading_copies as (
-        partition by
-            readings.quarantine_reason is null,
-            readings.site_id,
-            readings.meter_id,
-            readings.reading_at
-        order by readings.value_signature, readings.source_file, readings.source_row
+        partition by is_valid, site_id, meter_id, reading_at
+        order by value_signature, source_file, source_row
     ),
     reading_group as (
-        partition by
-            readings.quarantine_reason is null,
-            readings.site_id,
-            readings.meter_id,
-            readings.reading_at
+        partition by is_valid, site_id, meter_id, reading_at
     )
+
+),
+
+single_readings as (
+
+    -- a reading without copies is its own canonical and agrees with itself
+    select
+        *,
+        cast(1 as bigint) as copy_rank,
+        source_file as canonical_source_file,
+        source_row as canonical_source_row,
+        false as differs_from_canonical,
+        false as is_conflicting,
+    from flagged
+    where not has_copies
+
+),
+
+deduplicated as (
+
+    select * exclude (is_valid, value_signature, has_copies) from copies
+    union all
+    select * exclude (is_valid, value_signature, has_copies) from single_readings
+
+),
+
+ranked as (
+
+    select
+        deduplicated.*,
+        sites.gap_threshold_minutes,
+        files.is_file_in_period,
+    from deduplicated
+    left join sites
+        on deduplicated.site_id = sites.site_id
+    left join files
+        on deduplicated.source_file is not distinct from files.source_file
 
 ),
 
@@ -186,7 +257,6 @@ classified as (
             when ranked.is_in_period then 'canonical'
             else 'excluded'
         end as row_status,
-        {{ is_file_in_period('quarantine_reason is null', 'is_in_period') }} as is_file_in_period,
 
     from ranked
 

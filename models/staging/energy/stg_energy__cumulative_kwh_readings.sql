@@ -34,18 +34,62 @@ renamed as (
 
 ),
 
-typed as (
+parsed as (
 
+    -- every text parsed once: the window and the checks below read these columns
     select
         *,
+        case when not has_utc_offset then {{ reading_at_local }} end as reading_at_local,
         case
             when has_utc_offset then {{ parse_utc_timestamp('reading_time_text') }}
-            else {{ local_to_utc_in_file_order(reading_at_local, 'site_timezone', 'source_file, meter_id') }}
-        end as reading_at,
-        case when not has_utc_offset then {{ reading_at_local }} end as reading_at_local,
+        end as reading_at_with_offset,
+        {{ file_declared_period_start('source_file') }} as declared_period_start,
         {{ parse_decimal("replace(counter_kwh_text, ',', '.')") }} as counter_kwh,
 
     from renamed
+
+),
+
+repeated_series as (
+
+    -- the files and meters with a wall time the DST fall-back repeats: only their readings need
+    -- resolving in file order; a window over every series would sort every reading for nothing
+    select distinct
+        source_file,
+        meter_id,
+    from parsed
+    where {{ is_repeated_local_time('reading_at_local', 'site_timezone') }}
+
+),
+
+typed as (
+
+    select
+        parsed.*,
+        case
+            when parsed.has_utc_offset then parsed.reading_at_with_offset
+            else
+                {{ local_to_utc_in_file_order(
+                    'parsed.reading_at_local', 'parsed.site_timezone', 'parsed.source_file, parsed.meter_id'
+                ) }}
+        end as reading_at,
+    from parsed
+    semi join repeated_series
+        on parsed.source_file is not distinct from repeated_series.source_file
+            and parsed.meter_id is not distinct from repeated_series.meter_id
+
+    union all
+
+    select
+        parsed.*,
+        case
+            when parsed.has_utc_offset then parsed.reading_at_with_offset
+            else {{ local_to_utc('parsed.reading_at_local', 'parsed.site_timezone') }}
+        end as reading_at,
+    from parsed
+    anti join repeated_series
+        on parsed.source_file is not distinct from repeated_series.source_file
+            and parsed.meter_id is not distinct from repeated_series.meter_id
 
 ),
 
@@ -59,7 +103,10 @@ validated as (
             check_present('Timestamp', 'reading_time_text'),
             check_utc_timestamp('Timestamp', 'reading_time_text', 'reading_at'),
             check_local_time_exists('Timestamp', 'reading_time_text', 'reading_at_local', 'site_timezone'),
-            check_declared_period('Timestamp', 'reading_time_text', 'reading_at', 'source_file', 'interval 1 day', 'interval 1 day'),
+            check_declared_period(
+                'Timestamp', 'reading_time_text', 'reading_at', 'source_file', 'interval 1 day', 'interval 1 day',
+                'declared_period_start'
+            ),
             check_present('CounterKWh', 'counter_kwh_text'),
             check_parsed('CounterKWh', 'counter_kwh_text', 'counter_kwh'),
             check_rule('counter_kwh < 0', "'CounterKWh=''' || counter_kwh_text || ''' is negative'"),

@@ -43,19 +43,56 @@ renamed as (
 
 ),
 
-typed as (
+parsed as (
 
+    -- every text parsed once: the window and the checks below read these columns
     select
         *,
-        {{ local_to_utc_in_file_order(sampled_at_local, 'site_timezone', 'source_file, meter_id') }}
-            as sampled_at,
         {{ sampled_at_local }} as sampled_at_local,
+        {{ file_declared_period_start('source_file') }} as declared_period_start,
         {{ parse_decimal('watts_text') }} as watts,
         {{ parse_decimal('volts_text') }} as volts,
         {{ parse_decimal('amps_text') }} as amps,
         {{ parse_decimal('power_factor_text') }} as power_factor,
 
     from renamed
+
+),
+
+repeated_series as (
+
+    -- the files and meters with a wall time the DST fall-back repeats: only their readings need
+    -- resolving in file order; a window over every series would sort every reading for nothing
+    select distinct
+        source_file,
+        meter_id,
+    from parsed
+    where {{ is_repeated_local_time('sampled_at_local', 'site_timezone') }}
+
+),
+
+typed as (
+
+    select
+        parsed.*,
+        {{ local_to_utc_in_file_order(
+            'parsed.sampled_at_local', 'parsed.site_timezone', 'parsed.source_file, parsed.meter_id'
+        ) }}
+            as sampled_at,
+    from parsed
+    semi join repeated_series
+        on parsed.source_file is not distinct from repeated_series.source_file
+            and parsed.meter_id is not distinct from repeated_series.meter_id
+
+    union all
+
+    select
+        parsed.*,
+        {{ local_to_utc('parsed.sampled_at_local', 'parsed.site_timezone') }} as sampled_at,
+    from parsed
+    anti join repeated_series
+        on parsed.source_file is not distinct from repeated_series.source_file
+            and parsed.meter_id is not distinct from repeated_series.meter_id
 
 ),
 
@@ -72,7 +109,10 @@ validated as (
             check_present('column01 (time)', 'sampled_at_text'),
             check_parsed('column01 (time)', 'sampled_at_text', 'sampled_at'),
             check_local_time_exists('column01 (time)', 'sampled_at_text', 'sampled_at_local', 'site_timezone'),
-            check_declared_period('column01 (time)', 'sampled_at_text', 'sampled_at', 'source_file', 'interval 1 day', 'interval 1 day'),
+            check_declared_period(
+                'column01 (time)', 'sampled_at_text', 'sampled_at', 'source_file', 'interval 1 day', 'interval 1 day',
+                'declared_period_start'
+            ),
             check_present('column03 (watts)', 'watts_text'),
             check_parsed('column03 (watts)', 'watts_text', 'watts'),
             check_rule('watts < 0', "'column03 (watts)=''' || watts_text || ''' is negative'"),

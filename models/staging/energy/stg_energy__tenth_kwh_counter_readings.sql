@@ -34,16 +34,53 @@ renamed as (
 
 ),
 
-typed as (
+parsed as (
 
+    -- every text parsed once: the window and the checks below read these columns
     select
         *,
-        {{ local_to_utc_in_file_order(reading_at_local, 'site_timezone', 'source_file, meter_id') }}
-            as reading_at,
         {{ reading_at_local }} as reading_at_local,
+        {{ file_declared_period_start('source_file') }} as declared_period_start,
         {{ parse_integer('register_text') }} as register_count,
 
     from renamed
+
+),
+
+repeated_series as (
+
+    -- the files and meters with a wall time the DST fall-back repeats: only their readings need
+    -- resolving in file order; a window over every series would sort every reading for nothing
+    select distinct
+        source_file,
+        meter_id,
+    from parsed
+    where {{ is_repeated_local_time('reading_at_local', 'site_timezone') }}
+
+),
+
+typed as (
+
+    select
+        parsed.*,
+        {{ local_to_utc_in_file_order(
+            'parsed.reading_at_local', 'parsed.site_timezone', 'parsed.source_file, parsed.meter_id'
+        ) }}
+            as reading_at,
+    from parsed
+    semi join repeated_series
+        on parsed.source_file is not distinct from repeated_series.source_file
+            and parsed.meter_id is not distinct from repeated_series.meter_id
+
+    union all
+
+    select
+        parsed.*,
+        {{ local_to_utc('parsed.reading_at_local', 'parsed.site_timezone') }} as reading_at,
+    from parsed
+    anti join repeated_series
+        on parsed.source_file is not distinct from repeated_series.source_file
+            and parsed.meter_id is not distinct from repeated_series.meter_id
 
 ),
 
@@ -57,7 +94,10 @@ validated as (
             check_present('ReadingTime', 'reading_time_text'),
             check_parsed('ReadingTime', 'reading_time_text', 'reading_at'),
             check_local_time_exists('ReadingTime', 'reading_time_text', 'reading_at_local', 'site_timezone'),
-            check_declared_period('ReadingTime', 'reading_time_text', 'reading_at', 'source_file', 'interval 1 day', 'interval 1 day'),
+            check_declared_period(
+                'ReadingTime', 'reading_time_text', 'reading_at', 'source_file', 'interval 1 day', 'interval 1 day',
+                'declared_period_start'
+            ),
             check_present('Register', 'register_text'),
             check_parsed('Register', 'register_text', 'register_count'),
             check_rule('register_count < 0', "'Register=''' || register_text || ''' is negative'"),
