@@ -39,11 +39,11 @@ class Plugin(BasePlugin):
                 f"MET_DUCKDB_PATH must name a file called {creds.database}.duckdb, got {path}"
             )
         creds.path = path
-        creds.settings = {
-            **(creds.settings or {}),
-            "memory_limit": os.environ.get("MET_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT),
-            "temp_directory": f"{path}.tmp",
-        }
+        # Set once, when the database opens: dbt-duckdb re-applies `settings` with SET on every
+        # cursor, and DuckDB refuses to set temp_directory again once a query has spilled there,
+        # so a month larger than memory failed at the first node after its first spill.
+        config["memory_limit"] = os.environ.get("MET_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)
+        config["temp_directory"] = f"{path}.tmp"
 
 
 def _set(name: str, value: str | None) -> None:
