@@ -89,11 +89,7 @@ def _run(settings: Any, period: str, seed_only_tests: set[str]) -> dict[str, Any
         # dbt's start (parse check, connect) before its first node and its finish after the last
         "dbt_start_finish_seconds": (nodes["first_node"] - dbt_start) + (dbt_end - nodes["last_node"]),
         "dbt_nodes_seconds": nodes["last_node"] - nodes["first_node"],
-        "nodes": {
-            kind: {"count": n, "node_seconds": s}
-            for kind, (n, s) in nodes.items()
-            if kind in ("seeds", "seed tests", "models", "model tests")
-        },
+        "nodes": {kind: {"count": nodes[kind][0], "node_seconds": nodes[kind][1]} for kind in NODE_KINDS},
     }
 
 
