@@ -7,7 +7,10 @@ dbt loads them (read from the CSVs).
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -134,3 +137,25 @@ def test_records_of_the_seeds_about_to_load_are_forgotten_first(
 
 def _unique_id(manifest: dict[str, Any], name: str) -> str:
     return next(uid for uid, node in manifest["nodes"].items() if node["name"] == name)
+
+
+def test_dbt_leaves_out_exactly_the_unchanged_seeds_and_their_seed_only_tests(
+    manifest: dict[str, Any], loaded: Path
+) -> None:
+    """The arguments a billing run gives `dbt build`, listed by the real dbt."""
+    record_seed_loads(plan_seed_loads(manifest, PROJECT_DIR, loaded), _results(manifest), loaded, "run-1")
+    plan = plan_seed_loads(manifest, PROJECT_DIR, loaded)
+    dbt = [str(Path(sys.executable).with_name("dbt")), "ls", "--quiet", "--output", "name"]
+    common = ["--profiles-dir", str(PROJECT_DIR), "--exclude-resource-type", "unit_test", "--select", "fqn:*"]
+    environment = {**os.environ, "MET_DUCKDB_PATH": str(loaded)}
+
+    def listed(*arguments: str) -> set[str]:
+        done = subprocess.run(
+            [*dbt, *common, *arguments], cwd=PROJECT_DIR, env=environment, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+        return set(done.stdout.split())
+
+    everything, built = listed(), listed(*plan.exclusion_args())
+    assert everything - built == set(plan.excluded_nodes())
+    assert "relationships_fct_invoice_lines_currency_code__currency_code__ref_currencies_" in built

@@ -78,10 +78,7 @@ def meterline_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource) ->
         and context.selected_asset_check_keys == context.assets_def.check_keys
     )
     if whole_build and plan.unchanged:
-        # Every other test is selected by name (fqn:*), so leaving out one seed's tests by name
-        # keeps a test that also reads a model, which dbt's default (eager) exclusion would drop.
-        # One --exclude value, names separated by spaces: dagster-dbt takes one value per flag.
-        command += ["--indirect-selection", "empty", "--exclude", " ".join(plan.excluded_nodes())]
+        command += plan.exclusion_args()
         context.log.info(
             f"{len(plan.unchanged)} of {len(plan.fingerprints)} seeds unchanged since the warehouse "
             f"loaded them: not reloaded; loading and testing {len(plan.loaded)}"

@@ -52,6 +52,16 @@ class SeedPlan:
     names: Mapping[str, str]
     relations: Mapping[str, str]
 
+    def exclusion_args(self) -> list[str]:
+        """dbt build arguments leaving out the unchanged seeds and their seed-only tests.
+
+        Every other test stays selected by name (fqn:*), so a test that also reads a model
+        still runs; dbt's default (eager) exclusion would drop it with its seed. One --exclude
+        value, names separated by spaces: dagster-dbt takes one value per flag."""
+        if not self.unchanged:
+            return []
+        return ["--indirect-selection", "empty", "--exclude", " ".join(self.excluded_nodes())]
+
     def loading_all(self) -> SeedPlan:
         """The same plan with no seed left out (a run that loads whatever it selects)."""
         return replace(self, unchanged=())
