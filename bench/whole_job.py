@@ -1,4 +1,5 @@
-"""`make bench`: a scaled demo month through the real monthly billing job.
+"""`make bench`: the demo month's fixed overhead, then a scaled demo month through the real
+monthly billing job.
 
 Prints wall time, CPU time and peak memory (both of the whole process tree, dbt's subprocess
 included) and rows per second for each stage, and writes the figures to bench/work/results.json so later
@@ -11,6 +12,8 @@ import argparse
 import json
 import os
 import shutil
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -109,6 +112,16 @@ def main(argv: list[str] | None = None) -> int:
     workdir: Path = args.workdir.resolve()
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
+    # First the demo month's fixed overhead, in a process of its own so its start-up is real.
+    print("meterline bench: the demo month's fixed overhead (bench/fixed_overhead.py)", flush=True)
+    demo = subprocess.run(
+        [sys.executable, "-m", "bench.fixed_overhead", "--workdir", str(workdir / "demo_month")],
+        cwd=PROJECT_DIR,
+        check=False,
+    )
+    if demo.returncode != 0:
+        print("meterline bench: the demo month's billing run FAILED; see the lines above")
+        return 1
     os.environ.update(
         MET_LANDING_DIR=str(workdir / "landing"),
         MET_DUCKDB_PATH=str(workdir / "meterline.duckdb"),

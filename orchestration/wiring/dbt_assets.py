@@ -1,15 +1,18 @@
 """The dbt models as Dagster assets, one connected lineage from raw tables to marts."""
 
+import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from dagster import AssetCheckSpec, AssetExecutionContext, AssetKey, AssetSpec
+from dagster import AssetCheckSpec, AssetExecutionContext, AssetKey, AssetObservation, AssetSpec
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from orchestration.wiring.dbt_checks import describe_test
 from orchestration.wiring.dbt_project import meterline_dbt_project
 from orchestration.wiring.dbt_warehouse import dbt_run_parameters
 from orchestration.wiring.partitions import billing_periods, one_period_per_run
+from orchestration.wiring.seed_loads import forget_seed_loads, plan_seed_loads, record_seed_loads
+from orchestration.wiring.settings import PROJECT_DIR, Settings
 
 
 class MeterlineTranslator(DagsterDbtTranslator):
@@ -56,12 +59,47 @@ def dbt_key(layer: str, name: str) -> AssetKey:
     dagster_dbt_translator=MeterlineTranslator(),
 )
 def meterline_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-    """Seed billing policy, build every model for the partition's period and run its data tests.
+    """Seed billing policy that changed, build every model for the partition's period and run
+    its data tests.
 
+    A seed is loaded and tested only when its content changed since the warehouse last loaded
+    it (orchestration/wiring/seed_loads.py); a fresh warehouse loads and tests every seed.
     Unit tests check the models' logic on fixed inputs, not the month's data: they run in the
     test suite (tests/test_dbt_unit_tests.py), not in every billing run.
     """
     command = ["build", "--exclude-resource-type", "unit_test"]
+    duckdb_path = Settings.from_env().duckdb_path
+    manifest = json.loads(meterline_dbt_project.manifest_path.read_text())
+    plan = plan_seed_loads(manifest, PROJECT_DIR, duckdb_path)
+    # Only a whole build leaves seeds out: a subset chosen in the UI selects its tests through
+    # dbt's indirect selection, which an explicit exclusion list would switch off.
+    whole_build = (
+        context.selected_asset_keys == context.assets_def.keys
+        and context.selected_asset_check_keys == context.assets_def.check_keys
+    )
+    if whole_build and plan.unchanged:
+        command += plan.exclusion_args()
+        context.log.info(
+            f"{len(plan.unchanged)} of {len(plan.fingerprints)} seeds unchanged since the warehouse "
+            f"loaded them: not reloaded; loading and testing {len(plan.loaded)}"
+        )
+    else:
+        plan = plan.loading_all()
+    forget_seed_loads(plan, duckdb_path)
     with dbt_run_parameters(context.partition_key):
         invocation = dbt.cli(command, context=context)
-    yield from invocation.stream()
+        try:
+            yield from invocation.stream()
+        finally:
+            # Also after a failed build: the seeds that loaded and passed their tests stay recorded.
+            results = invocation.target_path / "run_results.json"
+            if results.exists():
+                record_seed_loads(plan, json.loads(results.read_text()), duckdb_path, context.run_id)
+    for seed in plan.unchanged:
+        node = manifest["nodes"][seed]
+        yield AssetObservation(
+            asset_key=dbt_key("policy", node["name"]),
+            partition=context.partition_key,
+            description="unchanged since the warehouse loaded and tested it: not reloaded",
+            metadata={"fingerprint": plan.fingerprints[seed]},
+        )
