@@ -46,6 +46,20 @@
     '{{ "%04d-%02d" | format(year, month) }}'
 {%- endmacro %}
 
+{#- The `count` months before the period, most recent first, as comma-separated SQL string
+    literals (e.g. '2026-09', '2026-08'): the declared look-back of a baseline that reads
+    earlier partitions of a mart. -#}
+{% macro previous_billing_period_literals(count) -%}
+    {%- set year = billing_period()[0:4] | int -%}
+    {%- set month = billing_period()[5:7] | int -%}
+    {%- set literals = [] -%}
+    {%- for back in range(1, count + 1) -%}
+        {%- set months = year * 12 + month - 1 - back -%}
+        {%- do literals.append("'%04d-%02d'" | format(months // 12, months % 12 + 1)) -%}
+    {%- endfor -%}
+    {{ literals | join(', ') }}
+{%- endmacro %}
+
 {#- The period's last UTC day, as a DATE: the day whose FX rate `period_end` conversions use. -#}
 {% macro billing_period_last_day() -%}
     cast({{ billing_period_end() }} - interval 1 day as date)

@@ -8,7 +8,12 @@
       int_usage__rated) is baseline only: the first days of a month are judged against the
       last days of the one before, not against a handful of days of their own.
     The baseline of a day is every other day of the same key within window_days either side:
-    median (lower median, exact) and MAD = median |value - median|. A day is an anomaly when
+    median (lower median, exact) and MAD = median |value - median|. A vendor SKU's baseline also
+    holds every day of it this mart judged in the anomaly_history_periods previous billing periods
+    (dbt_project.yml vars; read from this mart's own earlier partitions, so the look-back is what
+    was billed and judged then): a vendor that bills a whole month at double last month's level is
+    flagged, where the month's own days would only agree with each other. A vendor SKU without
+    such history (a first month, a new SKU, a full refresh) keeps the within-month baseline. A day is an anomaly when
     value - median > mad_multiplier x 1.4826 x MAD and > min_relative_deviation x median.
 -#}
 
@@ -73,6 +78,32 @@ rules as (
 
 ),
 
+vendor_history as (
+
+    -- the vendor SKUs' daily billed cost in the look-back, as the earlier runs judged it
+    {% if is_incremental() %}
+    select
+        baseline_scope,
+        vendor_id as subject_id,
+        sku_id,
+        usage_date,
+        daily_value,
+    from {{ this }}
+    where baseline_scope = 'vendor_sku'
+        and billing_period in ({{ previous_billing_period_literals(var('anomaly_history_periods')) }})
+    {% else %}
+    -- no earlier partition to read yet: the baseline stays within the month
+    select
+        cast(null as varchar) as baseline_scope,
+        cast(null as varchar) as subject_id,
+        cast(null as varchar) as sku_id,
+        cast(null as date) as usage_date,
+        cast(null as decimal(38, 6)) as daily_value,
+    where 1 = 0
+    {% endif %}
+
+),
+
 daily as (
 
     select
@@ -103,6 +134,36 @@ daily as (
 
 ),
 
+baseline_days as (
+
+    -- every day a baseline may draw on: the month's own, and the look-back's days (a day the
+    -- month also bills, e.g. a late line of the previous month, counts once, as this month's)
+    select
+        baseline_scope,
+        subject_id,
+        sku_id,
+        usage_date,
+        daily_value,
+        false as is_history,
+    from daily
+    union all
+    select
+        vendor_history.baseline_scope,
+        vendor_history.subject_id,
+        vendor_history.sku_id,
+        vendor_history.usage_date,
+        vendor_history.daily_value,
+        true as is_history,
+    from vendor_history
+    left join daily
+        on vendor_history.baseline_scope = daily.baseline_scope
+            and vendor_history.subject_id = daily.subject_id
+            and vendor_history.sku_id = daily.sku_id
+            and vendor_history.usage_date = daily.usage_date
+    where daily.usage_date is null
+
+),
+
 pairs as (
 
     select
@@ -114,12 +175,15 @@ pairs as (
     from daily
     inner join rules
         on daily.baseline_scope = rules.baseline_scope
-    inner join daily as other
+    inner join baseline_days as other
         on daily.baseline_scope = other.baseline_scope
             and daily.subject_id = other.subject_id
             and daily.sku_id = other.sku_id
             and daily.usage_date <> other.usage_date
-            and abs(date_diff('day', other.usage_date, daily.usage_date)) <= rules.window_days
+            and (
+                other.is_history
+                or abs(date_diff('day', other.usage_date, daily.usage_date)) <= rules.window_days
+            )
 
 ),
 
