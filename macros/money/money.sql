@@ -113,17 +113,55 @@
 {%- endmacro %}
 
 {#-
+    round_half_even(large x small / (base_units x 10^exponent)) on HUGEINT, exact, for a large
+    quantity (a month of byte-seconds scaled to 10^-12) times a small factor (a price scaled to
+    10^-6 or 10^-12): the base units are divided out first, so the largest value held is
+    large x small / base_units instead of large x small, and a memory line (2^30 x 3600 byte-
+    seconds per GiB-hour) keeps about 12 more orders of magnitude of headroom.
+    With |large| = q x b + r and r x |small| = t x b + u (0 <= u < b):
+    |large x small| / b = whole + u / b, whole = q x |small| + t; then whole = m x 10^e + w and
+    the fraction (w + u / b) / 10^e is compared with one half as 2 (w x b + u) against 10^e x b.
+    Null when base_units is zero.
+-#}
+{% macro round_half_even_product_div(large, small, base_units, exponent) -%}
+    {%- set l = 'abs(cast(' ~ large ~ ' as hugeint))' -%}
+    {%- set s = 'abs(cast(' ~ small ~ ' as hugeint))' -%}
+    {%- set b = 'cast(' ~ base_units ~ ' as hugeint)' -%}
+    {%- set e = power_of_ten(exponent) -%}
+    {%- set remainder_times_small = '((' ~ l ~ ' % ' ~ b ~ ') * ' ~ s ~ ')' -%}
+    {%- set whole = '((' ~ l ~ ' // ' ~ b ~ ') * ' ~ s ~ ' + ' ~ remainder_times_small ~ ' // ' ~ b ~ ')' -%}
+    {%- set part = '(' ~ remainder_times_small ~ ' % ' ~ b ~ ')' -%}
+    {%- set twice_fraction = '2 * ((' ~ whole ~ ' % ' ~ e ~ ') * ' ~ b ~ ' + ' ~ part ~ ')' -%}
+    (
+        case
+            when {{ b }} = 0 then null
+            else
+                sign(cast({{ large }} as hugeint)) * sign(cast({{ small }} as hugeint)) * sign({{ b }})
+                * (
+                    {{ whole }} // {{ e }}
+                    + case
+                        when {{ twice_fraction }} > {{ e }} * {{ b }} then 1
+                        when {{ twice_fraction }} = {{ e }} * {{ b }} and ({{ whole }} // {{ e }}) % 2 = 1 then 1
+                        else 0
+                    end
+                )
+        end
+    )
+{%- endmacro %}
+
+{#-
     An FX-converted line (docs/rating.md, FX), rounded once to minor units:
     round_half_even(fx_quantity_scaled x unit_price x 10^minor_units / (10^18 x base_units_per_pricing_unit))
     where fx_quantity_scaled = sum over the line's pieces of quantity_base x fx_rate, each scaled
     to 10^-6 (so the sum is exact at 10^-12) and unit_price is in the price list's currency.
-    HUGEINT arithmetic raises an overflow error rather than wrapping, and the singular test
-    assert_fx_line_amounts_have_headroom checks the magnitudes stay far below its limit.
+    HUGEINT arithmetic raises an overflow error rather than wrapping; the base units are divided
+    out before the rounding (round_half_even_product_div), and the singular test
+    assert_fx_line_amounts_have_headroom checks the magnitudes stay far below the limit.
 -#}
 {% macro fx_rate_amount_minor(fx_quantity_scaled, unit_price, minor_units, base_units_per_pricing_unit) -%}
-    {{ round_half_even_div(
-        'cast(' ~ fx_quantity_scaled ~ ' as hugeint) * ' ~ decimal_to_scaled_integer(unit_price),
-        power_of_ten('(18 - ' ~ minor_units ~ ')') ~ ' * cast(' ~ base_units_per_pricing_unit ~ ' as hugeint)'
+    {{ round_half_even_product_div(
+        fx_quantity_scaled, decimal_to_scaled_integer(unit_price), base_units_per_pricing_unit,
+        '(18 - ' ~ minor_units ~ ')'
     ) }}
 {%- endmacro %}
 

@@ -187,3 +187,52 @@
         else {{ local_to_utc(local_timestamp, time_zone) }}
     end
 {%- endmacro %}
+
+{#-
+    Every row of `relation` with `utc_column` added: its local wall-clock `local_timestamp` in
+    UTC. Only the series (source_file, meter_id) with a wall time the DST fall-back repeats are
+    resolved in file order (local_to_utc_in_file_order); a window over every series would sort
+    every reading for nothing. Rows where `offset_flag` is true already carry their instant in
+    `offset_timestamp` and take it as is. A whole SELECT: use it as the body of a CTE.
+-#}
+{% macro local_series_in_utc(
+    relation, local_timestamp, time_zone, utc_column, offset_flag=none, offset_timestamp=none
+) -%}
+    {%- set series_utc = local_to_utc_in_file_order(
+        relation ~ '.' ~ local_timestamp, relation ~ '.' ~ time_zone, relation ~ '.source_file, ' ~ relation ~ '.meter_id'
+    ) -%}
+    {%- set plain_utc = local_to_utc(relation ~ '.' ~ local_timestamp, relation ~ '.' ~ time_zone) -%}
+    with repeated_series as (
+        select distinct
+            source_file,
+            meter_id,
+        from {{ relation }}
+        where {{ is_repeated_local_time(local_timestamp, time_zone) }}
+    )
+
+    select
+        {{ relation }}.*,
+        {% if offset_flag -%}
+        case when {{ relation }}.{{ offset_flag }} then {{ relation }}.{{ offset_timestamp }} else {{ series_utc }} end
+        {%- else -%}
+        {{ series_utc }}
+        {%- endif %} as {{ utc_column }},
+    from {{ relation }}
+    semi join repeated_series
+        on {{ relation }}.source_file is not distinct from repeated_series.source_file
+            and {{ relation }}.meter_id is not distinct from repeated_series.meter_id
+
+    union all
+
+    select
+        {{ relation }}.*,
+        {% if offset_flag -%}
+        case when {{ relation }}.{{ offset_flag }} then {{ relation }}.{{ offset_timestamp }} else {{ plain_utc }} end
+        {%- else -%}
+        {{ plain_utc }}
+        {%- endif %} as {{ utc_column }},
+    from {{ relation }}
+    anti join repeated_series
+        on {{ relation }}.source_file is not distinct from repeated_series.source_file
+            and {{ relation }}.meter_id is not distinct from repeated_series.meter_id
+{%- endmacro %}

@@ -9,15 +9,17 @@
     quantity x unit_price x factor, rounded once to minor units:
     round_half_even(quantity_base x unit_price x factor x 10^minor_units / base_units_per_pricing_unit).
     `factor` is an exact decimal of at most 6 places: (1 + markup_rate) for pass-through,
-    a discount rate for a committed-use discount.
+    a discount rate for a committed-use discount. Scaled to 10^-18 in all, so the base units
+    are divided out first (round_half_even_product_div) to keep HUGEINT headroom.
 -#}
 {% macro rate_amount_minor_times(
     quantity_base, unit_price, factor, minor_units, base_units_per_pricing_unit
 ) -%}
-    {{ round_half_even_div(
-        decimal_to_scaled_integer(quantity_base) ~ ' * ' ~ decimal_to_scaled_integer(unit_price)
-            ~ ' * ' ~ decimal_to_scaled_integer(factor),
-        power_of_ten('(18 - ' ~ minor_units ~ ')') ~ ' * cast(' ~ base_units_per_pricing_unit ~ ' as hugeint)'
+    {{ round_half_even_product_div(
+        decimal_to_scaled_integer(quantity_base),
+        decimal_to_scaled_integer(unit_price) ~ ' * ' ~ decimal_to_scaled_integer(factor),
+        base_units_per_pricing_unit,
+        '(18 - ' ~ minor_units ~ ')'
     ) }}
 {%- endmacro %}
 

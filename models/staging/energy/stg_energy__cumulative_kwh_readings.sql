@@ -50,46 +50,11 @@ parsed as (
 
 ),
 
-repeated_series as (
-
-    -- the files and meters with a wall time the DST fall-back repeats: only their readings need
-    -- resolving in file order; a window over every series would sort every reading for nothing
-    select distinct
-        source_file,
-        meter_id,
-    from parsed
-    where {{ is_repeated_local_time('reading_at_local', 'site_timezone') }}
-
-),
-
 typed as (
 
-    select
-        parsed.*,
-        case
-            when parsed.has_utc_offset then parsed.reading_at_with_offset
-            else
-                {{ local_to_utc_in_file_order(
-                    'parsed.reading_at_local', 'parsed.site_timezone', 'parsed.source_file, parsed.meter_id'
-                ) }}
-        end as reading_at,
-    from parsed
-    semi join repeated_series
-        on parsed.source_file is not distinct from repeated_series.source_file
-            and parsed.meter_id is not distinct from repeated_series.meter_id
-
-    union all
-
-    select
-        parsed.*,
-        case
-            when parsed.has_utc_offset then parsed.reading_at_with_offset
-            else {{ local_to_utc('parsed.reading_at_local', 'parsed.site_timezone') }}
-        end as reading_at,
-    from parsed
-    anti join repeated_series
-        on parsed.source_file is not distinct from repeated_series.source_file
-            and parsed.meter_id is not distinct from repeated_series.meter_id
+    {{ local_series_in_utc(
+        'parsed', 'reading_at_local', 'site_timezone', 'reading_at', 'has_utc_offset', 'reading_at_with_offset'
+    ) }}
 
 ),
 

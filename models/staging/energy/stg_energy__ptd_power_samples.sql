@@ -59,40 +59,9 @@ parsed as (
 
 ),
 
-repeated_series as (
-
-    -- the files and meters with a wall time the DST fall-back repeats: only their readings need
-    -- resolving in file order; a window over every series would sort every reading for nothing
-    select distinct
-        source_file,
-        meter_id,
-    from parsed
-    where {{ is_repeated_local_time('sampled_at_local', 'site_timezone') }}
-
-),
-
 typed as (
 
-    select
-        parsed.*,
-        {{ local_to_utc_in_file_order(
-            'parsed.sampled_at_local', 'parsed.site_timezone', 'parsed.source_file, parsed.meter_id'
-        ) }}
-            as sampled_at,
-    from parsed
-    semi join repeated_series
-        on parsed.source_file is not distinct from repeated_series.source_file
-            and parsed.meter_id is not distinct from repeated_series.meter_id
-
-    union all
-
-    select
-        parsed.*,
-        {{ local_to_utc('parsed.sampled_at_local', 'parsed.site_timezone') }} as sampled_at,
-    from parsed
-    anti join repeated_series
-        on parsed.source_file is not distinct from repeated_series.source_file
-            and parsed.meter_id is not distinct from repeated_series.meter_id
+    {{ local_series_in_utc('parsed', 'sampled_at_local', 'site_timezone', 'sampled_at') }}
 
 ),
 
