@@ -17,7 +17,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from orchestration.ingest import file_checks, read_rules, registry
+from orchestration.ingest import event_span, file_checks, read_rules, registry
 from orchestration.ingest.layouts import (
     LAYOUT_COLUMN,
     RAW_TABLES,
@@ -292,8 +292,9 @@ def _insert(
     sha256: str,
     source_id: str | None,
     columns_by_table: dict[str, set[str]],
-) -> int:
-    """Append one parsed file to its raw table with its record numbers; returns its row count."""
+) -> tuple[int, registry.EventSpan]:
+    """Append one parsed file to its raw table with its record numbers; returns its row count
+    and the span of dates its rows speak of (orchestration/ingest/event_span.py)."""
     # Zero-copy record numbers (pa.array on an ndarray takes a slow element-wise path here).
     row_numbers = np.arange(1, batch.num_rows + 1, dtype=np.int64)
     batch = batch.append_column(
@@ -311,9 +312,10 @@ def _insert(
             """,
             [source_file, sha256, source_id],
         )
+        span = event_span.file_span(con, layout.raw_table, batch.column_names, "landing_batch")
     finally:
         con.unregister("landing_batch")
-    return batch.num_rows
+    return batch.num_rows, span
 
 
 def _raw_columns(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
@@ -368,7 +370,7 @@ def ingest_landing(con: duckdb.DuckDBPyConnection, landing_dir: Path, seeds_dir:
             batch = _read(con, path, layout, rule)
             con.execute("begin transaction")
             in_transaction = True
-            rows = _insert(con, batch, layout, source_file, sha256, source_id, columns_by_table)
+            rows, span = _insert(con, batch, layout, source_file, sha256, source_id, columns_by_table)
         except READ_ERRORS as error:
             message = _rejection(source_file, error)
             if in_transaction:
@@ -406,6 +408,7 @@ def ingest_landing(con: duckdb.DuckDBPyConnection, landing_dir: Path, seeds_dir:
             row_count=rows,
             status="loaded",
             error=None,
+            span=span,
         )
         con.execute("commit")
         (report.new_versions if version > 1 else report.loaded).append(source_file)
