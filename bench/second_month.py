@@ -5,8 +5,13 @@ A billing run of period P reads only the raw files whose rows can matter to P (m
 an empty warehouse. Two deployments are measured, each in a process of its own:
 
 - history: month 1 generated and billed, then month 2 generated into the same landing folder
-  (the demo generator makes consecutive months one continuous world) and billed;
+  (the demo generator makes consecutive months one continuous world) and billed (`--history`
+  names the months billed first: two of them measure a third month);
 - alone: month 2 generated and billed on an empty warehouse.
+
+A run reads the files of the month before it too (their last days are its look-back), so the
+second month costs what it did before files had spans; from the third month on, the months
+before last are no longer read.
 
 Month 2's run is measured in both (wall and CPU seconds of the whole process tree, the whole
 job and its dbt steps), and the ratio history / alone is printed. CPU seconds are the figure
@@ -92,7 +97,8 @@ def _run_scenario(name: str, periods: list[str], args: argparse.Namespace) -> di
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="meterline-bench-second-month", description=__doc__)
     parser.add_argument("--scale", type=float, default=float(os.environ.get("MET_BENCH_SECOND_SCALE", "10")))
-    parser.add_argument("--first-period", default="2026-09")
+    # the months billed before, oldest first: "2026-08,2026-09" measures a third month
+    parser.add_argument("--history", default="2026-09")
     parser.add_argument("--period", default="2026-10")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--workdir", type=Path, default=PROJECT_DIR / "bench" / "work" / "second_month")
@@ -107,18 +113,18 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     args.workdir.mkdir(parents=True, exist_ok=True)
-    history = _run_scenario("history", [args.first_period, args.period], args)
+    history = _run_scenario("history", [*args.history.split(","), args.period], args)
     alone = _run_scenario("alone", [args.period], args)
     report = {
         "scale": args.scale,
         "period": args.period,
-        "after": args.first_period,
+        "after": args.history.split(","),
         "history": history,
         "alone": alone,
         "ratios": {key: history[key] / alone[key] if alone[key] else None for key in alone},
     }
     (args.workdir / "results.json").write_text(json.dumps(report, indent=2) + "\n")
-    print(f"meterline bench: {args.period} billed after {args.first_period} vs alone, scale {args.scale}")
+    print(f"meterline bench: {args.period} billed after {args.history} vs alone, scale {args.scale}")
     print(f"  {'figure':<18} {'after history':>14} {'alone':>10} {'ratio':>7}")
     for key, ratio in report["ratios"].items():
         shown = f"{ratio:>7.2f}" if ratio is not None else f"{'-':>7}"
