@@ -194,6 +194,27 @@ def test_each_loaded_file_records_the_dates_its_rows_speak_of(
     }
 
 
+def test_each_file_records_the_period_whose_run_loaded_it(
+    tmp_path: Path, warehouse: duckdb.DuckDBPyConnection
+) -> None:
+    landing = tmp_path / "landing"
+    _drop(landing, "reference/customers.csv", text="customer_id,customer_name\n")
+    ingest_landing(warehouse, landing, SEEDS_DIR, period="2026-10")
+    # an identical re-drop in a later run keeps the period that loaded it; a new file gets its own
+    _drop(landing, "scheduler/slurm/fjord-gpu/broken.txt", text="not a dump\n")
+    ingest_landing(warehouse, landing, SEEDS_DIR, period="2026-11")
+    _drop(landing, "reference/sites.csv", text="site_id\n")
+    ingest_landing(warehouse, landing, SEEDS_DIR)
+    periods = dict(
+        warehouse.execute("select source_file, ingested_for_period from raw.file_registry").fetchall()
+    )
+    assert periods == {
+        "reference/customers.csv": "2026-10",
+        "scheduler/slurm/fjord-gpu/broken.txt": "2026-11",
+        "reference/sites.csv": None,
+    }
+
+
 def test_a_registry_from_before_spans_gains_them_unknown(tmp_path: Path) -> None:
     landing = tmp_path / "landing"
     _drop(landing, "reference/customers.csv", text="customer_id,customer_name\n")

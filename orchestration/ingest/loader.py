@@ -331,8 +331,15 @@ def _rejection(source_file: str, error: Exception) -> str:
     return text if text.startswith(source_file) else f"{source_file}: {text}"
 
 
-def ingest_landing(con: duckdb.DuckDBPyConnection, landing_dir: Path, seeds_dir: Path) -> IngestReport:
-    """Load all files under landing_dir that the registry has not seen with this content."""
+def ingest_landing(
+    con: duckdb.DuckDBPyConnection, landing_dir: Path, seeds_dir: Path, period: str | None = None
+) -> IngestReport:
+    """Load all files under landing_dir that the registry has not seen with this content.
+
+    `period` is the billing period whose run loads them (recorded as the file's
+    ingested_for_period: that run reads the file whatever dates it holds); None when the files
+    are loaded outside a billing run, and then every run reads them.
+    """
     con.execute("set timezone = 'UTC'")
     # Checkpoint once at the end instead of after every file's commit (halves ingest time).
     con.execute("set wal_autocheckpoint = '4GB'")
@@ -392,6 +399,7 @@ def ingest_landing(con: duckdb.DuckDBPyConnection, landing_dir: Path, seeds_dir:
                 row_count=0,
                 status="rejected",
                 error=message,
+                period=period,
             )
             con.execute("commit")
             report.rejected[source_file] = message
@@ -409,6 +417,7 @@ def ingest_landing(con: duckdb.DuckDBPyConnection, landing_dir: Path, seeds_dir:
             status="loaded",
             error=None,
             span=span,
+            period=period,
         )
         con.execute("commit")
         (report.new_versions if version > 1 else report.loaded).append(source_file)

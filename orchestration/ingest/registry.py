@@ -74,14 +74,28 @@ def record(
     status: str,
     error: str | None,
     span: EventSpan = UNKNOWN_SPAN,
+    period: str | None = None,
 ) -> None:
     con.execute(
         """
         insert into raw.file_registry (
             source_file, file_sha256, source_kind, source_id, raw_table, row_count, file_version,
-            is_current, status, error, first_seen_at, first_event_date, last_event_date
+            is_current, status, error, first_seen_at, first_event_date, last_event_date,
+            ingested_for_period
         )
-        values (?, ?, ?, ?, ?, ?, ?, true, ?, ?, now()::timestamp, ?, ?)
+        values (?, ?, ?, ?, ?, ?, ?, true, ?, ?, now()::timestamp, ?, ?, ?)
         """,
-        [source_file, sha256, source_kind, source_id, raw_table, row_count, version, status, error, *span],
+        [
+            source_file,
+            sha256,
+            source_kind,
+            source_id,
+            raw_table,
+            row_count,
+            version,
+            status,
+            error,
+            *span,
+            period,
+        ],
     )
