@@ -75,6 +75,7 @@ fix: install  ## apply what the linters fix by themselves: ruff's fixes and form
 
 bench: install  ## scaled month through the real job (time, memory per stage); then rows/s per adapter
 	$(VENV)/bin/python -m bench.whole_job
+	$(VENV)/bin/python -m bench.second_month
 	$(VENV)/bin/python -m bench.adapters
 
 # The dbt docs as one self-contained page (target/static_index.html): models, sources with their

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.ingest.layouts import SLURM_COLUMNS
 from orchestration.ingest.loader import ingest_landing
 from tests.conftest import REAL_FIXTURES, SEEDS_DIR
 
@@ -115,3 +116,124 @@ def test_colo_rows_keep_every_column_as_a_json_record(
         "select record ->> 'Antall', record ->> 'Beløp', _source_id from raw.colo_invoice_lines"
     ).fetchone()
     assert record == ("1234,500", "1530,78", "fjord_colo")
+
+
+# the header `sacct --parsable2` writes for the default fields (JobID ... NodeList)
+SACCT_HEADER = "|".join(SLURM_COLUMNS[: SLURM_COLUMNS.index("NodeList") + 1])
+
+
+def _spans(warehouse: duckdb.DuckDBPyConnection) -> dict[str, tuple[object, object]]:
+    rows = warehouse.execute(
+        "select source_file, cast(first_event_date as varchar), cast(last_event_date as varchar) "
+        "from raw.file_registry"
+    ).fetchall()
+    return {source_file: (first, last) for source_file, first, last in rows}
+
+
+def test_each_loaded_file_records_the_dates_its_rows_speak_of(
+    tmp_path: Path, warehouse: duckdb.DuckDBPyConnection
+) -> None:
+    landing = tmp_path / "landing"
+    job = "fjord-gpu|acme|u1|gpu|{state}|{submit}|{start}|{end}|01:00:00|3600|cpu=1|n1"
+    _drop(
+        landing,
+        "scheduler/slurm/fjord-gpu/sacct_late.txt",
+        text="\n".join(
+            [
+                SACCT_HEADER,
+                "1|1|"
+                + job.format(
+                    state="COMPLETED",
+                    submit="2026-08-10T09:00:00",
+                    start="2026-08-10T09:05:00",
+                    end="2026-08-10T10:05:00",
+                ),
+                # a running job's End dates nothing; its Start and Submit still count
+                "2|2|"
+                + job.format(
+                    state="RUNNING", submit="2026-10-30T22:00:00", start="2026-11-01T01:00:00", end="Unknown"
+                ),
+            ]
+        )
+        + "\n",
+    )
+    # day-first local readings, as the site declares them
+    _drop(
+        landing,
+        "energy/add1/tenth_kwh_counter_2026-10.csv",
+        text="DeviceSerial,ReadingTime,Register\nADD-M01,30/09/2026 23:00,10\nADD-M01,01/11/2026 00:00,20\n",
+    )
+    # a date in a form the ISO reading cannot parse: the span is unknown, never guessed
+    _drop(
+        landing,
+        "scheduler/slurm/fjord-gpu/sacct_odd.txt",
+        text=SACCT_HEADER
+        + "\n3|3|"
+        + job.format(
+            state="COMPLETED",
+            submit="10/05/2026 09:00",
+            start="2026-10-05T09:05:00",
+            end="2026-10-05T10:05:00",
+        )
+        + "\n",
+    )
+    _drop(
+        landing,
+        "reference/customers.csv",
+        text="customer_id,customer_name,country_code,currency_code,price_list_id,language_code\n"
+        "C1,Acme,NO,NOK,PL1,nb\n",
+    )
+    report = ingest_landing(warehouse, landing, SEEDS_DIR)
+
+    assert report.rejected == {}
+    assert _spans(warehouse) == {
+        "scheduler/slurm/fjord-gpu/sacct_late.txt": ("2026-08-10", "2026-11-01"),
+        "energy/add1/tenth_kwh_counter_2026-10.csv": ("2026-09-30", "2026-11-01"),
+        "scheduler/slurm/fjord-gpu/sacct_odd.txt": (None, None),
+        "reference/customers.csv": (None, None),
+    }
+
+
+def test_each_file_records_the_period_whose_run_loaded_it(
+    tmp_path: Path, warehouse: duckdb.DuckDBPyConnection
+) -> None:
+    landing = tmp_path / "landing"
+    _drop(landing, "reference/customers.csv", text="customer_id,customer_name\n")
+    ingest_landing(warehouse, landing, SEEDS_DIR, period="2026-10")
+    # an identical re-drop in a later run keeps the period that loaded it; a new file gets its own
+    _drop(landing, "scheduler/slurm/fjord-gpu/broken.txt", text="not a dump\n")
+    ingest_landing(warehouse, landing, SEEDS_DIR, period="2026-11")
+    _drop(landing, "reference/sites.csv", text="site_id\n")
+    ingest_landing(warehouse, landing, SEEDS_DIR)
+    periods = dict(
+        warehouse.execute("select source_file, ingested_for_period from raw.file_registry").fetchall()
+    )
+    assert periods == {
+        "reference/customers.csv": "2026-10",
+        "scheduler/slurm/fjord-gpu/broken.txt": "2026-11",
+        "reference/sites.csv": None,
+    }
+
+
+def test_a_registry_from_before_spans_gains_them_unknown(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    _drop(landing, "reference/customers.csv", text="customer_id,customer_name\n")
+    with duckdb.connect(str(tmp_path / "old.duckdb")) as con:
+        con.execute(
+            """
+            create schema raw;
+            create table raw.file_registry (
+                source_file varchar not null, file_sha256 varchar not null, source_kind varchar,
+                source_id varchar, raw_table varchar, row_count bigint, file_version integer not null,
+                is_current boolean not null, status varchar not null, error varchar,
+                first_seen_at timestamp not null, primary key (source_file, file_sha256)
+            );
+            insert into raw.file_registry values ('scheduler/slurm/fjord-gpu/old.txt', 'abc', 'slurm',
+                'fjord-gpu', 'slurm_jobs', 5, 1, true, 'loaded', null, timestamp '2026-09-01');
+            """
+        )
+        ingest_landing(con, landing, SEEDS_DIR)
+        spans = _spans(con)
+    # the old file is read by every run, as it was when it loaded
+    assert spans["scheduler/slurm/fjord-gpu/old.txt"] == (None, None)
+    assert set(spans) == {"scheduler/slurm/fjord-gpu/old.txt", "reference/customers.csv"}

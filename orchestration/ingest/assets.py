@@ -34,7 +34,9 @@ RAW_SPECS = [
 def landing_files(context: AssetExecutionContext, warehouse: Warehouse) -> Iterator[MaterializeResult]:
     """Load new or changed landing files verbatim; identical re-drops are no-ops."""
     with warehouse.connect() as con:
-        report = ingest_landing(con, Path(warehouse.landing_dir), Path(warehouse.seeds_dir))
+        report = ingest_landing(
+            con, Path(warehouse.landing_dir), Path(warehouse.seeds_dir), period=context.partition_key
+        )
         bank = load_bank_files(con, Path(warehouse.landing_dir))
         counts = dict(
             con.execute(

@@ -17,7 +17,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from orchestration.ingest import file_checks, read_rules, registry
+from orchestration.ingest import event_span, file_checks, read_rules, registry
 from orchestration.ingest.layouts import (
     LAYOUT_COLUMN,
     RAW_TABLES,
@@ -292,8 +292,9 @@ def _insert(
     sha256: str,
     source_id: str | None,
     columns_by_table: dict[str, set[str]],
-) -> int:
-    """Append one parsed file to its raw table with its record numbers; returns its row count."""
+) -> tuple[int, registry.EventSpan]:
+    """Append one parsed file to its raw table with its record numbers; returns its row count
+    and the span of dates its rows speak of (orchestration/ingest/event_span.py)."""
     # Zero-copy record numbers (pa.array on an ndarray takes a slow element-wise path here).
     row_numbers = np.arange(1, batch.num_rows + 1, dtype=np.int64)
     batch = batch.append_column(
@@ -311,9 +312,10 @@ def _insert(
             """,
             [source_file, sha256, source_id],
         )
+        span = event_span.file_span(con, layout.raw_table, batch.column_names, "landing_batch")
     finally:
         con.unregister("landing_batch")
-    return batch.num_rows
+    return batch.num_rows, span
 
 
 def _raw_columns(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
@@ -329,8 +331,15 @@ def _rejection(source_file: str, error: Exception) -> str:
     return text if text.startswith(source_file) else f"{source_file}: {text}"
 
 
-def ingest_landing(con: duckdb.DuckDBPyConnection, landing_dir: Path, seeds_dir: Path) -> IngestReport:
-    """Load all files under landing_dir that the registry has not seen with this content."""
+def ingest_landing(
+    con: duckdb.DuckDBPyConnection, landing_dir: Path, seeds_dir: Path, period: str | None = None
+) -> IngestReport:
+    """Load all files under landing_dir that the registry has not seen with this content.
+
+    `period` is the billing period whose run loads them (recorded as the file's
+    ingested_for_period: that run reads the file whatever dates it holds); None when the files
+    are loaded outside a billing run, and then every run reads them.
+    """
     con.execute("set timezone = 'UTC'")
     # Checkpoint once at the end instead of after every file's commit (halves ingest time).
     con.execute("set wal_autocheckpoint = '4GB'")
@@ -368,7 +377,7 @@ def ingest_landing(con: duckdb.DuckDBPyConnection, landing_dir: Path, seeds_dir:
             batch = _read(con, path, layout, rule)
             con.execute("begin transaction")
             in_transaction = True
-            rows = _insert(con, batch, layout, source_file, sha256, source_id, columns_by_table)
+            rows, span = _insert(con, batch, layout, source_file, sha256, source_id, columns_by_table)
         except READ_ERRORS as error:
             message = _rejection(source_file, error)
             if in_transaction:
@@ -390,6 +399,7 @@ def ingest_landing(con: duckdb.DuckDBPyConnection, landing_dir: Path, seeds_dir:
                 row_count=0,
                 status="rejected",
                 error=message,
+                period=period,
             )
             con.execute("commit")
             report.rejected[source_file] = message
@@ -406,6 +416,8 @@ def ingest_landing(con: duckdb.DuckDBPyConnection, landing_dir: Path, seeds_dir:
             row_count=rows,
             status="loaded",
             error=None,
+            span=span,
+            period=period,
         )
         con.execute("commit")
         (report.new_versions if version > 1 else report.loaded).append(source_file)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+
+# First and last date a loaded file's rows speak of; (None, None) when unknown.
+EventSpan = tuple[dt.date | None, dt.date | None]
+UNKNOWN_SPAN: EventSpan = (None, None)
 
 
 def file_sha256(path: Path) -> str:
@@ -68,10 +73,29 @@ def record(
     row_count: int,
     status: str,
     error: str | None,
+    span: EventSpan = UNKNOWN_SPAN,
+    period: str | None = None,
 ) -> None:
     con.execute(
         """
-        insert into raw.file_registry values (?, ?, ?, ?, ?, ?, ?, true, ?, ?, now()::timestamp)
+        insert into raw.file_registry (
+            source_file, file_sha256, source_kind, source_id, raw_table, row_count, file_version,
+            is_current, status, error, first_seen_at, first_event_date, last_event_date,
+            ingested_for_period
+        )
+        values (?, ?, ?, ?, ?, ?, ?, true, ?, ?, now()::timestamp, ?, ?, ?)
         """,
-        [source_file, sha256, source_kind, source_id, raw_table, row_count, version, status, error],
+        [
+            source_file,
+            sha256,
+            source_kind,
+            source_id,
+            raw_table,
+            row_count,
+            version,
+            status,
+            error,
+            *span,
+            period,
+        ],
     )

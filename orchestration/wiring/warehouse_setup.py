@@ -27,8 +27,18 @@ create table if not exists raw.file_registry (
     status varchar not null,
     error varchar,
     first_seen_at timestamp not null,
+    first_event_date date,
+    last_event_date date,
+    ingested_for_period varchar,
     primary key (source_file, file_sha256)
 );
+-- A registry written before files had spans gains them empty: its files' spans are unknown,
+-- so every run reads them, as every run did when they were loaded.
+alter table raw.file_registry add column if not exists first_event_date date;
+alter table raw.file_registry add column if not exists last_event_date date;
+-- The billing period whose run loaded the file: that run reads it whatever its span, so a file
+-- of another month's dates dropped for this month is still accounted for (conservation).
+alter table raw.file_registry add column if not exists ingested_for_period varchar;
 """
 
 LEDGER_DDL = """

@@ -1,6 +1,6 @@
 {#-
-    Row conservation per current landing file (usage, billing and reference) for the billing
-    period: every raw row the ingest loaded (file registry row_count) ends in exactly one of
+    Row conservation per current landing file (usage, billing and reference) the billing
+    period's run reads: every raw row the ingest loaded (file registry row_count) ends in exactly one of
     canonical, duplicate, quarantined or excluded (with a reason). is_balanced is false when a row was
     lost or counted twice anywhere between raw and the classification.
 -#}
@@ -12,6 +12,8 @@ files as (
     select * from {{ ref('stg_ingest__files') }}
     where is_current
         and file_status = 'loaded'
+        -- a file whose rows all speak of other months is accounted for by those months' runs
+        and is_read_by_period
 
 ),
 
