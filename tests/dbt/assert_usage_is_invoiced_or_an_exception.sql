@@ -115,6 +115,8 @@ line_mismatches as (
 
 uncovered as (
 
+    -- two anti-joins, by row and by subject, rather than one NOT EXISTS over an OR: each is a
+    -- hash join, where the OR made every unrated piece meet every exception of its reason
     select
         'no exception for ' || rated.rating_status as problem,
         rated.customer_id,
@@ -125,14 +127,16 @@ uncovered as (
             select 1
             from exceptions
             where exceptions.reason_code = rated.rating_status
-                and (
-                    (exceptions.source_file = rated.source_file and exceptions.source_row = rated.source_row)
-                    or (
-                        exceptions.subject_type = rated.subject_type
-                        and exceptions.subject_id = rated.subject_id
-                        and (exceptions.customer_id is null or exceptions.customer_id = rated.customer_id)
-                    )
-                )
+                and exceptions.source_file = rated.source_file
+                and exceptions.source_row = rated.source_row
+        )
+        and not exists (
+            select 1
+            from exceptions
+            where exceptions.reason_code = rated.rating_status
+                and exceptions.subject_type = rated.subject_type
+                and exceptions.subject_id = rated.subject_id
+                and (exceptions.customer_id is null or exceptions.customer_id = rated.customer_id)
         )
 
 ),
