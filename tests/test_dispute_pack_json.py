@@ -7,14 +7,17 @@ bytes must not change with that: these tests render the same rows both ways and 
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import duckdb
 import pytest
 
-from orchestration.exports.evidence import _json_rows, _pack_json, _rows
+from orchestration.exports import evidence
+from orchestration.exports.evidence import _rows, _write_json_rows, _write_pack_json
 
 # Every kind of character json escapes differently from DuckDB: quotes, backslashes, control
 # characters (short and \u forms), DEL, Latin-1, the BMP beyond it, an astral character, and
@@ -73,14 +76,21 @@ def con() -> duckdb.DuckDBPyConnection:
     return connection
 
 
-def test_pack_json_is_byte_identical_to_pythons_encoding(con: duckdb.DuckDBPyConnection) -> None:
+# 12 rows: all in one batch, and in batches of 5 (the last one short) and of 1, so that rows
+# meeting at a batch boundary are joined and escaped as within a batch.
+@pytest.mark.parametrize("rows_per_batch", [10_000, 5, 1])
+def test_pack_json_is_byte_identical_to_pythons_encoding(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rows_per_batch: int
+) -> None:
+    monkeypatch.setattr(evidence, "ROWS_PER_BATCH", rows_per_batch)
     sql = "select * from rows_shown order by source_row nulls first"
     expected, group = _python_pack(con, sql)
-    parts = {
-        "usage": _json_rows(con, sql, []),
-        "lines": _json_rows(con, "select * from rows_shown where false", []),
+    parts: dict[str, tuple[str, list[object]]] = {
+        "usage": (sql, []),
+        "lines": ("select * from rows_shown where false", []),
     }
-    rendered = _pack_json("2026-10", group, parts)
+    _write_pack_json(con, "2026-10", group, parts, tmp_path / "pack.json")
+    rendered = (tmp_path / "pack.json").read_text(encoding="utf-8")
     assert rendered == expected
     # and it reads back as the rows, in their order, every text intact
     assert [row["label"] for row in json.loads(rendered)["usage"]] == [None, *TRICKY_TEXTS]
@@ -88,4 +98,4 @@ def test_pack_json_is_byte_identical_to_pythons_encoding(con: duckdb.DuckDBPyCon
 
 def test_a_column_type_packs_do_not_render_fails_loudly(con: duckdb.DuckDBPyConnection) -> None:
     with pytest.raises(TypeError, match="ratio has type DOUBLE"):
-        _json_rows(con, "select 0.5::double as ratio", [])
+        _write_json_rows(con, "select 0.5::double as ratio", [], io.StringIO())

@@ -16,7 +16,7 @@ import re
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import duckdb
 
@@ -127,10 +127,16 @@ def _json_value_sql(column: str, column_type: str) -> str:
     return f"coalesce({value}, 'null')"
 
 
-def _json_rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[object]) -> str:
-    """The rows of `sql` as the list `json.dumps(pack, indent=2, sort_keys=True)` writes for a
-    pack part, byte for byte: DuckDB renders every row in one query, so a part of a hundred
-    thousand meter hours is not a hundred thousand Python dicts run through json's encoder."""
+# Rendered rows fetched from DuckDB at a time: a part of millions of meter hours streams into
+# pack.json instead of being held whole in Python.
+ROWS_PER_BATCH = 10_000
+
+
+def _write_json_rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[object], out: TextIO) -> None:
+    """Write the rows of `sql` as the list `json.dumps(pack, indent=2, sort_keys=True)` writes
+    for a pack part, byte for byte: DuckDB renders every row in one query, so a part of a
+    hundred thousand meter hours is not a hundred thousand Python dicts run through json's
+    encoder, and it reaches the file in batches."""
     described = con.execute(f"select * from ({sql}) limit 0", params).description
     members = [
         "'      "
@@ -140,25 +146,44 @@ def _json_rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[object]) -
         for column, column_type, *_ in sorted(described, key=lambda column: column[0])
     ]
     row_sql = " || ',\n' || ".join(members)
-    rendered = con.execute(
-        f"select '    {{\n' || {row_sql} || '\n    }}' from ({sql}) as pack_rows", params
-    ).fetchall()
-    if not rendered:
-        return "[]"
-    text = "[\n" + ",\n".join(row for (row,) in rendered) + "\n  ]"
-    if text.isascii() and "\\u" not in text and "\x7f" not in text:
-        return text  # nothing to re-escape: the usual case, without a pass over the text
-    return _NON_PYTHON_ESCAPES.sub(_python_escape, text)
+    rendered = con.execute(f"select '    {{\n' || {row_sql} || '\n    }}' from ({sql}) as pack_rows", params)
+    separator = "[\n"
+    while batch := rendered.fetchmany(ROWS_PER_BATCH):
+        text = ",\n".join(row for (row,) in batch)
+        # Escapes never span two rows (a row ends with "}"), so a batch is re-escaped on its own;
+        # usually there is nothing to re-escape and no pass over the text.
+        if not text.isascii() or "\\u" in text or "\x7f" in text:
+            text = _NON_PYTHON_ESCAPES.sub(_python_escape, text)
+        out.write(separator + text)
+        separator = ",\n"
+    out.write("[]" if separator == "[\n" else "\n  ]")
 
 
-def _pack_json(period: str, group: dict[str, object], parts: dict[str, str]) -> str:
-    """pack.json as `json.dumps(pack, indent=2, sort_keys=True)` writes it, with the parts
-    already rendered by `_json_rows`."""
+def _write_pack_json(
+    con: duckdb.DuckDBPyConnection,
+    period: str,
+    group: dict[str, object],
+    parts: dict[str, tuple[str, list[object]]],
+    path: Path,
+) -> None:
+    """pack.json as `json.dumps(pack, indent=2, sort_keys=True)` writes it, each part's rows
+    rendered by `_write_json_rows` as the file is written."""
     # a nested object is its own dump indented one level (JSON text holds no raw newline)
     discrepancy = "\n  ".join(json.dumps(group, indent=2, sort_keys=True).split("\n"))
-    members = {"billing_period": json.dumps(period), "discrepancy": discrepancy, **parts}
-    body = ",\n".join(f"  {json.dumps(key)}: {value}" for key, value in sorted(members.items()))
-    return "{\n" + body + "\n}\n"
+    members: dict[str, str | tuple[str, list[object]]] = {
+        "billing_period": json.dumps(period),
+        "discrepancy": discrepancy,
+        **parts,
+    }
+    with path.open("w", encoding="utf-8") as out:
+        out.write("{\n")
+        for position, (key, value) in enumerate(sorted(members.items())):
+            out.write(("" if position == 0 else ",\n") + f"  {json.dumps(key)}: ")
+            if isinstance(value, str):
+                out.write(value)
+            else:
+                _write_json_rows(con, *value, out)
+        out.write("\n}\n")
 
 
 def _copy_csv(con: duckdb.DuckDBPyConnection, sql: str, params: list[object], path: Path) -> None:
@@ -230,6 +255,11 @@ def _rate_card_sql(group: dict[str, object]) -> tuple[str, list[object]]:
     )
 
 
+def _sha256(path: Path) -> str:
+    with path.open("rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
+
+
 def write_dispute_packs(con: duckdb.DuckDBPyConnection, period: str, exports_dir: Path) -> dict[str, Any]:
     """Write one pack per discrepancy of `period`; return the index (also written as index.json)."""
     staging = swap.staging_folder(exports_dir, f"{period}-disputes")
@@ -251,11 +281,9 @@ def write_dispute_packs(con: duckdb.DuckDBPyConnection, period: str, exports_dir
             "usage": _usage_sql(group),
             "rate_card": _rate_card_sql(group),
         }
-        rendered: dict[str, str] = {}
         for part, (sql, params) in parts.items():
             _copy_csv(con, sql, params, folder / f"{part}.csv")
-            rendered[part] = _json_rows(con, sql, params)
-        (folder / "pack.json").write_text(_pack_json(period, group, rendered), encoding="utf-8")
+        _write_pack_json(con, period, group, parts, folder / "pack.json")
         index.append(
             {
                 "pack": name,
@@ -263,9 +291,7 @@ def write_dispute_packs(con: duckdb.DuckDBPyConnection, period: str, exports_dir
                 "status": group["status"],
                 "currency_code": group["currency_code"],
                 "variance_amount": group["variance_amount"],
-                "files": {
-                    f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in sorted(folder.iterdir())
-                },
+                "files": {f.name: _sha256(f) for f in sorted(folder.iterdir())},
             }
         )
     manifest = {"billing_period": period, "pack_count": len(index), "packs": index}

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestration.wiring.settings import PROJECT_DIR
+from orchestration.wiring.warehouse_connect import memory_limit
 
 EXPECTATIONS_DIR = PROJECT_DIR / "expectations"
 
@@ -88,7 +89,9 @@ def run_suite(duckdb_path: Path, name: str, billing_period: str) -> SuiteResult:
         connection_string=f"duckdb+gx:///{duckdb_path}",
         create_temp_table=False,
         # Passed through to SQLAlchemy's create_engine; GX's stub does not declare it.
-        kwargs={"connect_args": {"read_only": True}},  # type: ignore[call-arg]
+        kwargs={  # type: ignore[call-arg]
+            "connect_args": {"read_only": True, "config": {"memory_limit": memory_limit()}}
+        },
     )
     batch = datasource.add_query_asset(name=name, query=query).add_batch_definition_whole_table(name)
     suite = gx.ExpectationSuite(name=name)

@@ -21,10 +21,9 @@ from dbt.adapters.duckdb.credentials import DuckDBCredentials
 from dbt.adapters.duckdb.plugins import BasePlugin
 from dbt_common.exceptions import DbtRuntimeError
 
+from orchestration.wiring.warehouse_connect import memory_limit
+
 DEFAULT_PATH = "warehouse/meterline.duckdb"
-# A month larger than memory spills to disk beside the warehouse instead of failing; the limit
-# leaves room for Dagster, GX and the OS on a 24 GiB machine.
-DEFAULT_MEMORY_LIMIT = "8GB"
 
 
 class Plugin(BasePlugin):
@@ -42,7 +41,7 @@ class Plugin(BasePlugin):
         # Set once, when the database opens: dbt-duckdb re-applies `settings` with SET on every
         # cursor, and DuckDB refuses to set temp_directory again once a query has spilled there,
         # so a month larger than memory failed at the first node after its first spill.
-        config["memory_limit"] = os.environ.get("MET_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)
+        config["memory_limit"] = memory_limit()
         config["temp_directory"] = f"{path}.tmp"
 
 

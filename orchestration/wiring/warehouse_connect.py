@@ -19,6 +19,12 @@ import duckdb
 
 # How long a command waits for another process to let go of the warehouse file (seconds).
 DEFAULT_WAIT_SECONDS = 600
+# What one DuckDB process of a run may hold in memory before it spills to `<warehouse>.tmp/`
+# (DuckDB's default spill folder for a database file). A run has at most one such process at a
+# time (the dbt build, then each export and gate in turn), next to Dagster's own process: the
+# limit keeps a month of 50 million usage rows within 8 GiB in all, and a larger month spills
+# instead of failing.
+DEFAULT_MEMORY_LIMIT = "6GB"
 POLL_SECONDS = 1.0
 HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
 
@@ -29,6 +35,11 @@ class WarehouseHeldError(RuntimeError):
 
 def wait_seconds() -> float:
     return float(os.environ.get("MET_WAREHOUSE_WAIT_SECONDS", DEFAULT_WAIT_SECONDS))
+
+
+def memory_limit() -> str:
+    """DuckDB's memory limit for every connection to the warehouse (MET_DUCKDB_MEMORY_LIMIT)."""
+    return os.environ.get("MET_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)
 
 
 def _holder(error: duckdb.IOException) -> str | None:
@@ -58,7 +69,7 @@ def connect(
     waiting_for: str | None = None
     while True:
         try:
-            con = duckdb.connect(str(path), read_only=read_only)
+            con = duckdb.connect(str(path), read_only=read_only, config={"memory_limit": memory_limit()})
         except duckdb.IOException as error:
             holder = _holder(error)
             if holder is None:
