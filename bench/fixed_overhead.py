@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import sys
 import time
@@ -22,6 +21,7 @@ from typing import Any
 
 import psutil
 
+from bench.deployment import use_deployment
 from orchestration.wiring.settings import PROJECT_DIR
 
 STARTED_AT = psutil.Process().create_time()
@@ -97,13 +97,7 @@ def measure(workdir: Path, period: str, seed: int) -> dict[str, Any]:
     """Two billing runs of the demo month on one fresh warehouse under `workdir`."""
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
-    os.environ.update(
-        MET_LANDING_DIR=str(workdir / "landing"),
-        MET_DUCKDB_PATH=str(workdir / "meterline.duckdb"),
-        MET_EXPORTS_DIR=str(workdir / "exports"),
-        MET_PUBLISHED_DIR=str(workdir / "published"),
-        DAGSTER_HOME=str(workdir / "dagster_home"),
-    )
+    use_deployment(workdir)
     from orchestration.demo.generate import generate_demo
 
     before_generation = time.time()

@@ -29,6 +29,7 @@ import sys
 import time
 from pathlib import Path
 
+from bench.deployment import use_deployment
 from orchestration.wiring.settings import PROJECT_DIR
 
 
@@ -36,13 +37,7 @@ def _measure(workdir: Path, periods: list[str], scale: float, seed: int) -> dict
     """Generate and bill each period in turn on one deployment; figures of the last run."""
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
-    os.environ.update(
-        MET_LANDING_DIR=str(workdir / "landing"),
-        MET_DUCKDB_PATH=str(workdir / "meterline.duckdb"),
-        MET_EXPORTS_DIR=str(workdir / "exports"),
-        MET_PUBLISHED_DIR=str(workdir / "published"),
-        DAGSTER_HOME=str(workdir / "dagster_home"),
-    )
+    use_deployment(workdir)
     from bench.whole_job import MemorySampler, _step_windows
     from orchestration.demo.generate import generate_demo
     from orchestration.runner import execute_monthly_billing, prepare_environment

@@ -24,6 +24,7 @@ from typing import Any
 
 import psutil
 
+from bench.deployment import use_deployment
 from orchestration.wiring.settings import PROJECT_DIR
 
 MIB = 1024 * 1024
@@ -122,12 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     if demo.returncode != 0:
         print("meterline bench: the demo month's billing run FAILED; see the lines above")
         return 1
-    os.environ.update(
-        MET_LANDING_DIR=str(workdir / "landing"),
-        MET_DUCKDB_PATH=str(workdir / "meterline.duckdb"),
-        MET_EXPORTS_DIR=str(workdir / "exports"),
-        DAGSTER_HOME=str(workdir / "dagster_home"),
-    )
+    use_deployment(workdir)
     from orchestration.demo.generate import generate_demo
     from orchestration.runner import execute_monthly_billing, prepare_environment
 
