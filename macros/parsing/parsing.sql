@@ -190,49 +190,80 @@
 
 {#-
     Every row of `relation` with `utc_column` added: its local wall-clock `local_timestamp` in
-    UTC. Only the series (source_file, meter_id) with a wall time the DST fall-back repeats are
-    resolved in file order (local_to_utc_in_file_order); a window over every series would sort
-    every reading for nothing. Rows where `offset_flag` is true already carry their instant in
+    UTC; and `is_skipped_wall_time`, true when that wall time does not exist in the zone (for
+    check_local_time_exists). Each distinct wall time of a time zone is converted once (a site's meters read at the
+    same times, so a month of readings holds a few thousand wall times for millions of rows,
+    and every conversion is a time-zone look-up). Only the series (source_file, meter_id) with
+    a wall time the DST fall-back repeats are resolved in file order
+    (local_to_utc_in_file_order); a window over every series would sort every reading for
+    nothing. Rows where `offset_flag` is true already carry their instant in
     `offset_timestamp` and take it as is. A whole SELECT: use it as the body of a CTE.
 -#}
 {% macro local_series_in_utc(
     relation, local_timestamp, time_zone, utc_column, offset_flag=none, offset_timestamp=none
 ) -%}
     {%- set series_utc = local_to_utc_in_file_order(
-        relation ~ '.' ~ local_timestamp, relation ~ '.' ~ time_zone, relation ~ '.source_file, ' ~ relation ~ '.meter_id'
+        'resolved.' ~ local_timestamp, 'resolved.' ~ time_zone, 'resolved.source_file, resolved.meter_id'
     ) -%}
-    {%- set plain_utc = local_to_utc(relation ~ '.' ~ local_timestamp, relation ~ '.' ~ time_zone) -%}
-    with repeated_series as (
+    with wall_times as (
+        select
+            wall_time_zone,
+            wall_time,
+            {{ local_to_utc('wall_time', 'wall_time_zone') }} as wall_time_utc,
+            {{ is_repeated_local_time('wall_time', 'wall_time_zone') }} as is_repeated_wall_time,
+            {{ is_skipped_local_time('wall_time', 'wall_time_zone') }} as is_skipped_wall_time,
+        from (
+            select distinct
+                {{ time_zone }} as wall_time_zone,
+                {{ local_timestamp }} as wall_time,
+            from {{ relation }}
+            where {{ time_zone }} is not null and {{ local_timestamp }} is not null
+        )
+    ),
+
+    resolved as (
+        select
+            {{ relation }}.*,
+            wall_times.wall_time_utc,
+            coalesce(wall_times.is_repeated_wall_time, false) as is_repeated_wall_time,
+            coalesce(wall_times.is_skipped_wall_time, false) as is_skipped_wall_time,
+        from {{ relation }}
+        left join wall_times
+            on {{ relation }}.{{ time_zone }} = wall_times.wall_time_zone
+                and {{ relation }}.{{ local_timestamp }} = wall_times.wall_time
+    ),
+
+    repeated_series as (
         select distinct
             source_file,
             meter_id,
-        from {{ relation }}
-        where {{ is_repeated_local_time(local_timestamp, time_zone) }}
+        from resolved
+        where is_repeated_wall_time
     )
 
     select
-        {{ relation }}.*,
+        resolved.* exclude (wall_time_utc, is_repeated_wall_time),
         {% if offset_flag -%}
-        case when {{ relation }}.{{ offset_flag }} then {{ relation }}.{{ offset_timestamp }} else {{ series_utc }} end
+        case when resolved.{{ offset_flag }} then resolved.{{ offset_timestamp }} else {{ series_utc }} end
         {%- else -%}
         {{ series_utc }}
         {%- endif %} as {{ utc_column }},
-    from {{ relation }}
+    from resolved
     semi join repeated_series
-        on {{ relation }}.source_file is not distinct from repeated_series.source_file
-            and {{ relation }}.meter_id is not distinct from repeated_series.meter_id
+        on resolved.source_file is not distinct from repeated_series.source_file
+            and resolved.meter_id is not distinct from repeated_series.meter_id
 
     union all
 
     select
-        {{ relation }}.*,
+        resolved.* exclude (wall_time_utc, is_repeated_wall_time),
         {% if offset_flag -%}
-        case when {{ relation }}.{{ offset_flag }} then {{ relation }}.{{ offset_timestamp }} else {{ plain_utc }} end
+        case when resolved.{{ offset_flag }} then resolved.{{ offset_timestamp }} else resolved.wall_time_utc end
         {%- else -%}
-        {{ plain_utc }}
+        resolved.wall_time_utc
         {%- endif %} as {{ utc_column }},
-    from {{ relation }}
+    from resolved
     anti join repeated_series
-        on {{ relation }}.source_file is not distinct from repeated_series.source_file
-            and {{ relation }}.meter_id is not distinct from repeated_series.meter_id
+        on resolved.source_file is not distinct from repeated_series.source_file
+            and resolved.meter_id is not distinct from repeated_series.meter_id
 {%- endmacro %}

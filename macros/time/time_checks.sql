@@ -35,16 +35,26 @@
 {%- endmacro %}
 
 {#-
-    A local wall-clock time that does not exist in time_zone: skipped when the clocks
+    True when a local wall-clock TIMESTAMP does not exist in time_zone: skipped when the clocks
     spring forward (02:30 on the last Sunday of March in Europe/Oslo). Converting it to UTC
-    and back does not give it back.
+    and back does not give it back. NULL when either argument is NULL.
 -#}
-{% macro check_local_time_exists(column_label, raw_expression, local_timestamp, time_zone) -%}
+{% macro is_skipped_local_time(local_timestamp, time_zone) -%}
+    timezone({{ time_zone }}, timezone('UTC', {{ local_to_utc(local_timestamp, time_zone) }})) <> {{ local_timestamp }}
+{%- endmacro %}
+
+{#-
+    Quarantine check for a local wall-clock time that does not exist in time_zone
+    (is_skipped_local_time). `is_skipped` names a column that already holds that test for the
+    row (local_series_in_utc's is_skipped_wall_time, computed once per distinct wall time).
+-#}
+{% macro check_local_time_exists(
+    column_label, raw_expression, local_timestamp, time_zone, is_skipped=none
+) -%}
     case
         when {{ local_timestamp }} is not null
             and {{ time_zone }} is not null
-            and timezone({{ time_zone }}, timezone('UTC', {{ local_to_utc(local_timestamp, time_zone) }}))
-                <> {{ local_timestamp }}
+            and {{ is_skipped if is_skipped else is_skipped_local_time(local_timestamp, time_zone) }}
             then '{{ column_label }}=''' || {{ raw_expression }} || ''' does not exist in ' || {{ time_zone }}
                 || ' (the clocks skip it)'
     end

@@ -67,7 +67,7 @@ validated as (
             check_present('MeterId', 'meter_id'),
             check_present('Timestamp', 'reading_time_text'),
             check_utc_timestamp('Timestamp', 'reading_time_text', 'reading_at'),
-            check_local_time_exists('Timestamp', 'reading_time_text', 'reading_at_local', 'site_timezone'),
+            check_local_time_exists('Timestamp', 'reading_time_text', 'reading_at_local', 'site_timezone', 'is_skipped_wall_time'),
             check_declared_period(
                 'Timestamp', 'reading_time_text', 'reading_at', 'source_file', 'interval 1 day', 'interval 1 day',
                 'declared_period_start'

@@ -77,7 +77,7 @@ validated as (
             check_present('column11 (meter)', 'meter_id'),
             check_present('column01 (time)', 'sampled_at_text'),
             check_parsed('column01 (time)', 'sampled_at_text', 'sampled_at'),
-            check_local_time_exists('column01 (time)', 'sampled_at_text', 'sampled_at_local', 'site_timezone'),
+            check_local_time_exists('column01 (time)', 'sampled_at_text', 'sampled_at_local', 'site_timezone', 'is_skipped_wall_time'),
             check_declared_period(
                 'column01 (time)', 'sampled_at_text', 'sampled_at', 'source_file', 'interval 1 day', 'interval 1 day',
                 'declared_period_start'

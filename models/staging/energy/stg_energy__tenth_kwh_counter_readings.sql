@@ -62,7 +62,7 @@ validated as (
             check_present('DeviceSerial', 'meter_id'),
             check_present('ReadingTime', 'reading_time_text'),
             check_parsed('ReadingTime', 'reading_time_text', 'reading_at'),
-            check_local_time_exists('ReadingTime', 'reading_time_text', 'reading_at_local', 'site_timezone'),
+            check_local_time_exists('ReadingTime', 'reading_time_text', 'reading_at_local', 'site_timezone', 'is_skipped_wall_time'),
             check_declared_period(
                 'ReadingTime', 'reading_time_text', 'reading_at', 'source_file', 'interval 1 day', 'interval 1 day',
                 'declared_period_start'
