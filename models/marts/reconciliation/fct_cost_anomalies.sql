@@ -41,10 +41,9 @@ rated_usage as (
 
 ),
 
-usage_days as (
+usage_day_pieces as (
 
-    -- each rated piece spread over the UTC days it covers, pro rata to the seconds in each day
-    -- (a long job otherwise lands wholly on its start day), in exact 10^-6 units of the base unit
+    -- each rated piece split over the UTC days it covers, with the seconds it spends in each
     select
         rated_usage.customer_id,
         rated_usage.sku_id,
@@ -54,12 +53,15 @@ usage_days as (
         rated_usage.source_row,
         rated_usage.is_baseline_only,
         cast(days.day_start as date) as usage_date,
-        {{ round_half_even_div(
-            decimal_to_scaled_integer('rated_usage.quantity_base') ~ ' * cast(date_diff(\'second\', '
-                ~ 'greatest(rated_usage.rated_start_at, days.day_start), '
-                ~ 'least(rated_usage.rated_end_at, days.day_start + interval 1 day)) as hugeint)',
-            "greatest(date_diff('second', rated_usage.rated_start_at, rated_usage.rated_end_at), 1)"
-        ) }} as quantity_scaled,
+        {{ decimal_to_scaled_integer('rated_usage.quantity_base') }} as piece_quantity_scaled,
+        cast(date_diff(
+            'second',
+            greatest(rated_usage.rated_start_at, days.day_start),
+            least(rated_usage.rated_end_at, days.day_start + interval 1 day)
+        ) as hugeint) as day_seconds,
+        greatest(
+            date_diff('second', rated_usage.rated_start_at, rated_usage.rated_end_at), 1
+        ) as piece_seconds,
     from rated_usage
     -- a lateral subquery reads the row it splits into days, so no CTE can
     cross join lateral (  -- noqa: ST05
@@ -69,6 +71,28 @@ usage_days as (
             interval 1 day
         )) as day_start,
     ) as days
+
+),
+
+usage_days as (
+
+    -- a piece's share of each day, pro rata to its seconds in the day (a long job otherwise
+    -- lands wholly on its start day), in exact 10^-6 units of the base unit, rounded half-even;
+    -- a piece wholly within one day (most of them) is its whole quantity, with no division
+    select
+        customer_id,
+        sku_id,
+        base_unit,
+        source_kind,
+        source_file,
+        source_row,
+        is_baseline_only,
+        usage_date,
+        case
+            when day_seconds = piece_seconds then piece_quantity_scaled
+            else {{ round_half_even_div('piece_quantity_scaled * day_seconds', 'piece_seconds') }}
+        end as quantity_scaled,
+    from usage_day_pieces
 
 ),
 
