@@ -93,8 +93,7 @@ docs: install  ## static dbt docs, offline: prints the file to open
 	@echo "dbt docs: open file://$(CURDIR)/target/static_index.html (one file, works offline)"
 
 ui: install  ## the Dagster UI on the same DAGSTER_HOME as `make run`
-	mkdir -p $(DAGSTER_HOME)
-	test -f $(DAGSTER_HOME)/dagster.yaml || printf 'telemetry:\n  enabled: false\n' > $(DAGSTER_HOME)/dagster.yaml
+	$(VENV)/bin/python -m orchestration.wiring.instance_config $(DAGSTER_HOME)
 	$(VENV)/bin/dagster dev -m orchestration.definitions
 
 clean:

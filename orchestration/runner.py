@@ -11,22 +11,17 @@ from contextlib import redirect_stdout
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, cast
 
+from orchestration.wiring.instance_config import ensure_instance_config
 from orchestration.wiring.settings import PROJECT_DIR, Settings
 
 if TYPE_CHECKING:
     from dagster import EventLogEntry, ExecuteInProcessResult
 
-TELEMETRY_OFF = "telemetry:\n  enabled: false\n"
-
 
 def prepare_environment() -> Settings:
-    """Persistent DAGSTER_HOME with telemetry off; absolute paths shared with dbt."""
+    """Persistent DAGSTER_HOME with its dagster.yaml (instance_config); absolute paths shared with dbt."""
     settings = Settings.from_env()
-    dagster_home = Path(os.environ.setdefault("DAGSTER_HOME", str(PROJECT_DIR / ".dagster_home")))
-    dagster_home.mkdir(parents=True, exist_ok=True)
-    config = dagster_home / "dagster.yaml"
-    if not config.exists():
-        config.write_text(TELEMETRY_OFF)
+    ensure_instance_config(Path(os.environ.setdefault("DAGSTER_HOME", str(PROJECT_DIR / ".dagster_home"))))
     os.environ["MET_DUCKDB_PATH"] = str(settings.duckdb_path)
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")

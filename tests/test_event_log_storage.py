@@ -1,0 +1,133 @@
+"""The Dagster instance's event log: the pooled SQLite storage keeps Dagster's files and meaning.
+
+A real instance from a DAGSTER_HOME written by `ensure_instance_config`, a real asset job run
+in it, then read back by a second instance (as the UI, another process, reads the same files).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from dagster import (
+    AssetCheckResult,
+    AssetKey,
+    DagsterEventType,
+    DagsterInstance,
+    Definitions,
+    EventRecordsFilter,
+    asset,
+    asset_check,
+)
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+
+from orchestration.wiring.event_log_storage import PooledSqliteEventLogStorage
+from orchestration.wiring.instance_config import INSTANCE_CONFIG, ensure_instance_config
+
+
+@asset
+def readings() -> int:
+    return 3
+
+
+@asset_check(asset=readings)
+def readings_are_positive() -> AssetCheckResult:
+    return AssetCheckResult(passed=True)
+
+
+DEFINITIONS = Definitions(assets=[readings], asset_checks=[readings_are_positive])
+JOB = DEFINITIONS.resolve_implicit_global_asset_job_def()
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    home = tmp_path / "dagster_home"
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    ensure_instance_config(home)
+    yield home
+
+
+def _materialising_runs(instance: DagsterInstance) -> list[str]:
+    return [
+        record.run_id for record in instance.fetch_materializations(AssetKey("readings"), limit=100).records
+    ]
+
+
+def test_the_instance_uses_the_pooled_storage_in_dagsters_own_files(home: Path) -> None:
+    with DagsterInstance.get() as instance:
+        assert type(instance.event_log_storage) is PooledSqliteEventLogStorage
+        result = JOB.execute_in_process(instance=instance)
+        assert result.success
+        run_id = result.run_id
+    # Dagster's own storage, in a fresh instance, reads what the pooled one wrote.
+    plain = SqliteEventLogStorage(str(home / "history" / "runs"))
+    try:
+        assert (home / "history" / "runs" / f"{run_id}.db").exists()
+        logs = plain.get_logs_for_run(run_id)
+        stored = [event.dagster_event_type for event in logs if event.is_dagster_event]
+        assert DagsterEventType.RUN_SUCCESS in stored
+        assert stored.count(DagsterEventType.ASSET_MATERIALIZATION) == 1
+        assert stored.count(DagsterEventType.ASSET_CHECK_EVALUATION) == 1
+        materialised = EventRecordsFilter(
+            DagsterEventType.ASSET_MATERIALIZATION, asset_key=AssetKey("readings")
+        )
+        records = plain.get_event_records(materialised)
+        assert [record.run_id for record in records] == [run_id]
+    finally:
+        plain.dispose()
+
+
+def test_runs_in_other_processes_share_the_files_with_an_open_instance(home: Path) -> None:
+    """An instance holding its connections open sees runs that other processes store meanwhile,
+    and its own next run is stored beside theirs."""
+    script = (
+        "from dagster import DagsterInstance\n"
+        "from tests.test_event_log_storage import JOB\n"
+        "with DagsterInstance.get() as instance:\n"
+        "    assert JOB.execute_in_process(instance=instance).success\n"
+    )
+    project = Path(__file__).resolve().parent.parent
+    with DagsterInstance.get() as instance:
+        assert JOB.execute_in_process(instance=instance).success
+        for _ in range(2):
+            subprocess.run([sys.executable, "-c", script], check=True, cwd=project, env=os.environ.copy())
+        assert len(_materialising_runs(instance)) == 3
+        assert JOB.execute_in_process(instance=instance).success
+        assert len(_materialising_runs(instance)) == 4
+        check = instance.event_log_storage.get_latest_asset_check_execution_by_key(
+            [readings_are_positive.check_key]
+        )
+        assert check[readings_are_positive.check_key].status.value == "SUCCEEDED"
+
+
+def test_wipe_closes_the_pool_before_deleting_the_run_files(home: Path) -> None:
+    with DagsterInstance.get() as instance:
+        first = JOB.execute_in_process(instance=instance).run_id
+        instance.event_log_storage.wipe()
+        assert not (home / "history" / "runs" / f"{first}.db").exists()
+        # A connection kept open on the deleted file would still read the wiped run's events.
+        assert instance.all_logs(first) == []
+        second = JOB.execute_in_process(instance=instance).run_id
+        assert _materialising_runs(instance) == [second]
+
+
+def test_the_config_is_written_once_and_a_hand_written_one_is_kept(tmp_path: Path) -> None:
+    earlier = tmp_path / "earlier"
+    earlier.mkdir()
+    (earlier / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    ensure_instance_config(earlier)
+    assert (earlier / "dagster.yaml").read_text() == INSTANCE_CONFIG
+
+    own = tmp_path / "own"
+    own.mkdir()
+    (own / "dagster.yaml").write_text("telemetry:\n  enabled: false\nretention: {}\n")
+    ensure_instance_config(own)
+    assert (own / "dagster.yaml").read_text() == "telemetry:\n  enabled: false\nretention: {}\n"
+
+    fresh = tmp_path / "fresh"
+    ensure_instance_config(fresh)
+    assert (fresh / "dagster.yaml").read_text() == INSTANCE_CONFIG
