@@ -283,7 +283,7 @@ def ledger_command(args: argparse.Namespace) -> int:
     from orchestration.exports.writer import write_exports
     from orchestration.wiring.warehouse_setup import ensure_ledger
 
-    settings = prepare_environment()
+    settings = prepare_environment(dbt_project=False)
     with connect(settings.duckdb_path) as con:
         ensure_ledger(con)
         # `export` of a period rewrites its files from the ledger, so it may repair their edits.
@@ -352,7 +352,7 @@ def verify_command(args: argparse.Namespace) -> int:
     """Recompute every close's hashes and the export manifests; 1 and the differences on a mismatch."""
     from orchestration.close.verify import has_ledger, verify
 
-    settings = prepare_environment()
+    settings = prepare_environment(dbt_project=False)
     if not settings.duckdb_path.exists():
         print(f"meterline verify: no warehouse at {settings.duckdb_path}", file=sys.stderr)
         return 1

@@ -18,17 +18,21 @@ if TYPE_CHECKING:
     from dagster import EventLogEntry, ExecuteInProcessResult
 
 
-def prepare_environment() -> Settings:
-    """Persistent DAGSTER_HOME with its dagster.yaml (instance_config); absolute paths shared with dbt."""
+def prepare_environment(*, dbt_project: bool = True) -> Settings:
+    """Persistent DAGSTER_HOME with its dagster.yaml (instance_config); absolute paths shared with dbt.
+
+    dbt_project=False is for commands that run no Dagster job (approve, void, adjust, export,
+    verify): they neither need dbt's manifest nor the 3 s of importing dagster-dbt."""
     settings = Settings.from_env()
     ensure_instance_config(Path(os.environ.setdefault("DAGSTER_HOME", str(PROJECT_DIR / ".dagster_home"))))
     os.environ["MET_DUCKDB_PATH"] = str(settings.duckdb_path)
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
-    from orchestration.wiring.dbt_project import prepare_dbt_project
+    if dbt_project:
+        from orchestration.wiring.dbt_project import prepare_dbt_project
 
-    prepare_dbt_project()
+        prepare_dbt_project()
     return settings
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.gates.suites import SuiteResult, run_suites_isolated, suite_names
+from orchestration.gates.suites import GateProcess, SuiteResult, suite_names
 from tests.adapter_support import drop, ingest, query
 from tests.conftest import REAL_FIXTURES
 from tests.dbt_support import WAREHOUSE_NAME, dbt
@@ -26,7 +26,7 @@ def _dbt(warehouse: Path, work: Path, *args: str) -> None:
 
 
 def _gates(warehouse: Path) -> dict[str, SuiteResult]:
-    return {result.suite: result for result in run_suites_isolated(warehouse, PERIOD, suite_names())}
+    return {result.suite: result for result in GateProcess().validate(warehouse, PERIOD, suite_names())}
 
 
 @pytest.fixture(scope="module")

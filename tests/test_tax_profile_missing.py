@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.gates.suites import run_suites_isolated
+from orchestration.gates.suites import GateProcess
 from tests.adapter_support import drop, ingest, query
 from tests.dbt_support import dbt
 
@@ -165,7 +165,7 @@ def test_every_rated_amount_is_invoiced_or_held(built: Path) -> None:
 def test_the_invoice_gates_pass_with_customers_held(built: Path) -> None:
     # what blocks is the close (open blocking exceptions), not the run's gates
     suites = ["fct_invoice_lines", "fct_invoices", "rpt_billing_control_totals"]
-    results = run_suites_isolated(built, PERIOD, suites)
+    results = GateProcess().validate(built, PERIOD, suites)
     assert {result.suite: result.success for result in results} == dict.fromkeys(suites, True)
 
 

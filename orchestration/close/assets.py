@@ -20,15 +20,16 @@ from dagster import (
 )
 
 from orchestration.close.exception_statuses import EXCEPTION_STATUSES_KEY
-from orchestration.close.readiness import assess, check_gates
+from orchestration.close.readiness import assess, gate_outcomes
 from orchestration.close.snapshot import CloseRefusedError, close_period, existing_close
 from orchestration.close.verify import LedgerTamperedError, refuse_if_tampered
 from orchestration.exports.metadata import export_metadata
 from orchestration.exports.views import EXPORT_MODELS, MODELS_SCHEMA, ExportRefusedError
 from orchestration.exports.writer import write_exports
+from orchestration.gates.suites import suite_names
 from orchestration.wiring.dbt_assets import dbt_key
 from orchestration.wiring.partitions import billing_periods, one_period_per_run
-from orchestration.wiring.resources import Warehouse
+from orchestration.wiring.resources import Gates, Warehouse
 from orchestration.wiring.warehouse_setup import ensure_ledger
 
 CLOSE_INPUTS = [
@@ -55,21 +56,28 @@ class CloseConfig(Config):
     kinds={"duckdb"},
 )
 def period_close(
-    context: AssetExecutionContext, config: CloseConfig, warehouse: Warehouse
+    context: AssetExecutionContext, config: CloseConfig, warehouse: Warehouse, gates: Gates
 ) -> MaterializeResult:
-    """Close the period: gates pass, no open blocking exception; numbers, snapshot and hashes."""
+    """Close the period: gates pass, no open blocking exception; numbers, snapshot and hashes.
+
+    The gate process starts with the run, so GX is imported while the exception marts rebuild;
+    it validates here, once no connection is open for write."""
     period = context.partition_key
     with warehouse.connect() as con:
         ensure_ledger(con)
         already = existing_close(con, period)
     # A closed period stays closed whatever the marts hold now: no need to judge them again.
-    gates = {} if already else check_gates(Path(warehouse.duckdb_path), period)
+    outcomes = (
+        {} if already else gate_outcomes(gates.run_suites(Path(warehouse.duckdb_path), period, suite_names()))
+    )
     with warehouse.connect() as con:
         try:
             # A new close chains onto the previous ones: never onto a ledger that was tampered with,
             # nor while an exported file differs from what the ledger wrote.
             refuse_if_tampered(con, Path(warehouse.exports_dir))
-            record = close_period(con, period, assess(con, period, gates), config.closed_by, context.run_id)
+            record = close_period(
+                con, period, assess(con, period, outcomes), config.closed_by, context.run_id
+            )
         except (CloseRefusedError, LedgerTamperedError) as refused:
             raise Failure(description=str(refused)) from None
         totals = con.execute(

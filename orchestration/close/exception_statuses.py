@@ -20,7 +20,7 @@ from orchestration.close.ledger import is_closed
 from orchestration.close.readiness import marts_hold_period
 from orchestration.exports.publish import publish_period
 from orchestration.wiring.dbt_assets import dbt_key
-from orchestration.wiring.dbt_project import meterline_dbt_project
+from orchestration.wiring.dbt_project import WITHOUT_ARTIFACTS, meterline_dbt_project
 from orchestration.wiring.dbt_warehouse import dbt_run_parameters
 from orchestration.wiring.partitions import billing_periods, one_period_per_run
 from orchestration.wiring.resources import Warehouse
@@ -30,7 +30,14 @@ from orchestration.wiring.warehouse_setup import ensure_ledger
 EXCEPTION_STATUSES_KEY = AssetKey(["ledger", "exception_statuses"])
 # The exception queue and every mart that reads it (rpt_reconciliation_kpis, rpt_finance__*,
 # rpt_period_completeness), with their data tests; unit tests run in the test suite.
-REBUILT = ["build", "--select", "fct_billing_exceptions+", "--exclude-resource-type", "unit_test"]
+REBUILT = [
+    "build",
+    "--select",
+    "fct_billing_exceptions+",
+    "--exclude-resource-type",
+    "unit_test",
+    *WITHOUT_ARTIFACTS,
+]
 
 
 def waivers_to_apply(con: duckdb.DuckDBPyConnection, period: str) -> list[tuple[str, str]]:

@@ -1,6 +1,6 @@
 """May a period close? Every Great Expectations gate passes and no blocking exception is open.
 
-The gates are run again at close time through the same suites and child process as the
+The gates are run again at close time through the same suites and gate process as the
 monthly job's blocking checks (`orchestration.gates.suites`), on the marts as they are now:
 a close never trusts an older run's result for data that may have been rebuilt since.
 """
@@ -8,12 +8,11 @@ a close never trusts an older run's result for data that may have been rebuilt s
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import duckdb
 
 from orchestration.close.ledger import audit, ensure_open, next_id, now
-from orchestration.gates.suites import run_suites_isolated, suite_names
+from orchestration.gates.suites import SuiteResult
 from orchestration.wiring.periods import has_ended
 from orchestration.wiring.sql_files import sql_file
 from orchestration.wiring.transaction import transaction
@@ -76,11 +75,11 @@ def open_blocking_exceptions(con: duckdb.DuckDBPyConnection, period: str) -> lis
     return con.execute(sql_file(__file__, "open_blocking_exceptions"), {"period": period}).fetchall()
 
 
-def check_gates(duckdb_path: Path, period: str) -> dict[str, tuple[bool, str]]:
-    """Run every suite for the period in a child process (no connection may be open for write)."""
+def gate_outcomes(results: list[SuiteResult]) -> dict[str, tuple[bool, str]]:
+    """Each suite's outcome as the readiness check records it: passed, and what failed."""
     return {
         f"gx_{result.suite}": (result.success, "; ".join(o.describe() for o in result.failures))
-        for result in run_suites_isolated(duckdb_path, period, suite_names())
+        for result in results
     }
 
 

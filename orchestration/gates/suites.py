@@ -165,11 +165,6 @@ class GateProcess:
         self._process.communicate()
 
 
-def run_suites_isolated(duckdb_path: Path, billing_period: str, names: list[str]) -> list[SuiteResult]:
-    """Run suites in a fresh Python process started now."""
-    return GateProcess().validate(duckdb_path, billing_period, names)
-
-
 if __name__ == "__main__":
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations  # noqa: F401  (the slow import, done before the request arrives)

@@ -25,7 +25,7 @@ from orchestration.receivables.dunning import (
 )
 from orchestration.receivables.notices import write_notices
 from orchestration.wiring.dbt_assets import dbt_key
-from orchestration.wiring.dbt_project import meterline_dbt_project
+from orchestration.wiring.dbt_project import WITHOUT_ARTIFACTS, meterline_dbt_project
 from orchestration.wiring.dbt_warehouse import dbt_run_parameters
 from orchestration.wiring.jobs import DUNNING_GROUP
 from orchestration.wiring.partitions import billing_periods, one_period_per_run
@@ -94,7 +94,7 @@ def receivables_dunning(
     # dbt writes the warehouse in its own process: no connection is held while it runs.
     with dbt_run_parameters(period, as_of):
         built = dbt.cli(
-            ["build", "--select", RECEIVABLES_MARTS],
+            ["build", "--select", RECEIVABLES_MARTS, *WITHOUT_ARTIFACTS],
             manifest=meterline_dbt_project.manifest_path,
             raise_on_error=False,
         )

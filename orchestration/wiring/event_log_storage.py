@@ -5,10 +5,11 @@ it stores, and closes it again: about 5,900 engines for one demo month's 1,474 e
 new engine compiles its statements anew (SQLAlchemy caches compiled SQL per engine), and each
 last connection to close checkpoints the write-ahead log. Storing events took half of a
 profiled demo billing run; before the first step, writing the 608 planned-asset events alone
-took 5.7 to 9 s (1.3 to 3.2 s with this storage). This storage keeps the same files, tables and locking (the run's own
-database, the cross-run index), but reuses one engine per database for the life of the
-process. Other processes (the UI, a second run) still read and write the same files:
-SQLite's own locks and write-ahead log serialise them, as they do for Dagster's storage.
+took 5.7 to 9 s (1.3 to 3.2 s with this storage). This storage keeps the same files, tables
+and locking (the run's own database, the cross-run index), but reuses one engine per database
+for the life of the process. Other processes (the UI, a second run) still read and write the
+same files: SQLite's own locks and write-ahead log serialise them, as they do for Dagster's
+storage.
 """
 
 from __future__ import annotations
