@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from dagster import (
     DagsterEventType,
     DagsterInstance,
     Definitions,
+    EventLogEntry,
     EventRecordsFilter,
     asset,
     asset_check,
@@ -131,3 +133,24 @@ def test_the_config_is_written_once_and_a_hand_written_one_is_kept(tmp_path: Pat
     fresh = tmp_path / "fresh"
     ensure_instance_config(fresh)
     assert (fresh / "dagster.yaml").read_text() == INSTANCE_CONFIG
+
+
+def test_a_watcher_of_a_live_run_sees_events_written_by_another_process(home: Path) -> None:
+    """The UI follows a run by watching its database file; events stored by the process running
+    it (kept connections) must change that file as they are stored, not when the run ends."""
+    seen: list[str] = []
+    with DagsterInstance.get() as watcher, DagsterInstance.get() as runner:
+        run = runner.create_run_for_job(JOB)
+        runner.report_engine_event("first", run)
+
+        def follow(event: EventLogEntry, cursor: str) -> None:
+            seen.append(event.dagster_event.message if event.dagster_event else event.user_message)
+
+        watcher.watch_event_logs(run.run_id, None, follow)
+        for message in ("second", "third"):
+            runner.report_engine_event(message, run)
+        deadline = time.monotonic() + 20
+        while "third" not in seen and time.monotonic() < deadline:
+            time.sleep(0.1)
+        watcher.end_watch_event_logs(run.run_id, follow)
+    assert "second" in seen and "third" in seen

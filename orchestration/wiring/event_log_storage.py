@@ -81,8 +81,14 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
             if shard not in self._initialized_dbs:
                 self._initdb(engine)
                 self._initialized_dbs.add(shard)
-            with engine.connect() as conn, conn.begin():
-                yield conn
+            with engine.connect() as conn:
+                with conn.begin():
+                    yield conn
+                if shard != INDEX_SHARD_NAME:
+                    # Copy the write-ahead log into the run's database file, as closing Dagster's
+                    # own last connection does: watchers of a live run (the UI) react to that
+                    # file changing, not to its -wal file.
+                    conn.exec_driver_sql("pragma wal_checkpoint(passive)")
 
     def _dispose_engines(self) -> None:
         with self._db_lock, self._engines_lock:
