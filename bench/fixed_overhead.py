@@ -107,13 +107,12 @@ def measure(workdir: Path, period: str, seed: int) -> dict[str, Any]:
 
     settings = prepare_environment()
     parsed = time.time()
-    from dagster import DagsterInstance
-
     from orchestration.definitions import defs  # noqa: F401  (loading it is the start-up measured)
     from orchestration.wiring.dbt_project import meterline_dbt_project
+    from orchestration.wiring.event_log_storage import open_instance
     from orchestration.wiring.seed_loads import plan_seed_loads
 
-    with DagsterInstance.get():
+    with open_instance():
         pass
     loaded = time.time()
     manifest = json.loads(meterline_dbt_project.manifest_path.read_text())

@@ -374,11 +374,12 @@ def verify_command(args: argparse.Namespace) -> int:
 def record_export(period: str, exports_dir: Path, manifest: dict[str, object], command: str) -> None:
     """Record the rewritten exports as a materialisation of `exports/invoice_export`, so the
     Dagster UI shows what `meterline <command>` changed, as it shows the close's own run."""
-    from dagster import AssetMaterialization, DagsterInstance
+    from dagster import AssetMaterialization
 
     from orchestration.exports.metadata import export_metadata
+    from orchestration.wiring.event_log_storage import open_instance
 
-    with DagsterInstance.get() as instance:
+    with open_instance() as instance:
         instance.report_runless_asset_event(
             AssetMaterialization(
                 asset_key=["exports", "invoice_export"],

@@ -77,16 +77,15 @@ def execute_monthly_billing(
     Returns the run result, the run's event log entries (timestamped) and the log file that
     receives dbt's per-node output; the terminal only gets warnings.
     """
-    from dagster import DagsterInstance
-
     from orchestration.definitions import defs
+    from orchestration.wiring.event_log_storage import open_instance
 
     job = defs.resolve_job_def("monthly_billing")
     log_path = settings.duckdb_path.parent / "logs" / f"monthly_billing_{period}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     quiet_console = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
     with (
-        DagsterInstance.get() as instance,
+        open_instance() as instance,
         log_path.open("w") as log,
         redirect_stdout(cast(TextIO, ProgressLog(log, sys.stderr))),
     ):
@@ -101,9 +100,8 @@ def execute_close(
     settings: Settings, period: str, closed_by: str
 ) -> tuple[ExecuteInProcessResult, dict[str, str]]:
     """Run the `period_close` job (close + exports) in-process; returns its result and failures."""
-    from dagster import DagsterInstance
-
     from orchestration.definitions import defs
+    from orchestration.wiring.event_log_storage import open_instance
 
     job = defs.resolve_job_def("period_close")
     run_config = {
@@ -114,7 +112,7 @@ def execute_close(
     # dbt's node-by-node output (the exception marts rebuilt for waivers) goes to the log file.
     log_path = settings.duckdb_path.parent / "logs" / f"period_close_{period}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    with DagsterInstance.get() as instance, log_path.open("w") as log, redirect_stdout(log):
+    with open_instance() as instance, log_path.open("w") as log, redirect_stdout(log):
         result = job.execute_in_process(
             partition_key=period, instance=instance, raise_on_error=False, run_config=run_config
         )
@@ -125,9 +123,8 @@ def execute_dunning(
     settings: Settings, as_of: str, evaluated_by: str
 ) -> tuple[ExecuteInProcessResult, dict[str, str]]:
     """Run the `daily_dunning` job in-process for one as-of date; returns its result and failures."""
-    from dagster import DagsterInstance
-
     from orchestration.definitions import defs
+    from orchestration.wiring.event_log_storage import open_instance
     from orchestration.wiring.jobs import dunning_run_config
 
     job = defs.resolve_job_def("daily_dunning")
@@ -138,7 +135,7 @@ def execute_dunning(
     # dbt's node-by-node output goes to the log file, as in the billing run.
     log_path = settings.duckdb_path.parent / "logs" / f"daily_dunning_{as_of}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    with DagsterInstance.get() as instance, log_path.open("w") as log, redirect_stdout(log):
+    with open_instance() as instance, log_path.open("w") as log, redirect_stdout(log):
         result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
     return result, step_failures(result)
 

@@ -7,9 +7,11 @@ last connection to close checkpoints the write-ahead log. Storing events took ha
 profiled demo billing run; before the first step, writing the 608 planned-asset events alone
 took 5.7 to 9 s (1.3 to 3.2 s with this storage). This storage keeps the same files, tables
 and locking (the run's own database, the cross-run index), but reuses one engine per database
-for the life of the process. Other processes (the UI, a second run) still read and write the
-same files: SQLite's own locks and write-ahead log serialise them, as they do for Dagster's
-storage.
+for the life of the process.
+
+meterline's own commands open the instance with `open_instance()`. dagster.yaml is left as
+Dagster writes it, so the UI, `dagster` commands and `DagsterInstance.from_config` use Dagster's
+own storage on the same files: SQLite's locks and write-ahead log serialise the processes.
 """
 
 from __future__ import annotations
@@ -20,39 +22,43 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from dagster._config import Field, StringSource, UserConfigSchema
+from dagster import DagsterInstance
+from dagster._core.instance.ref import InstanceRef
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import INDEX_SHARD_NAME, SqliteEventLogStorage
 from dagster._core.storage.sql import create_engine
 from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
+from dagster._core.storage.sqlite_storage import DagsterSqliteStorage
 from dagster._serdes import ConfigurableClassData
 from sqlalchemy.engine import Connection, Engine
 
+# The unified storage Dagster uses when dagster.yaml configures none: the one replaced here.
+DAGSTER_DEFAULT_STORAGE = ("dagster._core.storage.sqlite_storage", "DagsterSqliteStorage")
 
-def default_base_dir() -> str:
-    """Where Dagster keeps its run event logs when dagster.yaml names no folder."""
-    return os.path.join(os.environ["DAGSTER_HOME"], "history", "runs")
+
+def open_instance() -> DagsterInstance:
+    """The instance of DAGSTER_HOME as `DagsterInstance.get()` opens it, with the pooled event
+    log in place of Dagster's when the instance keeps Dagster's default SQLite storage (one
+    configured otherwise in dagster.yaml, e.g. Postgres, is used as it is)."""
+    if not os.environ.get("DAGSTER_HOME"):
+        return DagsterInstance.get()  # Dagster's own error, naming what to set
+    ref = InstanceRef.from_dir(os.environ["DAGSTER_HOME"])
+    data = ref.storage_data
+    if data is None or (data.module_name, data.class_name) != DAGSTER_DEFAULT_STORAGE:
+        return DagsterInstance.from_ref(ref)
+    pooled = ConfigurableClassData(__name__, PooledDagsterSqliteStorage.__name__, data.config_yaml)
+    return DagsterInstance.from_ref(ref._replace(storage_data=pooled))
 
 
 class PooledSqliteEventLogStorage(SqliteEventLogStorage):
     """SqliteEventLogStorage with one pooled engine per database file (run or index)."""
 
-    def __init__(self, base_dir: str | None = None, inst_data: ConfigurableClassData | None = None) -> None:
+    def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None) -> None:
         self._engines: dict[str, Engine] = {}
         self._engines_lock = threading.Lock()
         # Tables found in the index database. Dagster asks before every asset event whether
         # its optional tables exist (a new engine each time); a table once there stays there.
         self._tables_present: set[str] = set()
-        super().__init__(base_dir or default_base_dir(), inst_data=inst_data)
-
-    @classmethod
-    def config_type(cls) -> UserConfigSchema:
-        return {"base_dir": Field(StringSource, is_required=False)}
-
-    @classmethod
-    def from_config_value(
-        cls, inst_data: ConfigurableClassData | None, config_value: Mapping[str, Any]
-    ) -> PooledSqliteEventLogStorage:
-        return cls(inst_data=inst_data, base_dir=config_value.get("base_dir"))
+        super().__init__(base_dir, inst_data=inst_data)
 
     def _engine(self, shard: str) -> Engine:
         with self._engines_lock:
@@ -105,3 +111,18 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
     def dispose(self) -> None:
         self._dispose_engines()
         super().dispose()
+
+
+class PooledDagsterSqliteStorage(DagsterSqliteStorage):
+    """Dagster's default SQLite storage (runs, schedules and event log under DAGSTER_HOME),
+    with the pooled event log."""
+
+    def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None) -> None:
+        super().__init__(base_dir, inst_data=inst_data)
+        self._event_log_storage = PooledSqliteEventLogStorage(self._event_log_storage._base_dir)
+
+    @classmethod
+    def from_config_value(
+        cls, inst_data: ConfigurableClassData | None, config_value: Mapping[str, Any]
+    ) -> PooledDagsterSqliteStorage:
+        return cls.from_local(inst_data=inst_data, **config_value)
