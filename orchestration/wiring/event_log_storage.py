@@ -9,9 +9,10 @@ took 5.7 to 9 s (1.3 to 3.2 s with this storage). This storage keeps the same fi
 and locking (the run's own database, the cross-run index), but reuses one engine per database
 for the life of the process.
 
-meterline's own commands open the instance with `open_instance()`. dagster.yaml is left as
-Dagster writes it, so the UI, `dagster` commands and `DagsterInstance.from_config` use Dagster's
-own storage on the same files: SQLite's locks and write-ahead log serialise the processes.
+meterline's own commands open the instance with `open_instance()`. dagster.yaml names no
+storage (instance_config), so the UI, `dagster` commands and `DagsterInstance.from_config` use
+Dagster's own storage on the same files: SQLite's locks and write-ahead log serialise the
+processes.
 """
 
 from __future__ import annotations
