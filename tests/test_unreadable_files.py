@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration.ingest import event_span, loader, registry
 from orchestration.ingest.loader import ingest_landing
 from tests.conftest import REAL_FIXTURES, SEEDS_DIR
 
@@ -139,6 +140,62 @@ def test_a_new_column_of_a_rejected_file_does_not_hide_the_next_files_column(
     report = ingest_landing(warehouse, landing, SEEDS_DIR)
     assert list(report.rejected) == ["vendor_billing/focus/nimbus_cloud/a.csv"]
     assert warehouse.execute('select distinct "x_NewColumn" from raw.focus_charges').fetchall() == [("2",)]
+
+
+@pytest.mark.parametrize("group_rows", [loader.GROUP_ROWS, 1], ids=["shared_transaction", "one_per_file"])
+def test_a_file_failing_inside_its_transaction_is_rejected_and_the_files_around_it_load(
+    group_rows: int, tmp_path: Path, warehouse: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file that parses but fails while its rows are written: with small files sharing one
+    transaction, the files before it in the group load again one by one and it alone is
+    rejected; its new raw column goes with it."""
+    focus = FOCUS_SAMPLE.read_text(encoding="utf-8").splitlines()
+    folder = "vendor_billing/focus/nimbus_cloud"
+    files = {
+        f"{folder}/a.csv": "\n".join([focus[0] + ",x_First", *(line + ",1" for line in focus[1:3])]),
+        f"{folder}/b.csv": "\n".join([focus[0] + ",x_Failing", *(line + ",2" for line in focus[1:3])]),
+        f"{folder}/c.csv": "\n".join([focus[0], *focus[3:6]]),
+    }
+    landing = _landing_with(tmp_path, {name: (text + "\n").encode() for name, text in files.items()})
+    real_span = event_span.file_span
+
+    def span_failing_for_b(
+        con: duckdb.DuckDBPyConnection, raw_table: str, columns: list[str], relation: str
+    ) -> registry.EventSpan:
+        if "x_Failing" in columns:
+            # a real DuckDB error inside the file's transaction, which DuckDB then aborts
+            con.execute("select cast('not a number' as integer)")
+        return real_span(con, raw_table, columns, relation)
+
+    monkeypatch.setattr(loader, "GROUP_ROWS", group_rows)
+    monkeypatch.setattr(event_span, "file_span", span_failing_for_b)
+    report = ingest_landing(warehouse, landing, SEEDS_DIR)
+
+    failing = f"{folder}/b.csv"
+    assert list(report.rejected) == [failing]
+    assert report.rejected[failing].startswith(f"{failing}: Conversion Error")
+    assert report.loaded == [GOOD_FILE, f"{folder}/a.csv", f"{folder}/c.csv"]
+    assert report.rows_by_table == {"colo_invoice_lines": 3, "focus_charges": 5}
+    _good_file_loaded(warehouse)
+    assert warehouse.execute(
+        "select source_file, status, row_count from raw.file_registry order by source_file"
+    ).fetchall() == [
+        (GOOD_FILE, "loaded", 3),
+        (f"{folder}/a.csv", "loaded", 2),
+        (failing, "rejected", 0),
+        (f"{folder}/c.csv", "loaded", 3),
+    ]
+    assert warehouse.execute(
+        "select _source_file, count(*), count(x_First) from raw.focus_charges group by all order by 1"
+    ).fetchall() == [(f"{folder}/a.csv", 2, 2), (f"{folder}/c.csv", 3, 0)]
+    columns = {
+        name
+        for (name,) in warehouse.execute(
+            "select column_name from duckdb_columns() "
+            "where schema_name = 'raw' and table_name = 'focus_charges'"
+        ).fetchall()
+    }
+    assert "x_First" in columns and "x_Failing" not in columns
 
 
 def test_links_and_paths_outside_landing_are_rejected_never_followed(
