@@ -17,17 +17,14 @@ INVOICING_YAML = PROJECT_DIR / "models/marts/invoicing/_invoicing__models.yml"
 
 
 def _dbt_structure_checks(model: str) -> set[tuple[str, str]]:
-    """(check, column) of the dbt tests that guard `model`: unique and not_null per column."""
+    """(check, column) of the dbt tests that guard `model`: its column rules' unique and not_null."""
     models = {m["name"]: m for m in yaml.safe_load(INVOICING_YAML.read_text())["models"]}
-    spec = models[model]
     checks: set[tuple[str, str]] = set()
-    for test in spec.get("data_tests", []):
-        if isinstance(test, dict) and "not_null_columns" in test:
-            checks |= {("not_null", c) for c in test["not_null_columns"]["arguments"]["columns"]}
-    for column in spec["columns"]:
-        for test in column.get("data_tests", []):
-            if test in ("unique", "not_null"):
-                checks.add((str(test), column["name"]))
+    for test in models[model].get("data_tests", []):
+        if isinstance(test, dict) and "column_rules" in test:
+            rules = test["column_rules"]["arguments"]
+            checks |= {("not_null", c) for c in rules.get("not_null", [])}
+            checks |= {("unique", c) for c in rules.get("unique", []) if isinstance(c, str)}
     return checks
 
 

@@ -80,7 +80,7 @@ def test_a_recorded_seed_is_left_out_with_only_the_tests_that_read_seeds_alone(
     excluded = set(again.excluded_nodes())
     nodes = manifest["nodes"]
     by_name = {node["name"]: node for node in nodes.values() if node["resource_type"] in ("seed", "test")}
-    assert "currencies" in excluded and "unique_currencies_currency_code" in excluded
+    assert "currencies" in excluded and "column_rules_currencies" in excluded
     for name in excluded:
         node = by_name[name]
         parents = node.get("depends_on", {}).get("nodes", [])
@@ -98,7 +98,7 @@ def test_a_seed_whose_test_failed_is_not_recorded_and_loads_again(
     manifest: dict[str, Any], loaded: Path
 ) -> None:
     plan = plan_seed_loads(manifest, PROJECT_DIR, loaded)
-    failing = _unique_id(manifest, "unique_currencies_currency_code")
+    failing = _unique_id(manifest, "column_rules_currencies")
     recorded = record_seed_loads(plan, _results(manifest, frozenset({failing})), loaded, "run-1")
     assert CURRENCIES not in recorded
     assert plan_seed_loads(manifest, PROJECT_DIR, loaded).loaded == (CURRENCIES,)

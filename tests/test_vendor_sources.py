@@ -43,9 +43,8 @@ def test_export_format_seed_accepts_exactly_the_registry_formats() -> None:
     seeds_file = PROJECT_DIR / "seeds" / "sources" / "_sources__seeds.yml"
     seeds = yaml.safe_load(seeds_file.read_text(encoding="utf-8"))
     export_formats = next(seed for seed in seeds["seeds"] if seed["name"] == "vendor_billing_exports")
-    column = next(column for column in export_formats["columns"] if column["name"] == "export_format")
-    accepted = next(test["accepted_values"] for test in column["data_tests"] if "accepted_values" in test)
-    assert set(accepted["arguments"]["values"]) == set(VENDOR_EXPORT_FORMATS)
+    rules = next(test["column_rules"] for test in export_formats["data_tests"] if "column_rules" in test)
+    assert set(rules["arguments"]["accepted_values"]["export_format"]) == set(VENDOR_EXPORT_FORMATS)
 
 
 def test_every_declared_vendor_has_one_conformed_model_unioned_into_the_unified_lines() -> None:
