@@ -20,25 +20,24 @@
     {%- do keys.append([key] if key is string else key) -%}
 {%- endfor %}
 
-with
-
-{% if not_null or value_columns -%}
-{%- set aggregates = [] -%}
+{#- The rules counted in one pass: (column, rule, the condition a breaking row meets). -#}
+{%- set counted = [] -%}
 {%- for column in not_null -%}
-    {%- do aggregates.append(
-        "sum(case when " ~ column ~ " is null then 1 else 0 end) as not_null_" ~ loop.index
-    ) -%}
+    {%- do counted.append([column, "not_null", column ~ " is null"]) -%}
 {%- endfor -%}
 {%- for column in value_columns -%}
-    {%- do aggregates.append(
-        "sum(case when " ~ column ~ " is not null and " ~ column ~ " not in (" ~ literals[column]
-        ~ ") then 1 else 0 end) as accepted_values_" ~ loop.index
+    {%- do counted.append(
+        [column, "accepted_values", column ~ " is not null and " ~ column ~ " not in (" ~ literals[column] ~ ")"]
     ) -%}
-{%- endfor -%}
+{%- endfor %}
+
+with
+
+{% if counted -%}
 row_counts as (
     select
-{%- for aggregate in aggregates %}
-        {{ aggregate }}{{ "," if not loop.last }}
+{%- for column, rule, condition in counted %}
+        sum(case when {{ condition }} then 1 else 0 end) as breaking_rows_{{ loop.index }}{{ "," if not loop.last }}
 {%- endfor %}
     from {{ model }}
 ),
@@ -46,15 +45,9 @@ row_counts as (
 {% endif -%}
 failures as (
 {%- set parts = [] -%}
-{%- for column in not_null %}
+{%- for column, rule, condition in counted %}
     {%- do parts.append(
-        "select '" ~ column ~ "' as column_name, 'not_null' as rule, not_null_" ~ loop.index
-        ~ " as failing_count from row_counts"
-    ) -%}
-{%- endfor %}
-{%- for column in value_columns %}
-    {%- do parts.append(
-        "select '" ~ column ~ "' as column_name, 'accepted_values' as rule, accepted_values_" ~ loop.index
+        "select '" ~ column ~ "' as column_name, '" ~ rule ~ "' as rule, breaking_rows_" ~ loop.index
         ~ " as failing_count from row_counts"
     ) -%}
 {%- endfor %}
