@@ -70,7 +70,9 @@ readings as (
 
 ),
 
-sequenced as (
+-- not materialised: each format below reads only its own readings, so that each is its own
+-- (smaller) sort and no sequenced copy of every reading is kept (at 5M readings 0.5 s and 0.6 GiB)
+sequenced as not materialized (
 
     select
         *,
@@ -82,7 +84,9 @@ sequenced as (
         gap_threshold_minutes * 60 as gap_threshold_seconds,
 
     from readings
-    window meter_readings as (partition by site_id, meter_id order by reading_at)
+    -- a site declares one reading format (readings of another are quarantined): the format in the
+    -- partition changes no sequence, and lets each format's filter below reach under the window
+    window meter_readings as (partition by site_id, meter_id, reading_format order by reading_at)
 
 ),
 

@@ -166,20 +166,19 @@ copy_groups as (
         site_id,
         meter_id,
         reading_at,
-        true as has_copies,
     from signed
     group by is_valid, site_id, meter_id, reading_at
     having count(*) > 1
 
 ),
 
-flagged as (
+copy_readings as (
 
-    select
-        signed.*,
-        coalesce(copy_groups.has_copies, false) as has_copies,
+    -- the readings of a copy group, found by a semi join (as the others by an anti join): no copy
+    -- flag is kept over every reading (at 5M readings that copy cost 2 s and 1.8 GiB)
+    select signed.*
     from signed
-    left join copy_groups
+    semi join copy_groups
         on signed.is_valid = copy_groups.is_valid
             and signed.site_id is not distinct from copy_groups.site_id
             and signed.meter_id is not distinct from copy_groups.meter_id
@@ -198,8 +197,7 @@ copies as (
         is_valid
         and min(value_signature) over reading_group
         <> max(value_signature) over reading_group as is_conflicting,
-    from flagged
-    where has_copies
+    from copy_readings
     window reading_copies as (
         partition by is_valid, site_id, meter_id, reading_at
         order by value_signature, source_file, source_row
@@ -214,22 +212,26 @@ single_readings as (
 
     -- a reading without copies is its own canonical and agrees with itself
     select
-        *,
+        signed.*,
         cast(1 as bigint) as copy_rank,
-        source_file as canonical_source_file,
-        source_row as canonical_source_row,
+        signed.source_file as canonical_source_file,
+        signed.source_row as canonical_source_row,
         false as differs_from_canonical,
         false as is_conflicting,
-    from flagged
-    where not has_copies
+    from signed
+    anti join copy_groups
+        on signed.is_valid = copy_groups.is_valid
+            and signed.site_id is not distinct from copy_groups.site_id
+            and signed.meter_id is not distinct from copy_groups.meter_id
+            and signed.reading_at is not distinct from copy_groups.reading_at
 
 ),
 
 deduplicated as (
 
-    select * exclude (is_valid, value_signature, has_copies) from copies
+    select * exclude (is_valid, value_signature) from copies
     union all
-    select * exclude (is_valid, value_signature, has_copies) from single_readings
+    select * exclude (is_valid, value_signature) from single_readings
 
 ),
 
