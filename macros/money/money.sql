@@ -8,15 +8,15 @@
 {#- 10^exponent as HUGEINT; a literal when the exponent is known at compile time. -#}
 {% macro power_of_ten(exponent) -%}
     {%- if exponent is number -%}
-        cast({{ 10 ** exponent }} as hugeint)
+        cast({{ 10 ** exponent }} as {{ exact_integer_type() }})
     {%- else -%}
-        cast(rpad('1', cast({{ exponent }} as integer) + 1, '0') as hugeint)
+        cast(rpad('1', cast({{ exponent }} as integer) + 1, '0') as {{ exact_integer_type() }})
     {%- endif -%}
 {%- endmacro %}
 
 {#- A DECIMAL value as an integer count of 10^-scale units (exact: value x 10^scale). -#}
 {% macro decimal_to_scaled_integer(value, scale=6) -%}
-    cast(cast({{ value }} as decimal(38, {{ scale }})) * {{ 10 ** scale }} as hugeint)
+    cast(cast({{ value }} as decimal(38, {{ scale }})) * {{ 10 ** scale }} as {{ exact_integer_type() }})
 {%- endmacro %}
 
 {#-
@@ -25,22 +25,24 @@
     Null when the denominator is zero.
 -#}
 {% macro round_half_even_div(numerator, denominator) -%}
+    {%- set n = 'abs(cast(' ~ numerator ~ ' as ' ~ exact_integer_type() ~ '))' -%}
+    {%- set d = 'abs(cast(' ~ denominator ~ ' as ' ~ exact_integer_type() ~ '))' -%}
     (
         case
-            when cast({{ denominator }} as hugeint) = 0 then null
+            when cast({{ denominator }} as {{ exact_integer_type() }}) = 0 then null
             else
-                sign(cast({{ numerator }} as hugeint)) * sign(cast({{ denominator }} as hugeint))
+                sign(cast({{ numerator }} as {{ exact_integer_type() }})) * sign(cast({{ denominator }} as {{ exact_integer_type() }}))
                 * (
-                    abs(cast({{ numerator }} as hugeint)) // abs(cast({{ denominator }} as hugeint))
+                    {{ integer_divide(n, d) }}
                     + case
-                        when abs(cast({{ numerator }} as hugeint)) % abs(cast({{ denominator }} as hugeint))
-                            > abs(cast({{ denominator }} as hugeint))
-                                - abs(cast({{ numerator }} as hugeint)) % abs(cast({{ denominator }} as hugeint))
+                        when {{ n }} % {{ d }}
+                            > {{ d }}
+                                - {{ n }} % {{ d }}
                             then 1
-                        when abs(cast({{ numerator }} as hugeint)) % abs(cast({{ denominator }} as hugeint))
-                            = abs(cast({{ denominator }} as hugeint))
-                                - abs(cast({{ numerator }} as hugeint)) % abs(cast({{ denominator }} as hugeint))
-                            and (abs(cast({{ numerator }} as hugeint)) // abs(cast({{ denominator }} as hugeint))) % 2 = 1
+                        when {{ n }} % {{ d }}
+                            = {{ d }}
+                                - {{ n }} % {{ d }}
+                            and ({{ integer_divide(n, d) }}) % 2 = 1
                             then 1
                         else 0
                     end
@@ -58,14 +60,14 @@
 {% macro rate_amount_minor(quantity_base, unit_price, minor_units, base_units_per_pricing_unit) -%}
     {{ round_half_even_div(
         decimal_to_scaled_integer(quantity_base) ~ ' * ' ~ decimal_to_scaled_integer(unit_price),
-        power_of_ten('(12 - ' ~ minor_units ~ ')') ~ ' * cast(' ~ base_units_per_pricing_unit ~ ' as hugeint)'
+        power_of_ten('(12 - ' ~ minor_units ~ ')') ~ ' * cast(' ~ base_units_per_pricing_unit ~ ' as ' ~ exact_integer_type() ~ ')'
     ) }}
 {%- endmacro %}
 
 {#- Tax on one invoice line: round_half_even(net_amount x tax_rate) in minor units. -#}
 {% macro tax_amount_minor(net_amount_minor, tax_rate) -%}
     {{ round_half_even_div(
-        'cast(' ~ net_amount_minor ~ ' as hugeint) * ' ~ decimal_to_scaled_integer(tax_rate),
+        'cast(' ~ net_amount_minor ~ ' as ' ~ exact_integer_type() ~ ') * ' ~ decimal_to_scaled_integer(tax_rate),
         power_of_ten(6)
     ) }}
 {%- endmacro %}
@@ -79,8 +81,8 @@
 {% macro amount_to_minor_units(amount, minor_units) -%}
     {%- set exact = 'cast(' ~ amount ~ ' as decimal(38, 16))' -%}
     {{ round_half_even_div(
-        'cast(trunc(' ~ exact ~ ') as hugeint) * ' ~ power_of_ten(16)
-            ~ ' + cast((' ~ exact ~ ' - trunc(' ~ exact ~ ')) * ' ~ power_of_ten(16) ~ ' as hugeint)',
+        'cast(trunc(' ~ exact ~ ') as ' ~ exact_integer_type() ~ ') * ' ~ power_of_ten(16)
+            ~ ' + cast((' ~ exact ~ ' - trunc(' ~ exact ~ ')) * ' ~ power_of_ten(16) ~ ' as ' ~ exact_integer_type() ~ ')',
         power_of_ten('(16 - ' ~ minor_units ~ ')')
     ) }}
 {%- endmacro %}
@@ -106,7 +108,7 @@
     cast(
         cast({{ round_half_even_div(
             decimal_to_scaled_integer(quantity_base),
-            'cast(' ~ base_units_per_pricing_unit ~ ' as hugeint)'
+            'cast(' ~ base_units_per_pricing_unit ~ ' as ' ~ exact_integer_type() ~ ')'
         ) }} as decimal(38, 0)) * 0.000001
         as decimal(38, 6)
     )
@@ -124,24 +126,25 @@
     Null when base_units is zero.
 -#}
 {% macro round_half_even_product_div(large, small, base_units, exponent) -%}
-    {%- set l = 'abs(cast(' ~ large ~ ' as hugeint))' -%}
-    {%- set s = 'abs(cast(' ~ small ~ ' as hugeint))' -%}
-    {%- set b = 'cast(' ~ base_units ~ ' as hugeint)' -%}
+    {%- set l = 'abs(cast(' ~ large ~ ' as ' ~ exact_integer_type() ~ '))' -%}
+    {%- set s = 'abs(cast(' ~ small ~ ' as ' ~ exact_integer_type() ~ '))' -%}
+    {%- set b = 'cast(' ~ base_units ~ ' as ' ~ exact_integer_type() ~ ')' -%}
     {%- set e = power_of_ten(exponent) -%}
     {%- set remainder_times_small = '((' ~ l ~ ' % ' ~ b ~ ') * ' ~ s ~ ')' -%}
-    {%- set whole = '((' ~ l ~ ' // ' ~ b ~ ') * ' ~ s ~ ' + ' ~ remainder_times_small ~ ' // ' ~ b ~ ')' -%}
+    {%- set whole = '((' ~ integer_divide(l, b) ~ ') * ' ~ s
+        ~ ' + ' ~ integer_divide(remainder_times_small, b) ~ ')' -%}
     {%- set part = '(' ~ remainder_times_small ~ ' % ' ~ b ~ ')' -%}
     {%- set twice_fraction = '2 * ((' ~ whole ~ ' % ' ~ e ~ ') * ' ~ b ~ ' + ' ~ part ~ ')' -%}
     (
         case
             when {{ b }} = 0 then null
             else
-                sign(cast({{ large }} as hugeint)) * sign(cast({{ small }} as hugeint)) * sign({{ b }})
+                sign(cast({{ large }} as {{ exact_integer_type() }})) * sign(cast({{ small }} as {{ exact_integer_type() }})) * sign({{ b }})
                 * (
-                    {{ whole }} // {{ e }}
+                    {{ integer_divide(whole, e) }}
                     + case
                         when {{ twice_fraction }} > {{ e }} * {{ b }} then 1
-                        when {{ twice_fraction }} = {{ e }} * {{ b }} and ({{ whole }} // {{ e }}) % 2 = 1 then 1
+                        when {{ twice_fraction }} = {{ e }} * {{ b }} and ({{ integer_divide(whole, e) }}) % 2 = 1 then 1
                         else 0
                     end
                 )
@@ -174,12 +177,13 @@
     before this select, because a window function cannot hold another.
 -#}
 {% macro largest_remainder_share(total_minor, weight, weight_total, partition_by, order_by) -%}
-    {%- set scaled = '(cast(' ~ total_minor ~ ' as hugeint) * cast(' ~ weight ~ ' as hugeint))' -%}
-    {%- set divisor = 'cast(' ~ weight_total ~ ' as hugeint)' -%}
+    {%- set scaled = '(cast(' ~ total_minor ~ ' as ' ~ exact_integer_type() ~ ')'
+        ~ ' * cast(' ~ weight ~ ' as ' ~ exact_integer_type() ~ '))' -%}
+    {%- set divisor = 'cast(' ~ weight_total ~ ' as ' ~ exact_integer_type() ~ ')' -%}
     {%- set floor_share -%}
         (case
-            when {{ scaled }} >= 0 then {{ scaled }} // {{ divisor }}
-            else -((-{{ scaled }} + {{ divisor }} - 1) // {{ divisor }})
+            when {{ scaled }} >= 0 then {{ integer_divide(scaled, divisor) }}
+            else -({{ integer_divide('(-' ~ scaled ~ ' + ' ~ divisor ~ ' - 1)', divisor) }})
         end)
     {%- endset -%}
     (
@@ -188,7 +192,7 @@
             when row_number() over (
                 partition by {{ partition_by }}
                 order by {{ scaled }} - {{ floor_share }} * {{ divisor }} desc, {{ order_by }}
-            ) <= cast({{ total_minor }} as hugeint) - sum({{ floor_share }}) over (partition by {{ partition_by }})
+            ) <= cast({{ total_minor }} as {{ exact_integer_type() }}) - sum({{ floor_share }}) over (partition by {{ partition_by }})
                 then 1
             else 0
         end

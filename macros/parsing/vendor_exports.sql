@@ -67,28 +67,24 @@
     literal. NULL when empty or none of these (check_parsed then names the column and value).
 -#}
 {% macro normalise_tags(expression) -%}
+    {%- set tags = _tags_json(expression) -%}
+    {%- set indexes = list_of_indexes('cast(json_array_length(' ~ tags ~ ') as bigint)') -%}
+    {%- set object_member -%}
+        to_json(trim(k)) || ':' || json_extract({{ tags }}, '$.' || to_json(k))
+    {%- endset -%}
+    {%- set has_text_key -%}
+        coalesce(json_type({{ tags }}, '$[' || i || '].key') = 'VARCHAR', false)
+    {%- endset -%}
+    {%- set pair_member -%}
+        to_json(trim(json_extract_string({{ tags }}, '$[' || i || '].key')))
+            || ':' || coalesce(json_extract({{ tags }}, '$[' || i || '].value'), 'null')
+    {%- endset -%}
     case
-        when json_type({{ _tags_json(expression) }}) = 'OBJECT'
-            then '{' || array_to_string(
-                list_transform(
-                    json_keys({{ _tags_json(expression) }}),
-                    lambda k: to_json(trim(k)) || ':' || json_extract({{ _tags_json(expression) }}, '$.' || to_json(k))
-                ),
-                ','
-            ) || '}'
-        when json_type({{ _tags_json(expression) }}) = 'ARRAY'
-            and coalesce(list_bool_and(list_transform(
-                range(cast(json_array_length({{ _tags_json(expression) }}) as bigint)),
-                lambda i: coalesce(json_type({{ _tags_json(expression) }}, '$[' || i || '].key') = 'VARCHAR', false)
-            )), true)
-            then '{' || array_to_string(
-                list_transform(
-                    range(cast(json_array_length({{ _tags_json(expression) }}) as bigint)),
-                    lambda i: to_json(trim(json_extract_string({{ _tags_json(expression) }}, '$[' || i || '].key')))
-                        || ':' || coalesce(json_extract({{ _tags_json(expression) }}, '$[' || i || '].value'), 'null')
-                ),
-                ','
-            ) || '}'
+        when json_type({{ tags }}) = 'OBJECT'
+            then '{' || {{ list_to_text(list_map('json_keys(' ~ tags ~ ')', 'k', object_member), "','") }} || '}'
+        when json_type({{ tags }}) = 'ARRAY'
+            and coalesce({{ list_all(list_map(indexes, 'i', has_text_key)) }}, true)
+            then '{' || {{ list_to_text(list_map(indexes, 'i', pair_member), "','") }} || '}'
     end
 {%- endmacro %}
 
@@ -143,9 +139,11 @@
 {%- endmacro %}
 
 {% macro _python_literal_as_json(expression) -%}
-    array_to_string(list_transform(
-        regexp_extract_all({{ expression }}, $$'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^'"]+$$),
-        lambda t: case
+    {%- set tokens -%}
+        regexp_extract_all({{ expression }}, $$'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^'"]+$$)
+    {%- endset -%}
+    {%- set token_as_json -%}
+        case
             when starts_with(t, '''') then '"' || replace(
                 regexp_replace(substr(t, 2, length(t) - 2), $$\\'$$, '''', 'g'), '"', '\"'
             ) || '"'
@@ -155,7 +153,8 @@
                 '\bFalse\b', 'false', 'g'
             )
         end
-    ), '')
+    {%- endset -%}
+    {{ list_to_text(list_map(tokens, 't', token_as_json), "''") }}
 {%- endmacro %}
 
 {#- A FOCUS enumerated value in its canonical spelling, whatever the case (`Usage-based`). -#}
@@ -182,7 +181,7 @@
 -#}
 {% macro decimal_div_integer(value, divisor) -%}
     cast(
-        cast({{ round_half_even_div(decimal_to_scaled_integer(value), 'cast(' ~ divisor ~ ' as hugeint)') }} as decimal(38, 0))
+        cast({{ round_half_even_div(decimal_to_scaled_integer(value), 'cast(' ~ divisor ~ ' as ' ~ exact_integer_type() ~ ')') }} as decimal(38, 0))
         * cast(0.000001 as decimal(7, 6))
         as decimal(38, 6)
     )

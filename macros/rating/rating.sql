@@ -25,7 +25,8 @@
 
 {#- ceil(numerator / denominator) for a non-negative numerator and a positive denominator, on HUGEINT. -#}
 {% macro ceil_div(numerator, denominator) -%}
-    ((cast({{ numerator }} as hugeint) + cast({{ denominator }} as hugeint) - 1) // cast({{ denominator }} as hugeint))
+    {%- set d = 'cast(' ~ denominator ~ ' as ' ~ exact_integer_type() ~ ')' -%}
+    ({{ integer_divide('(cast(' ~ numerator ~ ' as ' ~ exact_integer_type() ~ ') + ' ~ d ~ ' - 1)', d) }})
 {%- endmacro %}
 
 {#-
@@ -35,7 +36,7 @@
 {% macro package_count(quantity_base, package_size, base_units_per_pricing_unit) -%}
     {{ ceil_div(
         decimal_to_scaled_integer(quantity_base),
-        decimal_to_scaled_integer(package_size) ~ ' * cast(' ~ base_units_per_pricing_unit ~ ' as hugeint)'
+        decimal_to_scaled_integer(package_size) ~ ' * cast(' ~ base_units_per_pricing_unit ~ ' as ' ~ exact_integer_type() ~ ')'
     ) }}
 {%- endmacro %}
 

@@ -5,8 +5,8 @@
 {% macro ratio(numerator, denominator) -%}
     cast(
         cast({{ round_half_even_div(
-            'cast(' ~ numerator ~ ' as hugeint) * ' ~ power_of_ten(6),
-            'cast(' ~ denominator ~ ' as hugeint)'
+            'cast(' ~ numerator ~ ' as ' ~ exact_integer_type() ~ ') * ' ~ power_of_ten(6),
+            'cast(' ~ denominator ~ ' as ' ~ exact_integer_type() ~ ')'
         ) }} as decimal(38, 0)) * 0.000001
         as decimal(18, 6)
     )

@@ -54,6 +54,25 @@ decisions as (
 
 ),
 
+ranked as (
+
+    -- the latest decision of each exception (a filter on the window rather than QUALIFY, which not
+    -- every engine has)
+    select
+        *,
+        row_number() over (
+            partition by exception_id
+            order by
+                decided_at desc,
+                decision_rank desc,
+                resolution_source_file desc nulls last,
+                resolution_source_row desc nulls last,
+                waiver_id desc nulls last
+        ) as decision_order,
+    from decisions
+
+),
+
 final as (
 
     select
@@ -65,16 +84,8 @@ final as (
         resolution_source_file,
         resolution_source_row,
         waiver_id,
-    from decisions
-    qualify row_number() over (
-            partition by exception_id
-            order by
-                decided_at desc,
-                decision_rank desc,
-                resolution_source_file desc nulls last,
-                resolution_source_row desc nulls last,
-                waiver_id desc nulls last
-        ) = 1
+    from ranked
+    where decision_order = 1
 
 )
 

@@ -52,7 +52,7 @@ final as (
         cast(null as decimal(38, 6)) as amount_at_risk,
         cast(null as varchar) as currency_code,
         'meter ' || meter_id || ' measured ' || cast(held_energy_joules as varchar) || ' J in '
-        || cast(held_milliseconds // 1000 as varchar) || ' s of ' || interval_count
+        || cast({{ integer_divide('held_milliseconds', 1000) }} as varchar) || ' s of ' || interval_count
         || ' interval(s) from ' || strftime(hour_start_at, '%Y-%m-%dT%H:%M:%SZ')
         || ', more than the rated ' || cast(rated_power_w as varchar) || ' W of its machines allow'
         || '; the energy is held, not billed, until the readings are corrected' as detail,

@@ -22,7 +22,8 @@ overhead as (
 
     select
         allocations.*,
-        unnest([
+        {%- set line_list %}
+        [
             {
                 'resource': 'cpu',
                 'sku_id': 'k8s_idle_cpu_core_hour',
@@ -35,7 +36,9 @@ overhead as (
                 'base_unit': 'byte_second',
                 'quantity': allocations.ram_byte_seconds
             }
-        ]) as line,
+        ]
+        {%- endset %}
+        {{ list_rows(line_list) }} as line,
     from allocations
     where allocations.is_overhead_namespace
 
@@ -47,10 +50,13 @@ namespace_usage as (
         cluster_id,
         usage_date,
         namespace,
-        unnest([
+        {%- set used_list %}
+        [
             { 'resource': 'cpu', 'quantity': sum(cpu_core_seconds) },
             { 'resource': 'memory', 'quantity': sum(ram_byte_seconds) }
-        ]) as used,
+        ]
+        {%- endset %}
+        {{ list_rows(used_list) }} as used,
     from allocations
     where not is_overhead_namespace
     group by cluster_id, usage_date, namespace

@@ -102,7 +102,7 @@ usage_priced as (
         usage_lines.*,
         currencies.minor_units,
         case
-            when usage_lines.line_type = 'included' then cast(0 as hugeint)
+            when usage_lines.line_type = 'included' then cast(0 as {{ exact_integer_type() }})
             when usage_lines.fx_rate_policy is not null
                 then {{ fx_rate_amount_minor(
                     'usage_lines.fx_quantity_scaled', 'usage_lines.unit_price', 'currencies.minor_units',

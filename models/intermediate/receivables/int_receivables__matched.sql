@@ -134,7 +134,7 @@ by_text as (
         select
             entry_id,
             issuing_entity_id,
-            unnest(regexp_extract_all(upper(remittance_text), '[A-Z][A-Z0-9]*-[0-9]{4}-[0-9]{6}'))
+            {{ list_rows("regexp_extract_all(upper(remittance_text), '[A-Z][A-Z0-9]*-[0-9]{4}-[0-9]{6}')") }}
                 as invoice_number,
         from credits
     ) as mentioned

@@ -80,7 +80,7 @@ steps_of_step_only_jobs as (
                 staged.allocated_cpu_count desc,
                 staged.allocated_gpu_untyped_count
                 + coalesce(
-                    list_sum(list_transform(staged.allocated_gpus_by_type, lambda gpu: gpu.gpu_count)), 0
+                    {{ list_total(list_map('staged.allocated_gpus_by_type', 'gpu', 'gpu.gpu_count')) }}, 0
                 ) desc,
                 staged.allocated_memory_bytes desc,
                 staged.source_file asc,

@@ -8,6 +8,56 @@
     Each line carries the allocation per second; quantity = allocation x ElapsedRaw.
 -#}
 
+{#- Each resource's line as a list of at most one element (of one per GPU type for the GPUs). -#}
+{%- set cpu_line -%}
+    case
+        when jobs.allocated_cpu_count > 0
+            then [
+                    {
+                        'sku_id': 'cpu_core_hour',
+                        'base_unit': 'core_second',
+                        'units': cast(jobs.allocated_cpu_count as decimal(38, 6))
+                    }
+                ]
+        else []
+    end
+{%- endset -%}
+{%- set gpu_line -%}
+    {
+        'sku_id': 'gpu_hour_' || gpu.gpu_type,
+        'base_unit': 'gpu_second',
+        'units': cast(gpu.gpu_count as decimal(38, 6))
+    }
+{%- endset -%}
+{%- set untyped_gpu_line -%}
+    case
+        when jobs.allocated_gpu_untyped_count > jobs.typed_gpu_count
+            then [
+                    {
+                        'sku_id': 'gpu_hour_untyped',
+                        'base_unit': 'gpu_second',
+                        'units': cast(
+                            jobs.allocated_gpu_untyped_count - jobs.typed_gpu_count as decimal(38, 6)
+                        )
+                    }
+                ]
+        else []
+    end
+{%- endset -%}
+{%- set memory_line -%}
+    case
+        when jobs.allocated_memory_bytes > 0
+            then [
+                    {
+                        'sku_id': 'memory_gib_hour',
+                        'base_unit': 'byte_second',
+                        'units': jobs.allocated_memory_bytes
+                    }
+                ]
+        else []
+    end
+{%- endset -%}
+
 with
 
 jobs as (
@@ -23,55 +73,16 @@ lines as (
     -- one pass: each job row's billed resources as a list of lines, unnested once
     select
         jobs.*,
-        unnest(list_concat(
-            case
-                when jobs.allocated_cpu_count > 0
-                    then [
-                            {
-                                'sku_id': 'cpu_core_hour',
-                                'base_unit': 'core_second',
-                                'units': cast(jobs.allocated_cpu_count as decimal(38, 6))
-                            }
-                        ]
-                else []
-            end,
-            list_transform(
-                jobs.allocated_gpus_by_type,
-                lambda gpu: {
-                    'sku_id': 'gpu_hour_' || gpu.gpu_type,
-                    'base_unit': 'gpu_second',
-                    'units': cast(gpu.gpu_count as decimal(38, 6))
-                }
-            ),
-            case
-                when jobs.allocated_gpu_untyped_count > jobs.typed_gpu_count
-                    then [
-                            {
-                                'sku_id': 'gpu_hour_untyped',
-                                'base_unit': 'gpu_second',
-                                'units': cast(
-                                    jobs.allocated_gpu_untyped_count - jobs.typed_gpu_count as decimal(38, 6)
-                                )
-                            }
-                        ]
-                else []
-            end,
-            case
-                when jobs.allocated_memory_bytes > 0
-                    then [
-                            {
-                                'sku_id': 'memory_gib_hour',
-                                'base_unit': 'byte_second',
-                                'units': jobs.allocated_memory_bytes
-                            }
-                        ]
-                else []
-            end
-        )) as line,
+        {{ list_rows(list_join([
+            cpu_line,
+            list_map('jobs.allocated_gpus_by_type', 'gpu', gpu_line),
+            untyped_gpu_line,
+            memory_line,
+        ])) }} as line,
     from (
         select
             *,
-            coalesce(list_sum(list_transform(jobs.allocated_gpus_by_type, lambda gpu: gpu.gpu_count)), 0)
+            coalesce({{ list_total(list_map('jobs.allocated_gpus_by_type', 'gpu', 'gpu.gpu_count')) }}, 0)
                 as typed_gpu_count,
         from jobs
     ) as jobs

@@ -61,7 +61,8 @@ opencost_resources as (
 
     select
         *,
-        unnest([
+        {%- set resource_list %}
+        [
             {
                 'sku_id': 'k8s_cpu_core_hour',
                 'base_unit': 'core_second',
@@ -76,7 +77,9 @@ opencost_resources as (
                 ),
                 'quantity': ram_byte_seconds
             }
-        ]) as resource,
+        ]
+        {%- endset %}
+        {{ list_rows(resource_list) }} as resource,
     from allocations
 
 ),

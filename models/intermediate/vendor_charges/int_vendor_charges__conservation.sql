@@ -57,18 +57,16 @@ gcp_raw as (
             + coalesce(
                 case
                     when json_type({{ json_or_python_literal('credits') }}) = 'ARRAY'
-                        then list_sum(list_transform(
-                                range(
-                                    cast(json_array_length({{ json_or_python_literal('credits') }}) as bigint)
+                        then {{ list_total(list_map(
+                                list_of_indexes(
+                                    'cast(json_array_length(' ~ json_or_python_literal('credits') ~ ') as bigint)'
                                 ),
-                                lambda i: coalesce(
-                                    {{ parse_vendor_amount(
-                                        "json_extract_string(" ~ json_or_python_literal('credits')
-                                        ~ ", '$[' || i || '].amount')"
-                                    ) }},
-                                    0
-                                )
-                            ))
+                                'i',
+                                'coalesce(' ~ parse_vendor_amount(
+                                    "json_extract_string(" ~ json_or_python_literal('credits')
+                                    ~ ", '$[' || i || '].amount')"
+                                ) ~ ', 0)'
+                            )) }}
                 end,
                 0
             )

@@ -107,7 +107,7 @@ final as (
         positioned.days_past_due,
         positioned.open_minor,
         positioned.open_amount,
-        cast(positioned.customer_overdue_minor as hugeint) as customer_overdue_minor,
+        cast(positioned.customer_overdue_minor as {{ exact_integer_type() }}) as customer_overdue_minor,
         coalesce(reached.stage_order, 0) as stage_order,
         coalesce(current_stage.stage, 'none') as dunning_stage,
         next_stage.stage as next_stage,

@@ -46,17 +46,27 @@ suspended as (
 
 ),
 
--- Each document's stage as the evaluations before this date left it.
+-- The stage changes recorded before this date, each document's newest first.
 recorded_before as (
 
-    select stage_changes.*
+    select
+        stage_changes.*,
+        row_number() over (
+            partition by stage_changes.invoice_number
+            order by stage_changes.as_of_date desc, stage_changes.change_id desc
+        ) as change_order,
     from stage_changes
     cross join as_of
     where stage_changes.as_of_date < as_of.as_of_date
-    qualify row_number() over (
-            partition by stage_changes.invoice_number
-            order by stage_changes.as_of_date desc, stage_changes.change_id desc
-        ) = 1
+
+),
+
+-- Each document's stage as the evaluations before this date left it (a filter on the window
+-- rather than QUALIFY, which not every engine has).
+latest_before as (
+
+    select * from recorded_before
+    where change_order = 1
 
 ),
 
@@ -68,7 +78,7 @@ lifted as (
         count(*) as document_count,
         min(due_date) as oldest_due_date,
         string_agg(invoice_number, ', ' order by invoice_number) as invoice_numbers,
-    from recorded_before
+    from latest_before
     where to_stage = 'suspension'
         and customer_id not in (select suspended.customer_id from suspended)
     group by customer_id

@@ -58,18 +58,18 @@ usage_day_pieces as (
             'second',
             greatest(rated_usage.rated_start_at, days.day_start),
             least(rated_usage.rated_end_at, days.day_start + interval 1 day)
-        ) as hugeint) as day_seconds,
+        ) as {{ exact_integer_type() }}) as day_seconds,
         greatest(
             date_diff('second', rated_usage.rated_start_at, rated_usage.rated_end_at), 1
         ) as piece_seconds,
     from rated_usage
     -- a lateral subquery reads the row it splits into days, so no CTE can
     cross join lateral (  -- noqa: ST05
-        select unnest(generate_series(
-            date_trunc('day', rated_usage.rated_start_at),
-            date_trunc('day', rated_usage.rated_end_at - interval 1 microsecond),
-            interval 1 day
-        )) as day_start,
+        select {{ list_rows(list_of_steps(
+            "date_trunc('day', rated_usage.rated_start_at)",
+            "date_trunc('day', rated_usage.rated_end_at - interval 1 microsecond)",
+            'interval 1 day'
+        )) }} as day_start
     ) as days
 
 ),

@@ -472,7 +472,7 @@ allocated_cost as (
         capacity_cost.currency_code,
         capacity_cost.minor_units,
         coalesce({{ round_half_even_div(
-            'cast(capacity_cost.energy_cost_minor + capacity_cost.fixed_cost_minor as hugeint) * '
+            'cast(capacity_cost.energy_cost_minor + capacity_cost.fixed_cost_minor as ' ~ exact_integer_type() ~ ') * '
                 ~ decimal_to_scaled_integer('shares.quantity_base'),
             decimal_to_scaled_integer('shares.capacity_quantity_base')
         ) }}, capacity_cost.energy_cost_minor + capacity_cost.fixed_cost_minor) as cost_minor,
@@ -529,13 +529,13 @@ converted as (
             -- cost minor units x rate (or / inverse rate) into the revenue's minor units, rounded once
             when direct.rate is not null
                 then {{ round_half_even_div(
-                    'cast(joined.cost_minor as hugeint) * ' ~ decimal_to_scaled_integer('direct.rate')
+                    'cast(joined.cost_minor as ' ~ exact_integer_type() ~ ') * ' ~ decimal_to_scaled_integer('direct.rate')
                         ~ ' * ' ~ power_of_ten('joined.revenue_minor_units'),
                     power_of_ten(6) ~ ' * ' ~ power_of_ten('joined.cost_minor_units')
                 ) }}
             when inverse.rate is not null
                 then {{ round_half_even_div(
-                    'cast(joined.cost_minor as hugeint) * ' ~ power_of_ten(6)
+                    'cast(joined.cost_minor as ' ~ exact_integer_type() ~ ') * ' ~ power_of_ten(6)
                         ~ ' * ' ~ power_of_ten('joined.revenue_minor_units'),
                     decimal_to_scaled_integer('inverse.rate') ~ ' * ' ~ power_of_ten('joined.cost_minor_units')
                 ) }}

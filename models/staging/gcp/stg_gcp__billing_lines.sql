@@ -96,12 +96,13 @@ credits_checked as (
         end as credit_count,
         case
             when json_type(typed.credits_json) = 'ARRAY'
-                then list_bool_and(list_transform(
-                        range(cast(json_array_length(typed.credits_json) as bigint)),
-                        lambda i: {{ parse_vendor_decimal(
+                then {{ list_all(list_map(
+                        list_of_indexes('cast(json_array_length(typed.credits_json) as bigint)'),
+                        'i',
+                        parse_vendor_decimal(
                             "json_extract_string(typed.credits_json, '$[' || i || '].amount')"
-                        ) }} is not null
-                    ))
+                        ) ~ ' is not null'
+                    )) }}
         end as are_credit_amounts_valid,
 
     from typed
@@ -174,7 +175,7 @@ credits as (
     from validated
     -- one row per credit of the line; a lateral subquery reads the row it expands, so no CTE can
     cross join lateral (  -- noqa: ST05
-        select unnest(range(coalesce(validated.credit_count, 0))) as credit_index
+        select {{ list_rows(list_of_indexes('coalesce(validated.credit_count, 0)')) }} as credit_index
     ) as credit_indexes
 
 ),

@@ -1,3 +1,27 @@
+{#- A typed GPU of AllocTRES (`gres/gpu:a100=4`) or of AllocGRES (`gpu:a100:4`): type and count text. -#}
+{%- set tres_gpu_entry -%}
+    {
+        'gpu_type': lower(regexp_extract(entry, 'gres/gpu:([^=,]+)=', 1)),
+        'gpu_count_text': regexp_extract(entry, '=([^,]*)$', 1)
+    }
+{%- endset -%}
+{%- set gres_gpu_entry -%}
+    {
+        'gpu_type': lower(regexp_extract(entry, 'gpu:([^:,]+):', 1)),
+        'gpu_count_text': regexp_extract(entry, ':([^:,]*)$', 1)
+    }
+{%- endset -%}
+{#- A typed GPU with its count parsed (null when not a whole number: the row is quarantined). -#}
+{%- set typed_gpu -%}
+    {
+        'gpu_type': gpu.gpu_type,
+        'gpu_count': case
+            when regexp_full_match(gpu.gpu_count_text, '[0-9]+')
+                then cast(gpu.gpu_count_text as bigint)
+        end
+    }
+{%- endset -%}
+
 with
 
 clusters as (
@@ -113,20 +137,16 @@ parsed as (
         end as tres_gpu_untyped_text,
         case
             when allocated_tres is not null
-                then list_transform(
-                        regexp_extract_all(allocated_tres, '(?:^|,)gres/gpu:[^=,]+=[^,]*'),
-                        lambda entry: {
-                            'gpu_type': lower(regexp_extract(entry, 'gres/gpu:([^=,]+)=', 1)),
-                            'gpu_count_text': regexp_extract(entry, '=([^,]*)$', 1)
-                        }
-                    )
-            else list_transform(
-                    regexp_extract_all(coalesce(alloc_gres_text, ''), '(?:^|,)gpu:[^:,]+:[^,]*'),
-                    lambda entry: {
-                        'gpu_type': lower(regexp_extract(entry, 'gpu:([^:,]+):', 1)),
-                        'gpu_count_text': regexp_extract(entry, ':([^:,]*)$', 1)
-                    }
-                )
+                then {{ list_map(
+                        "regexp_extract_all(allocated_tres, '(?:^|,)gres/gpu:[^=,]+=[^,]*')",
+                        'entry',
+                        tres_gpu_entry
+                    ) }}
+            else {{ list_map(
+                    "regexp_extract_all(coalesce(alloc_gres_text, ''), '(?:^|,)gpu:[^:,]+:[^,]*')",
+                    'entry',
+                    gres_gpu_entry
+                ) }}
         end as tres_gpu_typed_texts,
 
     from renamed
@@ -148,16 +168,7 @@ typed as (
             else 1
         end as allocated_memory_bytes,
         {{ parse_integer('tres_gpu_untyped_text') }} as allocated_gpu_untyped_count,
-        list_transform(
-            parsed.tres_gpu_typed_texts,
-            lambda gpu: {
-                'gpu_type': gpu.gpu_type,
-                'gpu_count': case
-                    when regexp_full_match(gpu.gpu_count_text, '[0-9]+')
-                        then cast(gpu.gpu_count_text as bigint)
-                end
-            }
-        ) as allocated_gpus_by_type,
+        {{ list_map('parsed.tres_gpu_typed_texts', 'gpu', typed_gpu) }} as allocated_gpus_by_type,
 
     from parsed
 
@@ -199,7 +210,7 @@ validated as (
                 ),
                 check_parsed('AllocTRES gres/gpu', 'tres_gpu_untyped_text', 'allocated_gpu_untyped_count'),
                 check_rule(
-                    'list_count(list_filter(allocated_gpus_by_type, lambda gpu: gpu.gpu_count is null)) > 0',
+                    list_count_not_null(list_keep('allocated_gpus_by_type', 'gpu', 'gpu.gpu_count is null')) ~ ' > 0',
                     "'AllocTRES gres/gpu:<type>=''' || allocated_tres || ''''"
                 ),
             ]) ~ ' end',
@@ -235,7 +246,7 @@ final as (
         coalesce(allocated_cpu_count, 0) as allocated_cpu_count,
         coalesce(allocated_memory_bytes, 0) as allocated_memory_bytes,
         coalesce(
-            list_filter(allocated_gpus_by_type, lambda gpu: gpu.gpu_count > 0),
+            {{ list_keep('allocated_gpus_by_type', 'gpu', 'gpu.gpu_count > 0') }},
             []
         ) as allocated_gpus_by_type,
         coalesce(allocated_gpu_untyped_count, 0) as allocated_gpu_untyped_count,
