@@ -292,7 +292,6 @@ intervals as (
 final as (
 
     select
-        {{ stable_hash(['site_id', 'meter_id', 'interval_start_at']) }} as energy_interval_id,
         site_id,
         meter_id,
         reading_format,
