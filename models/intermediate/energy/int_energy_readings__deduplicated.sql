@@ -13,6 +13,14 @@
     A table: the interval computation, row conservation, the exceptions and the tests read it.
 -#}
 
+{#- A reading of a copy group: the copies are found by a semi join on it, the others by an anti join. -#}
+{%- set in_copy_group -%}
+    signed.is_valid = copy_groups.is_valid
+    and signed.site_id is not distinct from copy_groups.site_id
+    and signed.meter_id is not distinct from copy_groups.meter_id
+    and signed.reading_at is not distinct from copy_groups.reading_at
+{%- endset %}
+
 with
 
 sites as (
@@ -179,10 +187,7 @@ copy_readings as (
     select signed.*
     from signed
     semi join copy_groups
-        on signed.is_valid = copy_groups.is_valid
-            and signed.site_id is not distinct from copy_groups.site_id
-            and signed.meter_id is not distinct from copy_groups.meter_id
-            and signed.reading_at is not distinct from copy_groups.reading_at
+        on {{ in_copy_group }}
 
 ),
 
@@ -220,10 +225,7 @@ single_readings as (
         false as is_conflicting,
     from signed
     anti join copy_groups
-        on signed.is_valid = copy_groups.is_valid
-            and signed.site_id is not distinct from copy_groups.site_id
-            and signed.meter_id is not distinct from copy_groups.meter_id
-            and signed.reading_at is not distinct from copy_groups.reading_at
+        on {{ in_copy_group }}
 
 ),
 
