@@ -32,8 +32,11 @@ final as (
         count(*) as interval_count,
         count_if(is_reset) as reset_count,
         count_if(is_gap) as gap_count,
-        arg_min(source_file, (interval_start_at, source_file, source_row)) as source_file,
-        arg_min(source_row, (interval_start_at, source_file, source_row)) as source_row,
+        -- the hour's first interval: its start is unique per site and meter (tested on
+        -- int_energy__intervals), so a plain timestamp orders it; a (start, file, row) key cost
+        -- 40% of the model at 50 million intervals
+        arg_min(source_file, interval_start_at) as source_file,
+        arg_min(source_row, interval_start_at) as source_row,
 
     from intervals
     group by site_id, meter_id, reading_format, hour_start_at
