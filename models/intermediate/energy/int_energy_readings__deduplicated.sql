@@ -29,12 +29,26 @@ sites as (
 
 ),
 
+read_files as (
+
+    -- the file version each staged reading comes from (staging reads current, loaded versions
+    -- only): its hash joins the rows at the end rather than riding through the copy groups,
+    -- where 64 characters per reading were a quarter of what the build held and spilled
+    select
+        source_file,
+        file_sha256,
+    from {{ ref('stg_ingest__files') }}
+    where is_current
+        and file_status = 'loaded'
+        and is_read_by_period
+
+),
+
 cumulative_kwh as (
 
     select
         source_file,
         source_row,
-        file_sha256,
         site_id,
         'cumulative_kwh' as reading_format,
         meter_id,
@@ -56,7 +70,6 @@ tenth_kwh_counter as (
     select
         source_file,
         source_row,
-        file_sha256,
         site_id,
         'tenth_kwh_counter' as reading_format,
         meter_id,
@@ -78,7 +91,6 @@ interval_wh as (
     select
         source_file,
         source_row,
-        file_sha256,
         site_id,
         'interval_wh' as reading_format,
         meter_id,
@@ -100,7 +112,6 @@ ptd_power_log as (
     select
         source_file,
         source_row,
-        file_sha256,
         site_id,
         'ptd_power_log' as reading_format,
         meter_id,
@@ -241,9 +252,12 @@ ranked as (
 
     select
         deduplicated.*,
+        read_files.file_sha256,
         sites.gap_threshold_minutes,
         files.is_file_in_period,
     from deduplicated
+    left join read_files
+        on deduplicated.source_file = read_files.source_file
     left join sites
         on deduplicated.site_id = sites.site_id
     left join files
