@@ -195,16 +195,22 @@
     same times, so a month of readings holds a few thousand wall times for millions of rows,
     and every conversion is a time-zone look-up). Only the series (source_file, meter_id) with
     a wall time the DST fall-back repeats are resolved in file order
-    (local_to_utc_in_file_order); a window over every series would sort every reading for
-    nothing. Rows where `offset_flag` is true already carry their instant in
-    `offset_timestamp` and take it as is. A whole SELECT: use it as the body of a CTE.
+    (local_to_utc_in_file_order), keyed by (source_file, source_row); a window over every
+    series would sort every reading for nothing. Rows where `offset_flag` is true already carry
+    their instant in `offset_timestamp` and take it as is. A whole SELECT: use it as the body of
+    a CTE. `relation` is read four times, three of them for a few narrow columns: declare it
+    (and the CTEs it reads) `not materialized`, so that no copy of every wide row is kept.
 -#}
 {% macro local_series_in_utc(
     relation, local_timestamp, time_zone, utc_column, offset_flag=none, offset_timestamp=none
 ) -%}
     {%- set series_utc = local_to_utc_in_file_order(
-        'resolved.' ~ local_timestamp, 'resolved.' ~ time_zone, 'resolved.source_file, resolved.meter_id'
+        'series.' ~ local_timestamp, 'series.' ~ time_zone, 'series.source_file, series.meter_id'
     ) -%}
+    {%- set on_wall_time -%}
+        {{ relation }}.{{ time_zone }} = wall_times.wall_time_zone
+                and {{ relation }}.{{ local_timestamp }} = wall_times.wall_time
+    {%- endset -%}
     with wall_times as (
         select
             wall_time_zone,
@@ -221,49 +227,46 @@
         )
     ),
 
-    resolved as (
-        select
-            {{ relation }}.*,
-            wall_times.wall_time_utc,
-            coalesce(wall_times.is_repeated_wall_time, false) as is_repeated_wall_time,
-            coalesce(wall_times.is_skipped_wall_time, false) as is_skipped_wall_time,
-        from {{ relation }}
-        left join wall_times
-            on {{ relation }}.{{ time_zone }} = wall_times.wall_time_zone
-                and {{ relation }}.{{ local_timestamp }} = wall_times.wall_time
-    ),
-
     repeated_series as (
         select distinct
-            source_file,
-            meter_id,
-        from resolved
-        where is_repeated_wall_time
+            {{ relation }}.source_file,
+            {{ relation }}.meter_id,
+        from {{ relation }}
+        inner join wall_times
+            on {{ on_wall_time }}
+        where wall_times.is_repeated_wall_time
+    ),
+
+    series_in_file_order as (
+        select
+            series.source_file,
+            series.source_row,
+            {{ series_utc }} as series_utc,
+        from {{ relation }} as series
+        semi join repeated_series
+            on series.source_file is not distinct from repeated_series.source_file
+                and series.meter_id is not distinct from repeated_series.meter_id
     )
 
     select
-        resolved.* exclude (wall_time_utc, is_repeated_wall_time),
+        {{ relation }}.*,
+        coalesce(wall_times.is_skipped_wall_time, false) as is_skipped_wall_time,
         {% if offset_flag -%}
-        case when resolved.{{ offset_flag }} then resolved.{{ offset_timestamp }} else {{ series_utc }} end
+        case
+            when {{ relation }}.{{ offset_flag }} then {{ relation }}.{{ offset_timestamp }}
+            when series_in_file_order.source_row is not null then series_in_file_order.series_utc
+            else wall_times.wall_time_utc
+        end
         {%- else -%}
-        {{ series_utc }}
+        case
+            when series_in_file_order.source_row is not null then series_in_file_order.series_utc
+            else wall_times.wall_time_utc
+        end
         {%- endif %} as {{ utc_column }},
-    from resolved
-    semi join repeated_series
-        on resolved.source_file is not distinct from repeated_series.source_file
-            and resolved.meter_id is not distinct from repeated_series.meter_id
-
-    union all
-
-    select
-        resolved.* exclude (wall_time_utc, is_repeated_wall_time),
-        {% if offset_flag -%}
-        case when resolved.{{ offset_flag }} then resolved.{{ offset_timestamp }} else resolved.wall_time_utc end
-        {%- else -%}
-        resolved.wall_time_utc
-        {%- endif %} as {{ utc_column }},
-    from resolved
-    anti join repeated_series
-        on resolved.source_file is not distinct from repeated_series.source_file
-            and resolved.meter_id is not distinct from repeated_series.meter_id
+    from {{ relation }}
+    left join wall_times
+        on {{ on_wall_time }}
+    left join series_in_file_order
+        on {{ relation }}.source_file is not distinct from series_in_file_order.source_file
+            and {{ relation }}.source_row = series_in_file_order.source_row
 {%- endmacro %}

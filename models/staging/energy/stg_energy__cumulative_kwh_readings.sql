@@ -8,13 +8,16 @@ sites as (
 
 ),
 
-source as (
+-- source, renamed and parsed are not materialised: local_series_in_utc (typed) reads parsed four
+-- times, three of them for a few columns, which DuckDB then recomputes from the raw table
+-- instead of keeping a copy of every wide row (macros/parsing/_parsing__macros.yml)
+source as not materialized (
 
     {{ current_rows(source('energy', 'energy_cumulative_kwh')) }}
 
 ),
 
-renamed as (
+renamed as not materialized (
 
     select
         source._source_file as source_file,
@@ -34,9 +37,9 @@ renamed as (
 
 ),
 
-parsed as (
+parsed as not materialized (
 
-    -- every text parsed once: the window and the checks below read these columns
+    -- every text parsed in one place: the window and the checks below read these columns
     select
         *,
         case when not has_utc_offset then {{ reading_at_local }} end as reading_at_local,

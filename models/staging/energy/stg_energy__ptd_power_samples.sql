@@ -9,13 +9,16 @@ sites as (
 
 ),
 
-source as (
+-- source, renamed and parsed are not materialised: local_series_in_utc (typed) reads parsed four
+-- times, three of them for a few columns, which DuckDB then recomputes from the raw table
+-- instead of keeping a copy of every wide row (macros/parsing/_parsing__macros.yml)
+source as not materialized (
 
     {{ current_rows(source('energy', 'energy_ptd_power_log')) }}
 
 ),
 
-renamed as (
+renamed as not materialized (
 
     select
         source._source_file as source_file,
@@ -43,9 +46,9 @@ renamed as (
 
 ),
 
-parsed as (
+parsed as not materialized (
 
-    -- every text parsed once: the window and the checks below read these columns
+    -- every text parsed in one place: the window and the checks below read these columns
     select
         *,
         {{ sampled_at_local }} as sampled_at_local,
