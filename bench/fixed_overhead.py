@@ -4,7 +4,8 @@ Runs the demo month twice on one fresh warehouse (the first run loads and tests 
 seed, the second only those that changed: none) and splits each run's time into the fixed
 overhead (Python and Dagster start-up, dbt parse, dbt's own start and finish, the policy
 seeds with their tests, the gates) and the data-dependent work (ingest, models, the models'
-data tests). Every figure comes from a clock, Dagster's event log or dbt's run_results.json.
+data tests). Every figure comes from a clock or Dagster's event log (each dbt node's event
+carries its unique_id and its execution duration).
 `make bench` runs it in its own process, so the start-up measured is a real one.
 """
 
@@ -15,7 +16,6 @@ import json
 import shutil
 import sys
 import time
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,21 +31,38 @@ NODE_KINDS = ("seeds", "seed tests", "models", "model tests")
 RUN_LABELS = ("first run, fresh warehouse", "rerun, seeds unchanged")
 
 
-def _at(text: str) -> float:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+# One event per dbt node: the step's output event repeats a materialisation's metadata.
+NODE_EVENTS = ("ASSET_MATERIALIZATION", "ASSET_CHECK_EVALUATION")
 
 
-def _node_split(run_results: dict[str, Any], seed_only_tests: set[str]) -> dict[str, Any]:
-    """Node counts and summed node seconds per kind, and the first start and last end of any node."""
+def _dbt_nodes(entries: list[Any]) -> list[tuple[str, float, float]]:
+    """(unique_id, execution seconds, time Dagster recorded it) of every dbt node the billing
+    run's dbt step reported: a model's or seed's materialisation, a test's check evaluation."""
+    nodes = []
+    for entry in entries:
+        event = entry.dagster_event
+        if event is None or event.step_key != DBT_STEP or event.event_type_value not in NODE_EVENTS:
+            continue
+        data = event.event_specific_data
+        metadata = getattr(getattr(data, "materialization", None), "metadata", None)
+        if metadata is None:
+            metadata = getattr(data, "metadata", None) or {}
+        uid, duration = metadata.get("unique_id"), metadata.get("Execution Duration")
+        if uid is not None and duration is not None:
+            nodes.append((str(uid.value), float(duration.value), entry.timestamp))
+    return nodes
+
+
+def _node_split(nodes: list[tuple[str, float, float]], seed_only_tests: set[str]) -> dict[str, Any]:
+    """Node counts and summed node seconds per kind, and the first start and last end of any
+    node (an end as Dagster recorded the node's event, a start that less its duration)."""
     split: dict[str, Any] = {
         "seeds": [0, 0.0],
         "seed tests": [0, 0.0],
         "models": [0, 0.0],
         "model tests": [0, 0.0],
     }
-    starts, ends = [], []
-    for result in run_results["results"]:
-        uid = result["unique_id"]
+    for uid, seconds, _ in nodes:
         kind = uid.split(".")[0]
         if kind == "seed":
             bucket = "seeds"
@@ -56,13 +73,9 @@ def _node_split(run_results: dict[str, Any], seed_only_tests: set[str]) -> dict[
         else:
             continue
         split[bucket][0] += 1
-        split[bucket][1] += result["execution_time"]
-        for timing in result.get("timing", []):
-            if timing.get("started_at") and timing.get("completed_at"):
-                starts.append(_at(timing["started_at"]))
-                ends.append(_at(timing["completed_at"]))
-    split["first_node"] = min(starts, default=0.0)
-    split["last_node"] = max(ends, default=0.0)
+        split[bucket][1] += seconds
+    split["first_node"] = min((at - seconds for _, seconds, at in nodes), default=0.0)
+    split["last_node"] = max((at for _, _, at in nodes), default=0.0)
     return split
 
 
@@ -79,8 +92,7 @@ def _run(settings: Any, period: str, seed_only_tests: set[str]) -> dict[str, Any
             windows.setdefault(event.step_key, []).append(entry.timestamp)
     steps = {step: max(times) - min(times) for step, times in windows.items()}
     dbt_start, dbt_end = min(windows[DBT_STEP]), max(windows[DBT_STEP])
-    target = next((PROJECT_DIR / "target").glob(f"{DBT_STEP}-{result.run_id[:7]}-*"))
-    nodes = _node_split(json.loads((target / "run_results.json").read_text()), seed_only_tests)
+    nodes = _node_split(_dbt_nodes(entries), seed_only_tests)
     return {
         "succeeded": result.success,
         "job_seconds": ended - started,

@@ -20,9 +20,16 @@ WAREHOUSE_NAME = "meterline.duckdb"
 
 
 def dbt(
-    warehouse: Path, work: Path, *command: str, period: str = "2026-10", as_of: date | None = None
+    warehouse: Path,
+    work: Path,
+    *command: str,
+    period: str = "2026-10",
+    as_of: date | None = None,
+    artifacts: bool = False,
 ) -> subprocess.CompletedProcess[str]:
-    """Run dbt `command` on `warehouse` for `period`, with its target and log folders under `work`."""
+    """Run dbt `command` on `warehouse` for `period`, with its target and log folders under `work`.
+    Like the billing run, dbt writes no JSON artifacts (manifest.json, run_results.json) unless
+    `artifacts` asks for them."""
     target = work / "target"
     parsed = PROJECT_DIR / "target" / "partial_parse.msgpack"
     if parsed.exists() and not (target / parsed.name).exists():
@@ -43,6 +50,8 @@ def dbt(
         "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
         "--target-path", str(target), "--log-path", str(work / "logs"),
     ]  # fmt: skip
+    if not artifacts:
+        common.append("--no-write-json")
     return subprocess.run(
         [str(Path(sys.executable).with_name("dbt")), *command, *common],
         env=env,

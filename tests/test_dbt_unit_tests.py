@@ -17,7 +17,9 @@ from tests.e2e_support import PERIOD, DemoMonth
 def test_every_dbt_unit_test_passes(demo_month: DemoMonth, tmp_path: Path) -> None:
     deployment = demo_month.copy_to(tmp_path / "deployment")
     work = tmp_path / "dbt"
-    done = dbt(deployment.duckdb_path, work, "test", "--select", "test_type:unit", period=PERIOD)
+    done = dbt(
+        deployment.duckdb_path, work, "test", "--select", "test_type:unit", period=PERIOD, artifacts=True
+    )
     assert done.returncode == 0, done.stdout[-6000:]
 
     manifest = json.loads((work / "target" / "manifest.json").read_text())

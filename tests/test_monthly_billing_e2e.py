@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration.wiring.dbt_project import meterline_dbt_project
 from tests.e2e_support import PERIOD, DemoMonth, Deployment, close_demo_month, folder_digest
 from tests.reconciliation_scoring import explains
 
@@ -208,6 +209,18 @@ def test_every_raw_row_is_accounted_for(billed: Deployment) -> None:
     assert all(raw == placed and balanced for _, raw, placed, balanced in rows), rows
     loaded = _query(billed, "select sum(row_count) from raw.file_registry where status = 'loaded'")[0][0]
     assert sum(raw for _, raw, _, _ in rows) == loaded
+
+
+def test_the_billing_run_records_every_policy_seed_it_loaded_and_tested(billed: Deployment) -> None:
+    """A fresh warehouse loads and tests every seed; the run records each one (read from the
+    events dbt streamed), so the next run of any period leaves the unchanged ones out."""
+    manifest = json.loads(meterline_dbt_project.manifest_path.read_text())
+    seeds = {uid for uid, node in manifest["nodes"].items() if node["resource_type"] == "seed"}
+    recorded = dict(_query(billed, "select seed_unique_id, run_id from meta.seed_loads"))
+    assert set(recorded) == seeds
+    run_ids = set(recorded.values())
+    assert len(run_ids) == 1
+    assert f"Dagster run {run_ids.pop()}: succeeded" in billed.__dict__["run_output"]
 
 
 def test_export_manifest_hashes_every_file(billed: Deployment) -> None:

@@ -8,7 +8,7 @@ from dagster import AssetCheckSpec, AssetExecutionContext, AssetKey, AssetObserv
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from orchestration.wiring.dbt_checks import describe_test
-from orchestration.wiring.dbt_project import meterline_dbt_project
+from orchestration.wiring.dbt_project import WITHOUT_ARTIFACTS, meterline_dbt_project
 from orchestration.wiring.dbt_warehouse import dbt_run_parameters
 from orchestration.wiring.partitions import billing_periods, one_period_per_run
 from orchestration.wiring.seed_loads import forget_seed_loads, plan_seed_loads, record_seed_loads
@@ -51,6 +51,17 @@ def dbt_key(layer: str, name: str) -> AssetKey:
     return AssetKey([layer, name])
 
 
+def node_status(event: object) -> dict[str, str]:
+    """{unique_id: dbt status} of the node a streamed event reports (a model's or seed's
+    output, a test's check result or observation), else empty. dbt writes no run_results.json
+    in a billing run, so the events are where the build's outcome per node is read."""
+    metadata = getattr(event, "metadata", None) or {}
+    unique_id, status = metadata.get("unique_id"), metadata.get("status")
+    if unique_id is None or status is None:
+        return {}
+    return {str(getattr(unique_id, "value", unique_id)): str(getattr(status, "value", status))}
+
+
 @dbt_assets(
     manifest=meterline_dbt_project.manifest_path,
     project=meterline_dbt_project,
@@ -67,7 +78,7 @@ def meterline_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource) ->
     Unit tests check the models' logic on fixed inputs, not the month's data: they run in the
     test suite (tests/test_dbt_unit_tests.py), not in every billing run.
     """
-    command = ["build", "--exclude-resource-type", "unit_test"]
+    command = ["build", "--exclude-resource-type", "unit_test", *WITHOUT_ARTIFACTS]
     duckdb_path = Settings.from_env().duckdb_path
     manifest = json.loads(meterline_dbt_project.manifest_path.read_text())
     plan = plan_seed_loads(manifest, PROJECT_DIR, duckdb_path)
@@ -86,15 +97,15 @@ def meterline_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource) ->
     else:
         plan = plan.loading_all()
     forget_seed_loads(plan, duckdb_path)
+    statuses: dict[str, str] = {}
     with dbt_run_parameters(context.partition_key):
-        invocation = dbt.cli(command, context=context)
         try:
-            yield from invocation.stream()
+            for event in dbt.cli(command, context=context).stream():
+                statuses.update(node_status(event))
+                yield event
         finally:
             # Also after a failed build: the seeds that loaded and passed their tests stay recorded.
-            results = invocation.target_path / "run_results.json"
-            if results.exists():
-                record_seed_loads(plan, json.loads(results.read_text()), duckdb_path, context.run_id)
+            record_seed_loads(plan, statuses, duckdb_path, context.run_id)
     for seed in plan.unchanged:
         node = manifest["nodes"][seed]
         yield AssetObservation(

@@ -210,15 +210,16 @@ def forget_seed_loads(plan: SeedPlan, duckdb_path: Path) -> None:
 
 def record_seed_loads(
     plan: SeedPlan,
-    run_results: Mapping[str, Any],
+    status: Mapping[str, str],
     duckdb_path: Path,
     run_id: str,
 ) -> list[str]:
     """Record the fingerprint of every seed this run loaded whose seed-only tests all passed.
 
-    Returns the unique_ids recorded. A seed whose load or any such test did not pass stays
-    unrecorded, so the next run loads and tests it again."""
-    status = {result["unique_id"]: result["status"] for result in run_results["results"]}
+    `status` is dbt's status per node unique_id (`success` for a seed loaded, `pass` for a test
+    passed; a node that failed or did not run is absent or otherwise). Returns the unique_ids
+    recorded. A seed whose load or any such test did not pass stays unrecorded, so the next run
+    loads and tests it again."""
     passed = [
         seed
         for seed in plan.loaded
