@@ -31,10 +31,11 @@ meterline_dbt_project.prepare_if_dev()
 
 DBT_SOURCES = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests/dbt")
 
-# No dbt invocation here reads dbt's artifacts: the billing run reads each node's outcome from
-# the events it streams (dbt_assets.node_status), the close's and dunning's partial builds
-# succeed by dbt's exit code. Written, they cost every invocation manifest.json twice and
-# run_results.json (4.5 and 1.2 MB for the demo month), about 1 s of a billing run's dbt step.
+# The builds write no JSON artifacts: the billing run reads each node's outcome from the events
+# it streams (dbt_assets.node_status), the close's and dunning's partial builds succeed by dbt's
+# exit code. Written, they cost every build manifest.json twice and run_results.json (4.5 and
+# 1.2 MB for the demo month), about 1 s of a billing run's dbt step. (`dbt parse` below does
+# write target/manifest.json: the assets are built from it.)
 WITHOUT_ARTIFACTS = ["--no-write-json"]
 
 
