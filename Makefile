@@ -20,7 +20,7 @@ export GX_ANALYTICS_ENABLED := false
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
 
-.PHONY: install run test lint lint-python lint-sql fix bench docs ui clean browser-tools
+.PHONY: install run test lint lint-python lint-sql fix bench docs ui clean browser-tools pdf-libs
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -35,7 +35,7 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 
 install: $(VENV)/.synced
 
-run: install  ## generate the demo month, bill it, close it, write its finance exports, get paid and dun
+run: install pdf-libs  ## generate the demo month, bill it, close it, write its finance exports, get paid and dun
 	$(VENV)/bin/meterline demo generate --period $(PERIOD) --seed 7
 	$(VENV)/bin/meterline run --period $(PERIOD)
 	$(VENV)/bin/meterline close --period $(PERIOD) --by "$(DEMO_CONTROLLER)" \
@@ -44,13 +44,21 @@ run: install  ## generate the demo month, bill it, close it, write its finance e
 	$(VENV)/bin/meterline demo statements --period $(PERIOD)
 	$(VENV)/bin/meterline dunning --as-of $(DEMO_AS_OF) --by "$(DEMO_CREDIT_CONTROLLER)"
 
+# WeasyPrint subsets the fonts it embeds in the customer PDFs with HarfBuzz's subsetter, Debian's
+# libharfbuzz-subset0; without it, it falls back to fontTools, whose subsets differ from one print
+# to the next, and a document printed again would not be the same bytes (render.py refuses to).
+# A Debian package, as root.
+pdf-libs:
+	@ldconfig -p | grep -q 'libharfbuzz-subset\.so\.0' || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libharfbuzz-subset0)
+
 # Headless Chromium and poppler-utils (pdftoppm, pdftotext): the document and report tests
 # open the HTML and print the PDFs with them, as a person would. Debian packages, as root.
 browser-tools:
 	@command -v chromium >/dev/null && command -v pdftoppm >/dev/null && command -v pdftotext >/dev/null || \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils)
 
-test: lint browser-tools  ## make lint, then the whole test suite
+test: lint browser-tools pdf-libs  ## make lint, then the whole test suite
 	$(VENV)/bin/pytest
 
 # SQL_LINTED: every hand-written SQL file sqlfluff can read (.sqlfluffignore says what it skips and why).

@@ -184,6 +184,18 @@ def test_rendering_twice_gives_identical_bytes(approved: Deployment, tmp_path: P
         assert "DejaVu" in fonts and all(line.split()[-5] == "yes" for line in fonts.splitlines()[2:])
 
 
+def test_without_harfbuzzs_subsetter_no_pdf_is_printed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """WeasyPrint without libharfbuzz-subset falls back to fontTools, whose font subsets differ
+    between two prints of one document: printing refuses, naming the library."""
+    import weasyprint.text.ffi
+
+    from orchestration.exports.documents.render import render_pdf
+
+    monkeypatch.setattr(weasyprint.text.ffi, "harfbuzz_subset", None)
+    with pytest.raises(RuntimeError, match=r"libharfbuzz-subset.*make pdf-libs"):
+        render_pdf("<p>1</p>", "identity")
+
+
 def test_report_renders_to_the_same_bytes_from_its_marts(approved: Deployment) -> None:
     from orchestration.exports.report.render import render_report
     from orchestration.exports.writer import _close_summary

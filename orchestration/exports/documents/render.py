@@ -35,6 +35,13 @@ FONT_FACES = f"""
 html {{ font-family: "Meterline Sans"; }}
 """
 
+# Without HarfBuzz's subsetter WeasyPrint subsets the embedded fonts with fontTools, and two prints
+# of one document then differ in their font bytes: a re-export would not be byte-identical.
+MISSING_SUBSETTER = (
+    "HarfBuzz's font subsetter (libharfbuzz-subset.so.0) is missing: without it the PDFs' embedded "
+    "fonts differ from one print to the next. Install it: `make pdf-libs` (Debian: libharfbuzz-subset0)"
+)
+
 # Digit grouping and decimal mark per document language (French: narrow no-break space, comma).
 NUMBER_FORMATS = {"en": (",", "."), "fr": ("\u202f", ",")}
 
@@ -116,6 +123,10 @@ def render_pdf(html: str, identity: str) -> bytes:
     derived from `identity`, which names the page and the content it prints."""
     # Imported here: it takes over a second to load, and most commands print no PDF.
     import weasyprint
+    from weasyprint.text.ffi import harfbuzz_subset
+
+    if harfbuzz_subset is None:
+        raise RuntimeError(MISSING_SUBSETTER)
 
     identifier = hashlib.sha256(identity.encode()).hexdigest()[:32]
     pdf = weasyprint.HTML(string=html, base_url=str(TEMPLATES)).write_pdf(
