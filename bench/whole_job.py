@@ -1,7 +1,7 @@
 """`make bench`: the demo month's fixed overhead, then a scaled demo month through the real
 monthly billing job.
 
-Prints wall time, CPU time and peak memory (both of the whole process tree, dbt's subprocess
+Prints wall time, CPU time and peak memory (both of the whole process tree, dbt's fork
 included) and rows per second for each stage, and writes the figures to bench/work/results.json so later
 work can be compared against them.
 """

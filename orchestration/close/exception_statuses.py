@@ -14,7 +14,6 @@ from pathlib import Path
 
 import duckdb
 from dagster import AssetExecutionContext, AssetKey, Failure, MaterializeResult, MetadataValue, asset
-from dagster_dbt import DbtCliResource
 
 from orchestration.close.ledger import is_closed
 from orchestration.close.readiness import marts_hold_period
@@ -23,7 +22,7 @@ from orchestration.wiring.dbt_assets import dbt_key
 from orchestration.wiring.dbt_project import WITHOUT_ARTIFACTS, meterline_dbt_project
 from orchestration.wiring.dbt_warehouse import dbt_run_parameters
 from orchestration.wiring.partitions import billing_periods, one_period_per_run
-from orchestration.wiring.resources import Warehouse
+from orchestration.wiring.resources import MeterlineDbt, Warehouse
 from orchestration.wiring.sql_files import sql_file
 from orchestration.wiring.warehouse_setup import ensure_ledger
 
@@ -57,7 +56,7 @@ def waivers_to_apply(con: duckdb.DuckDBPyConnection, period: str) -> list[tuple[
     kinds={"dbt", "duckdb"},
 )
 def exception_statuses(
-    context: AssetExecutionContext, warehouse: Warehouse, dbt: DbtCliResource
+    context: AssetExecutionContext, warehouse: Warehouse, dbt: MeterlineDbt
 ) -> MaterializeResult:
     """Rebuild fct_billing_exceptions and the marts downstream of it for the period when a
     recorded waiver is not shown yet, and re-publish the month's copy for readers."""
@@ -69,7 +68,7 @@ def exception_statuses(
         return MaterializeResult(metadata={"rebuilt": False, "waivers_applied": 0})
     # dbt writes the warehouse in its own process: no connection is held while it runs.
     with dbt_run_parameters(period):
-        built = dbt.cli(REBUILT, manifest=meterline_dbt_project.manifest_path, raise_on_error=False)
+        built = dbt.invoke(REBUILT, manifest=meterline_dbt_project.manifest_path, raise_on_error=False)
     for line in built.stream_raw_events():
         context.log.debug(str(line))
     if not built.is_successful():

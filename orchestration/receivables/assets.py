@@ -9,7 +9,6 @@ from datetime import date
 from pathlib import Path
 
 from dagster import AssetExecutionContext, AssetKey, Config, Failure, MaterializeResult, MetadataValue, asset
-from dagster_dbt import DbtCliResource
 
 from orchestration.exports.publish import publish_period
 from orchestration.receivables.allocations import record_allocations
@@ -30,7 +29,7 @@ from orchestration.wiring.dbt_warehouse import dbt_run_parameters
 from orchestration.wiring.jobs import DUNNING_GROUP
 from orchestration.wiring.partitions import billing_periods, one_period_per_run
 from orchestration.wiring.periods import PeriodError
-from orchestration.wiring.resources import Warehouse
+from orchestration.wiring.resources import MeterlineDbt, Warehouse
 from orchestration.wiring.warehouse_setup import ensure_ledger
 
 RECEIVABLES_GROUP = "receivables"
@@ -67,7 +66,7 @@ class DunningConfig(Config):
     kinds={"dbt", "duckdb"},
 )
 def receivables_dunning(
-    context: AssetExecutionContext, config: DunningConfig, warehouse: Warehouse, dbt: DbtCliResource
+    context: AssetExecutionContext, config: DunningConfig, warehouse: Warehouse, dbt: MeterlineDbt
 ) -> MaterializeResult:
     """Evaluate dunning as of a date: load the bank files that arrived and record the matching
     they change (allocations.py), rebuild the receivables marts as of it, record each stage
@@ -93,7 +92,7 @@ def receivables_dunning(
         context.log.warning(f"rejected bank file {source_file}: {reason}")
     # dbt writes the warehouse in its own process: no connection is held while it runs.
     with dbt_run_parameters(period, as_of):
-        built = dbt.cli(
+        built = dbt.invoke(
             ["build", "--select", RECEIVABLES_MARTS, *WITHOUT_ARTIFACTS],
             manifest=meterline_dbt_project.manifest_path,
             raise_on_error=False,

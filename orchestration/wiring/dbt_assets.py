@@ -5,12 +5,13 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from dagster import AssetCheckSpec, AssetExecutionContext, AssetKey, AssetObservation, AssetSpec
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DbtProject, dbt_assets
 
 from orchestration.wiring.dbt_checks import describe_test
 from orchestration.wiring.dbt_project import WITHOUT_ARTIFACTS, meterline_dbt_project
 from orchestration.wiring.dbt_warehouse import dbt_run_parameters
 from orchestration.wiring.partitions import billing_periods, one_period_per_run
+from orchestration.wiring.resources import MeterlineDbt
 from orchestration.wiring.seed_loads import forget_seed_loads, plan_seed_loads, record_seed_loads
 from orchestration.wiring.settings import PROJECT_DIR, Settings
 
@@ -69,7 +70,7 @@ def node_status(event: object) -> dict[str, str]:
     backfill_policy=one_period_per_run,
     dagster_dbt_translator=MeterlineTranslator(),
 )
-def meterline_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+def meterline_dbt_models(context: AssetExecutionContext, dbt: MeterlineDbt) -> Iterator[Any]:
     """Seed billing policy that changed, build every model for the partition's period and run
     its data tests.
 
@@ -100,7 +101,7 @@ def meterline_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource) ->
     statuses: dict[str, str] = {}
     with dbt_run_parameters(context.partition_key):
         try:
-            for event in dbt.cli(command, context=context).stream():
+            for event in dbt.invoke(command, context=context).stream():
                 statuses.update(node_status(event))
                 yield event
         finally:

@@ -52,11 +52,21 @@ def _set(name: str, value: str | None) -> None:
         os.environ[name] = value
 
 
+# The environment variables that carry a run's parameters to the models.
+RUN_PARAMETERS = ("MET_BILLING_PERIOD", "MET_AS_OF_DATE")
+
+
+def current_run_parameters() -> dict[str, str | None]:
+    """The run parameters set now (None: unset), for a dbt command that starts later."""
+    return {name: os.environ.get(name) for name in RUN_PARAMETERS}
+
+
 @contextmanager
 def dbt_run_parameters(period: str, as_of: date | None = None) -> Iterator[None]:
-    """The period (and the date receivables are evaluated on) for the dbt process started
-    inside the block; the environment is restored after, so nothing leaks into a later step."""
-    values = {"MET_BILLING_PERIOD": period, "MET_AS_OF_DATE": as_of.isoformat() if as_of else None}
+    """The period (and the date receivables are evaluated on) for the dbt commands
+    created inside the block; the environment is restored after, so nothing leaks into a later
+    step."""
+    values = dict(zip(RUN_PARAMETERS, (period, as_of.isoformat() if as_of else None), strict=True))
     before = {name: os.environ.get(name) for name in values}
     try:
         for name, value in values.items():

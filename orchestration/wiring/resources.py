@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from importlib.metadata import version as installed_version
 from pathlib import Path
+from typing import Any
 
 import duckdb
-from dagster import ConfigurableResource, InitResourceContext
-from dagster_dbt import DbtCliResource
-from dbt.adapters.base import BaseAdapter
-from packaging.version import Version
+from dagster import AssetExecutionContext, ConfigurableResource, InitResourceContext
 from pydantic import Field, PrivateAttr
 
 from orchestration.gates.suites import GateProcess, SuiteResult
+from orchestration.wiring.dbt_forked import ForkedDbtInvocation, invoke_forked
 from orchestration.wiring.dbt_project import meterline_dbt_project
 from orchestration.wiring.settings import Settings
 from orchestration.wiring.warehouse_connect import connect
@@ -52,22 +51,30 @@ class Warehouse(ConfigurableResource):
             con.close()
 
 
-class MeterlineDbtCli(DbtCliResource):
-    """The dbt CLI of this environment, started without two costs dagster-dbt adds to every
-    invocation and this project does not use."""
+class MeterlineDbt(ConfigurableResource):
+    """dbt, run in a fork of the job's process (orchestration/wiring/dbt_forked.py)."""
 
-    @property
-    def _cli_version(self) -> Version:
-        """dagster-dbt asks the executable (`dbt --version`: a whole dbt start-up and a look-up
-        of the latest release, about six seconds). The executable is this environment's own
-        (`build_resources`), so its version is the installed dbt-core's."""
-        return Version(installed_version("dbt-core"))
+    project_dir: str
+    profiles_dir: str
 
-    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> BaseAdapter | None:  # type: ignore[override]
-        """dagster-dbt loads the profile and the adapter in this process (about three seconds)
-        only to fetch row counts and column metadata after a model builds, which the assets do
-        not ask for: the invocation works without it."""
-        return None
+    def invoke(
+        self,
+        args: Sequence[str],
+        *,
+        context: AssetExecutionContext | None = None,
+        manifest: Mapping[str, Any] | Path | None = None,
+        raise_on_error: bool = True,
+    ) -> ForkedDbtInvocation:
+        """The dbt command `args`; for the dbt assets (context given), the assets the run selected."""
+        blob = json.loads(Path(manifest).read_text()) if isinstance(manifest, Path) else manifest
+        return invoke_forked(
+            args,
+            project_dir=Path(self.project_dir),
+            profiles_dir=Path(self.profiles_dir),
+            manifest=blob or {},
+            context=context,
+            raise_on_error=raise_on_error,
+        )
 
 
 class Gates(ConfigurableResource):
@@ -93,10 +100,8 @@ def build_resources(settings: Settings) -> dict[str, object]:
     return {
         "warehouse": Warehouse.from_settings(settings),
         "gates": Gates(),
-        "dbt": MeterlineDbtCli(
+        "dbt": MeterlineDbt(
             project_dir=str(meterline_dbt_project.project_dir),
             profiles_dir=str(meterline_dbt_project.project_dir),
-            # The dbt of this environment, whether or not its bin folder is on PATH.
-            dbt_executable=str(Path(sys.executable).with_name("dbt")),
         ),
     }
