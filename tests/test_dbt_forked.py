@@ -57,6 +57,8 @@ def test_a_seed_built_in_the_fork_becomes_its_materialization_and_check_results(
     events = list(built.stream())
 
     assert built.is_successful() and built.get_error() is None
+    # The command's folder keeps what dbt wrote, not the 3.5 MB copy of the parsed project.
+    assert built.target_dir.is_dir() and not (built.target_dir / "partial_parse.msgpack").exists()
     materialized = [event.asset_key for event in events if isinstance(event, AssetMaterialization)]
     assert materialized == [AssetKey(["policy", "currencies"])]
     checks = [event for event in events if isinstance(event, AssetCheckEvaluation)]

@@ -30,7 +30,7 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagster import AssetExecutionContext, Failure, OpExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtProject
@@ -39,11 +39,13 @@ from dagster_dbt.asset_utils import (
     get_updated_cli_invocation_params_for_context,
 )
 from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
-from dbt.cli.main import dbtRunner
 from dbt_common.events.base_types import EventMsg
 from dbt_common.events.functions import msg_to_dict
 
 from orchestration.wiring.dbt_warehouse import current_run_parameters
+
+if TYPE_CHECKING:
+    from dbt.cli.main import dbtRunner
 
 # The events dagster-dbt turns into Dagster events: one per node with its outcome.
 RESULT_EVENTS = frozenset({"LogSeedResult", "LogModelResult", "LogSnapshotResult", "LogTestResult"})
@@ -52,7 +54,9 @@ PARTIAL_PARSE = "partial_parse.msgpack"
 STOP_SECONDS = 30
 
 
-def _run_dbt(args: list[str], parameters: Mapping[str, str | None], channel: Connection) -> None:
+def _run_dbt(
+    runner: type[dbtRunner], args: list[str], parameters: Mapping[str, str | None], channel: Connection
+) -> None:
     """The forked child: run dbt, send ("result", event) per node, ("error", text) per error
     dbt reports and ("finished", success, exception text) last."""
     # Ctrl-C as dbt expects it (it cancels its queries), not the handler the job's process has.
@@ -79,7 +83,7 @@ def _run_dbt(args: list[str], parameters: Mapping[str, str | None], channel: Con
             send(("result", msg_to_dict(msg)))
 
     try:
-        result = dbtRunner(callbacks=[on_event]).invoke(args)
+        result = runner(callbacks=[on_event]).invoke(args)
         error = result.exception
         failure = None if error is None else f"{type(error).__name__}: {error}"
         send(("finished", result.success, failure))
@@ -125,6 +129,10 @@ class ForkedDbtInvocation:
     def stream_raw_events(self) -> Iterator[DbtCoreCliEventMessage]:
         """Each node's result as dbt reports it, while dbt runs; raises a Failure afterwards
         when dbt failed and raise_on_error was asked for."""
+        # Imported before the fork, once per process (about 0.7 s beyond what dagster-dbt imports),
+        # and only by a process that runs dbt.
+        from dbt.cli.main import dbtRunner
+
         self._seed_partial_parse()
         # Buffered output written before the fork would be written again by the child.
         sys.stdout.flush()
@@ -132,7 +140,7 @@ class ForkedDbtInvocation:
         fork = multiprocessing.get_context("fork")
         receiving, sending = fork.Pipe(duplex=False)
         child = fork.Process(
-            target=_run_dbt, args=(self._full_args(), self.run_parameters, sending), name="dbt"
+            target=_run_dbt, args=(dbtRunner, self._full_args(), self.run_parameters, sending), name="dbt"
         )
         child.start()
         sending.close()
@@ -152,6 +160,7 @@ class ForkedDbtInvocation:
         finally:
             receiving.close()
             _stop(child)
+            self._drop_partial_parse()
         if self.success is None:
             self.success, self.failure = False, f"dbt ended without a result (exit code {child.exitcode})"
         if self.raise_on_error and not self.is_successful():
@@ -197,12 +206,18 @@ class ForkedDbtInvocation:
             str(self.target_dir),
         ]
 
+    def _drop_partial_parse(self) -> None:
+        """The copy is 3.5 MB per command, and every command has a folder of its own: what
+        stays is what dbt wrote (the compiled SQL, to read after a failure)."""
+        if self.target_dir != self.project_dir / "target":
+            (self.target_dir / PARTIAL_PARSE).unlink(missing_ok=True)
+
     def _seed_partial_parse(self) -> None:
         """dbt reads the parsed project from its target folder: without it, it parses all of
         it again (about seven seconds)."""
         parsed = self.project_dir / "target" / PARTIAL_PARSE
         self.target_dir.mkdir(parents=True, exist_ok=True)
-        if parsed.exists():
+        if parsed.exists() and parsed != self.target_dir / PARTIAL_PARSE:
             shutil.copy(parsed, self.target_dir / PARTIAL_PARSE)
 
 
@@ -216,6 +231,22 @@ def _stop(child: multiprocessing.process.BaseProcess) -> None:
     if child.exitcode is None:
         child.kill()
         child.join()
+
+
+def parse_project(project_dir: Path) -> None:
+    """`dbt parse` into the project's own target folder: manifest.json, which the dbt assets are
+    built from, and the parsed state every later command starts from."""
+    ForkedDbtInvocation(
+        ["parse", "--quiet"],
+        project_dir=project_dir,
+        profiles_dir=project_dir,
+        target_dir=project_dir / "target",
+        manifest={},
+        translator=DagsterDbtTranslator(),
+        context=None,
+        project=None,
+        raise_on_error=True,
+    ).wait()
 
 
 def invoke_forked(

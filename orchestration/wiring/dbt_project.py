@@ -6,12 +6,11 @@ definitions), or by `dagster dev` through `prepare_if_dev()`.
 """
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 from dagster_dbt import DbtProject
 
+from orchestration.wiring.dbt_forked import parse_project
 from orchestration.wiring.settings import PROJECT_DIR
 
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
@@ -56,9 +55,4 @@ def prepare_dbt_project() -> None:
     """Write target/manifest.json (the assets are built from it) unless it is newer than every dbt file."""
     if _manifest_is_current():
         return
-    dbt = Path(sys.executable).with_name("dbt")
-    subprocess.run(
-        [str(dbt), "parse", "--quiet", "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)],
-        check=True,
-        cwd=PROJECT_DIR,
-    )
+    parse_project(PROJECT_DIR)
