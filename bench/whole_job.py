@@ -1,7 +1,7 @@
 """`make bench`: the demo month's fixed overhead, then a scaled demo month through the real
 monthly billing job.
 
-Prints wall time, CPU time and peak memory (both of the whole process tree, dbt's fork
+Prints wall time, CPU time and peak memory (PSS; both of the whole process tree, dbt's fork
 included) and rows per second for each stage, and writes the figures to bench/work/results.json so later
 work can be compared against them.
 """
@@ -30,10 +30,20 @@ from orchestration.wiring.settings import PROJECT_DIR
 MIB = 1024 * 1024
 
 
+def _pss(process: psutil.Process) -> int:
+    """The process's proportional set size (Linux); its RSS where the system gives no PSS."""
+    info = process.memory_full_info()
+    return int(getattr(info, "pss", info.rss))
+
+
 @dataclass
 class MemorySampler:
-    """Samples the RSS and the CPU time of this process and all its descendants every
+    """Samples the memory and the CPU time of this process and all its descendants every
     `interval` seconds.
+
+    Memory is the proportional set size (PSS) summed over the processes: dbt runs in a fork of
+    the job's process, whose pages the two share until one writes them, and RSS would count
+    those twice.
 
     On a machine other builds share, wall time says as much about them as about the job; CPU
     time (user + system, finished children included) is what the job itself spent."""
@@ -45,18 +55,18 @@ class MemorySampler:
 
     def _tree_usage(self) -> tuple[int, float]:
         root = psutil.Process()
-        rss = 0
+        memory = 0
         # children that ended (and were waited for) count in the root's children_* times
         times = root.cpu_times()
         cpu = times.user + times.system + times.children_user + times.children_system
         for process in root.children(recursive=True):
             try:
-                rss += process.memory_info().rss
+                memory += _pss(process)
                 child = process.cpu_times()
                 cpu += child.user + child.system
             except psutil.Error:
                 continue
-        return rss + root.memory_info().rss, cpu
+        return memory + _pss(root), cpu
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -139,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
             {
                 "stage": "generate demo month",
                 "seconds": ended - started,
-                "peak_rss_mib": sampler.peak_between(started, ended) / MIB,
+                "peak_mib": sampler.peak_between(started, ended) / MIB,
                 "cpu_seconds": sampler.cpu_between(started, ended),
             }
         )
@@ -151,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
                 {
                     "stage": step,
                     "seconds": end - start,
-                    "peak_rss_mib": sampler.peak_between(start, end) / MIB,
+                    "peak_mib": sampler.peak_between(start, end) / MIB,
                     "cpu_seconds": sampler.cpu_between(start, end),
                 }
             )
@@ -159,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
             {
                 "stage": "whole job",
                 "seconds": run_ended - run_started,
-                "peak_rss_mib": sampler.peak_between(run_started, run_ended) / MIB,
+                "peak_mib": sampler.peak_between(run_started, run_ended) / MIB,
                 "cpu_seconds": sampler.cpu_between(run_started, run_ended),
             }
         )
@@ -211,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"  {'stage':<58} {'seconds':>8} {'CPU s':>8} {'peak MiB':>9} {'usage rows/s':>13}")
     for stage in stages:
-        peak = f"{stage['peak_rss_mib']:>9.0f}" if "peak_rss_mib" in stage else f"{'-':>9}"
+        peak = f"{stage['peak_mib']:>9.0f}" if "peak_mib" in stage else f"{'-':>9}"
         cpu = f"{stage['cpu_seconds']:>8.1f}" if "cpu_seconds" in stage else f"{'-':>8}"
         rows = stage["rows_per_second"] or 0
         print(f"  {stage['stage']:<58} {stage['seconds']:>8.1f} {cpu} {peak} {rows:>13,}")

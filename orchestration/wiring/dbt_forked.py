@@ -20,6 +20,7 @@ output goes to stdout, which the runner sends to the run's log file.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import shutil
@@ -142,7 +143,13 @@ class ForkedDbtInvocation:
         child = fork.Process(
             target=_run_dbt, args=(dbtRunner, self._full_args(), self.run_parameters, sending), name="dbt"
         )
-        child.start()
+        # The child's garbage collector would otherwise walk (and so copy) every object of this
+        # process, page by page; frozen, they stay shared with it (Python's advice for fork).
+        gc.freeze()
+        try:
+            child.start()
+        finally:
+            gc.unfreeze()
         sending.close()
         try:
             while True:
