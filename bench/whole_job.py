@@ -37,9 +37,9 @@ class MemorySampler:
 
     Memory is the RSS summed over the processes, an upper bound: dbt runs in a fork of the
     job's process, and the pages the two still share count twice. Their proportional set size
-    would count them once, but reading it walks each process's page tables (about 40 ms for a
-    3 GiB process, holding its memory map lock), ten times a second: it slowed the job it
-    measured (the 5M month's landing 10.5 -> 12-16 s).
+    would count them once, but reading it walks each process's page tables under its memory
+    map lock (about 40 ms for a 3 GiB process, against 0.01 ms for its RSS), ten times a second
+    per process: too heavy a hand on the job it measures.
 
     On a machine other builds share, wall time says as much about them as about the job; CPU
     time (user + system, finished children included) is what the job itself spent."""
