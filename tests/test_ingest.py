@@ -76,6 +76,42 @@ def test_redrop_is_noop_and_changed_file_is_new_version(
     ).fetchone() == (2, 2 * len(lines) + 1)
 
 
+def test_files_read_ahead_still_land_in_listed_order_whatever_their_fate(
+    tmp_path: Path, warehouse: duckdb.DuckDBPyConnection
+) -> None:
+    """The next files are parsed on a thread of their own while one is inserted: what lands,
+    and in which order, is what loading them one by one in sorted order gives."""
+    landing = tmp_path / "landing"
+    lines = POWER_LOG.read_text().splitlines()
+    names = [f"energy/cgk1/meter_{day:02d}.txt" for day in range(1, 9)]
+    for number, name in enumerate(names):
+        # each file its own readings: the first `number` lines left out, so the files differ
+        _drop(landing, name, text="\n".join(lines[number:]) + "\n")
+    first = ingest_landing(warehouse, landing, SEEDS_DIR)
+    assert first.loaded == names
+    # one file unchanged, one unreadable, one new, among files read ahead of their insert
+    _drop(landing, "energy/cgk1/meter_09.txt", text="\n".join(lines[:5]) + "\n")
+    (landing / names[3]).write_bytes(b"\x00\x01 not text")
+    (landing / names[5]).write_text("\n".join(lines[:7]) + "\n")
+    again = ingest_landing(warehouse, landing, SEEDS_DIR)
+
+    assert again.unchanged == [name for name in names if name not in (names[3], names[5])]
+    assert list(again.rejected) == [names[3]]
+    assert again.new_versions == [names[5]] and again.loaded == ["energy/cgk1/meter_09.txt"]
+    landed = warehouse.execute(
+        "select _source_file, count(*), min(rowid), max(rowid), max(_source_row) "
+        "from raw.energy_ptd_power_log group by _source_file, _file_sha256 order by min(rowid)"
+    ).fetchall()
+    # the first run's files in listed order, then the second run's new version and new file;
+    # each file's rows together and numbered in file order
+    assert [row[:2] for row in landed] == [
+        *((name, len(lines) - number) for number, name in enumerate(names)),
+        (names[5], 7),
+        ("energy/cgk1/meter_09.txt", 5),
+    ]
+    assert all(row[3] - row[2] + 1 == row[1] == row[4] for row in landed)
+
+
 def test_unknown_and_drifted_layouts_are_rejected_and_the_rest_loads(
     tmp_path: Path, warehouse: duckdb.DuckDBPyConnection
 ) -> None:

@@ -4,13 +4,19 @@ Set-based: DuckDB parses each file into Arrow (all columns as text), the record 
 is one vectorised column, and the batch is inserted by name. A file either lands whole or is
 rejected with a reason, and the run goes on: files commit in groups (GROUP_ROWS), and a group
 whose transaction fails loads again one file per transaction.
+
+Reading and writing overlap: one thread fingerprints and parses the next files (and dates
+their rows) while the ingest's own thread inserts the file before them, in the sorted order
+the files are listed, so what lands, and in which order, is the same as one file at a time.
 """
 
 from __future__ import annotations
 
 import json
 import tempfile
-from collections import Counter
+from collections import Counter, deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -293,9 +299,8 @@ def _insert(
     sha256: str,
     source_id: str | None,
     columns_by_table: dict[str, set[str]],
-) -> tuple[int, registry.EventSpan]:
-    """Append one parsed file to its raw table with its record numbers; returns its row count
-    and the span of dates its rows speak of (orchestration/ingest/event_span.py)."""
+) -> int:
+    """Append one parsed file to its raw table with its record numbers; returns its row count."""
     # Zero-copy record numbers (pa.array on an ndarray takes a slow element-wise path here).
     row_numbers = np.arange(1, batch.num_rows + 1, dtype=np.int64)
     batch = batch.append_column(
@@ -312,12 +317,11 @@ def _insert(
         """,
         [source_file, sha256, source_id],
     )
-    span = event_span.file_span(con, layout.raw_table, batch.column_names, "landing_batch")
     # Not in a `finally`: after an error DuckDB has aborted the transaction, where
     # unregistering fails as well and its error would replace the cause in the rejection.
     # The next file's batch replaces the name.
     con.unregister("landing_batch")
-    return batch.num_rows, span
+    return batch.num_rows
 
 
 def _raw_columns(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
@@ -351,6 +355,7 @@ class _Landed:
     layout: Layout | None = None
     source_id: str | None = None
     batch: pa.Table | None = None
+    span: registry.EventSpan = registry.UNKNOWN_SPAN
     rejection: str | None = None
     rows: int = 0
 
@@ -380,7 +385,7 @@ def _record(
             period=period,
         )
         return
-    rows, span = _insert(
+    rows = _insert(
         con, landed.batch, layout, landed.source_file, landed.sha256, landed.source_id, columns_by_table
     )
     registry.record(
@@ -394,7 +399,7 @@ def _record(
         row_count=rows,
         status="loaded",
         error=None,
-        span=span,
+        span=landed.span,
         period=period,
     )
     landed.rows = rows
@@ -436,6 +441,71 @@ def _load_one_by_one(
         _committed(report, [landed])
 
 
+# How many files the reading thread works ahead of the one being inserted: one parsed and
+# waiting while it parses the next keeps both threads busy; more would only hold more files
+# in memory beside the group's (GROUP_ROWS).
+READ_AHEAD = 2
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """What reading a landing file needs besides the file: the same for every file of a run."""
+
+    landing_dir: Path
+    known: registry.RegistryState
+    declarations: Declarations
+
+
+def _read_landing_file(reader: duckdb.DuckDBPyConnection, path: Path, reading: _Reading) -> _Landed | None:
+    """The file fingerprinted, parsed and dated on `reader` (None: known with this content);
+    a file that cannot be read comes back with its rejection."""
+    relative = path.relative_to(reading.landing_dir)
+    source_file = relative.as_posix()
+    boundary = file_checks.outside_landing(path, reading.landing_dir)
+    # A link's own text is fingerprinted: its target is never opened.
+    sha256 = registry.text_sha256(str(path.readlink())) if boundary else registry.file_sha256(path)
+    if reading.known.is_known(source_file, sha256):
+        return None
+    landed = _Landed(source_file, sha256, reading.known.next_version(source_file, sha256))
+    try:
+        if boundary:
+            raise FileRejectedError(boundary)
+        landed.layout, landed.source_id = layout_for(relative, reading.declarations)
+        rule = read_rules.read_rule_for(reading.declarations.read_rules, relative)
+        landed.batch = _read(reader, path, landed.layout, rule)
+        reader.register("parsed_batch", landed.batch)
+        landed.span = event_span.file_span(
+            reader, landed.layout.raw_table, landed.batch.column_names, "parsed_batch"
+        )
+        reader.unregister("parsed_batch")
+    except READ_ERRORS as error:
+        landed.rejection = _rejection(source_file, error)
+        landed.batch = None
+    return landed
+
+
+def _read_in_order(
+    reader: duckdb.DuckDBPyConnection, paths: list[Path], reading: _Reading
+) -> Iterator[tuple[Path, _Landed | None]]:
+    """Each path with what reading it gave, in the order given, read on one thread of its
+    own up to READ_AHEAD files ahead of the caller."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="landing-reader") as pool:
+        upcoming = iter(paths)
+        pending: deque[tuple[Path, Future[_Landed | None]]] = deque()
+
+        def read_next() -> None:
+            path = next(upcoming, None)
+            if path is not None:
+                pending.append((path, pool.submit(_read_landing_file, reader, path, reading)))
+
+        for _ in range(READ_AHEAD):
+            read_next()
+        while pending:
+            path, future = pending.popleft()
+            read_next()
+            yield path, future.result()
+
+
 def ingest_landing(
     con: duckdb.DuckDBPyConnection, landing_dir: Path, seeds_dir: Path, period: str | None = None
 ) -> IngestReport:
@@ -449,41 +519,27 @@ def ingest_landing(
     # Checkpoint once at the end instead of after every commit.
     con.execute("set wal_autocheckpoint = '4GB'")
     prepare_warehouse(con)
-    known = registry.RegistryState.load(con)
+    reading = _Reading(landing_dir, registry.RegistryState.load(con), Declarations.from_seeds(seeds_dir))
     ensure_bank_tables(con)
-    declarations = Declarations.from_seeds(seeds_dir)
     report = IngestReport()
     columns_by_table = _raw_columns(con)
     group: list[_Landed] = []
     group_rows = 0
+    # Symbolic links are listed too, so that they are rejected rather than silently skipped;
+    # bank statements have their own readers (orchestration.receivables).
+    paths = sorted(
+        path
+        for path in landing_dir.rglob("*")
+        if (path.is_file() or path.is_symlink()) and path.relative_to(landing_dir).parts[0] != BANK_FOLDER
+    )
     # Files are parsed on a connection of their own, outside the group's transaction: a
     # refused parse (DuckDB aborts a transaction at its first error) leaves the group intact.
     with con.cursor() as reader:
         reader.execute("set timezone = 'UTC'")
-
-        # Symbolic links are listed too, so that they are rejected rather than silently skipped.
-        candidates = (p for p in landing_dir.rglob("*") if p.is_file() or p.is_symlink())
-        for path in sorted(candidates):
-            relative = path.relative_to(landing_dir)
-            if relative.parts[0] == BANK_FOLDER:
-                continue  # bank statements have their own readers (orchestration.receivables)
-            source_file = relative.as_posix()
-            boundary = file_checks.outside_landing(path, landing_dir)
-            # A link's own text is fingerprinted: its target is never opened.
-            sha256 = registry.text_sha256(str(path.readlink())) if boundary else registry.file_sha256(path)
-            if known.is_known(source_file, sha256):
-                report.unchanged.append(source_file)
+        for path, landed in _read_in_order(reader, paths, reading):
+            if landed is None:
+                report.unchanged.append(path.relative_to(landing_dir).as_posix())
                 continue
-            landed = _Landed(source_file, sha256, known.next_version(source_file, sha256))
-            try:
-                if boundary:
-                    raise FileRejectedError(boundary)
-                landed.layout, landed.source_id = layout_for(relative, declarations)
-                rule = read_rules.read_rule_for(declarations.read_rules, relative)
-                landed.batch = _read(reader, path, landed.layout, rule)
-            except READ_ERRORS as error:
-                landed.rejection = _rejection(source_file, error)
-                landed.batch = None
             if not group:
                 con.execute("begin transaction")
             group.append(landed)
