@@ -8,11 +8,12 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+
+from tests.cli_launcher import run_cli
 
 PERIOD = "2026-10"
 
@@ -52,15 +53,8 @@ class Deployment:
         }
 
     def meterline(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "orchestration.cli", *args],
-            cwd=self.project_dir,
-            env=self.env(),
-            capture_output=True,
-            text=True,
-            timeout=900,
-            check=False,
-        )
+        """`python -m orchestration.cli ARGS`, in a process of its own (tests/cli_launcher.py)."""
+        return run_cli(args, env=self.env(), cwd=self.project_dir, timeout=900)
 
     def generate(self, seed: int = 7) -> None:
         done = self.meterline(
