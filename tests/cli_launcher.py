@@ -1,6 +1,7 @@
-"""`python -m orchestration.cli ARGS` in a process of its own that starts with its libraries imported.
+"""`python -m orchestration.cli ARGS` and `dbt ARGS` in a process of their own that starts with its
+libraries imported.
 
-The end-to-end tests run the real command line again and again, and a new
+The end-to-end tests run the real command line and dbt again and again, and a new
 interpreter spends its first 2 to 4 seconds importing Dagster, dagster-dbt and dbt before any
 work. Here a test process starts one server (Python's multiprocessing `forkserver`) that imports
 those libraries once; each command is a fork of that server, so a command is still a process
@@ -41,23 +42,26 @@ def _server() -> ForkServerContext:
     return _context
 
 
-def _command(args: list[str], env: dict[str, str], cwd: str, stdout: str, stderr: str) -> None:
-    """The forked command: what `python -m orchestration.cli ARGS` would do in a new interpreter."""
+def _command(
+    module: str, first_path: str | None, args: list[str], env: dict[str, str], cwd: str, out: tuple[str, str]
+) -> None:
+    """The forked command: what `python -m MODULE ARGS` (first_path: the working folder) or the
+    module's console script (first_path: None) would do in a new interpreter."""
     os.environ.clear()
     os.environ.update(env)
     time.tzset()  # a TZ in the test's environment applies as at a new interpreter's start
     os.chdir(cwd)
-    # As `python -m` sets it: the working folder first, then PYTHONPATH, before the server's path.
-    paths = [cwd, *(path for path in env.get("PYTHONPATH", "").split(os.pathsep) if path)]
-    sys.path[:0] = paths
-    for fd, name in ((1, stdout), (2, stderr)):
+    # PYTHONPATH before the server's path, after the working folder where `python -m` puts it.
+    paths = [path for path in env.get("PYTHONPATH", "").split(os.pathsep) if path]
+    sys.path[:0] = [first_path, *paths] if first_path else paths
+    for fd, name in zip((1, 2), out, strict=True):
         target = os.open(name, os.O_WRONLY)
         os.dup2(target, fd)
         os.close(target)
-    sys.argv = ["orchestration.cli", *args]
+    sys.argv = [module, *args]
     code: int | str | None = 0
     try:
-        runpy.run_module("orchestration.cli", run_name="__main__", alter_sys=True)
+        runpy.run_module(module, run_name="__main__", alter_sys=True)
     except SystemExit as done:
         code = done.code
     except BaseException:
@@ -70,17 +74,22 @@ def _command(args: list[str], env: dict[str, str], cwd: str, stdout: str, stderr
     sys.exit(code)
 
 
-def run_cli(
-    args: Sequence[str], *, env: Mapping[str, str], cwd: Path, timeout: float
+def _run(
+    module: str,
+    first_path: str | None,
+    command: list[str],
+    *,
+    env: Mapping[str, str],
+    cwd: Path,
+    timeout: float,
 ) -> subprocess.CompletedProcess[str]:
-    """Run the command line to its end; its exit code, stdout and stderr, as subprocess.run gives them."""
-    command = ["meterline", *args]
-    with tempfile.TemporaryDirectory(prefix="meterline-cli-") as folder:
+    with tempfile.TemporaryDirectory(prefix="meterline-command-") as folder:
         stdout, stderr = Path(folder) / "stdout", Path(folder) / "stderr"
         stdout.touch()
         stderr.touch()
         process = _server().Process(
-            target=_command, args=(list(args), dict(env), str(cwd), str(stdout), str(stderr))
+            target=_command,
+            args=(module, first_path, command[1:], dict(env), str(cwd), (str(stdout), str(stderr))),
         )
         process.start()
         process.join(timeout)
@@ -89,3 +98,18 @@ def run_cli(
             process.join()
             raise subprocess.TimeoutExpired(command, timeout, stdout.read_text(), stderr.read_text())
         return subprocess.CompletedProcess(command, process.exitcode, stdout.read_text(), stderr.read_text())
+
+
+def run_cli(
+    args: Sequence[str], *, env: Mapping[str, str], cwd: Path, timeout: float
+) -> subprocess.CompletedProcess[str]:
+    """`python -m orchestration.cli ARGS` to its end: its exit code, stdout and stderr, as
+    subprocess.run gives them."""
+    return _run("orchestration.cli", str(cwd), ["meterline", *args], env=env, cwd=cwd, timeout=timeout)
+
+
+def run_dbt(
+    args: Sequence[str], *, env: Mapping[str, str], cwd: Path, timeout: float | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The `dbt` program (dbt.cli.main, as its console script runs it) to its end."""
+    return _run("dbt.cli.main", None, ["dbt", *args], env=env, cwd=cwd, timeout=timeout or 3600)

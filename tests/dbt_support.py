@@ -11,9 +11,10 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from datetime import date
 from pathlib import Path
+
+from tests.cli_launcher import run_dbt
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 WAREHOUSE_NAME = "meterline.duckdb"
@@ -52,11 +53,4 @@ def dbt(
     ]  # fmt: skip
     if not artifacts:
         common.append("--no-write-json")
-    return subprocess.run(
-        [str(Path(sys.executable).with_name("dbt")), *command, *common],
-        env=env,
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return run_dbt([*command, *common], env=env, cwd=PROJECT_DIR)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.cli_launcher import run_cli
+from tests.cli_launcher import run_cli, run_dbt
 from tests.e2e_support import copy_project
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -77,3 +79,38 @@ def test_a_command_sees_the_time_zone_of_its_environment(tmp_path: Path) -> None
     for zone, name in (("Asia/Jakarta", "WIB"), ("Europe/Oslo", "CET")):
         env = {**os.environ, "PYTHONPATH": str(script), "TZ": zone}
         assert run_cli([], env=env, cwd=script, timeout=60).stdout == f"{name}\n"
+
+
+def test_dbt_gives_what_its_program_gives(tmp_path: Path) -> None:
+    # A listing of the project's seeds (from its parsed state) and a refused selector.
+    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    outputs = []
+    for args in (["ls", "--resource-type", "seed", "--output", "name", "-q"], ["ls", "--select", "nosuch:x"]):
+        target = tmp_path / args[-1].replace(":", "_")
+        target.mkdir()
+        shutil.copy(PROJECT_DIR / "target" / "partial_parse.msgpack", target)
+        common = ["--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
+        common += ["--target-path", str(target), "--log-path", str(target), "--no-write-json"]
+        launched = run_dbt([*args, *common], env=env, cwd=PROJECT_DIR)
+        program = subprocess.run(
+            [str(Path(sys.executable).with_name("dbt")), *args, *common],
+            env=env,
+            cwd=PROJECT_DIR,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert launched.returncode == program.returncode
+        assert _without_times(launched.stdout) == _without_times(program.stdout)
+        outputs.append(launched)
+    listed, refused = outputs
+    assert listed.returncode == 0 and "units" in listed.stdout.split()
+    assert refused.returncode == 2 and "nosuch" in refused.stdout
+
+
+def _without_times(text: str) -> list[str]:
+    """dbt's lines without their leading clock time and the run's timings."""
+    return [
+        re.sub(r"^\d\d:\d\d:\d\d\s+", "", re.sub(r"in \d+\.\d+ ?s", "in Xs", line))
+        for line in text.splitlines()
+    ]
